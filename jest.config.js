@@ -1,0 +1,13 @@
+/** Jest runs the TypeScript sources directly through SWC (no dependency on the TypeScript compiler API). */
+const esmPackages = ['ml-kmeans', 'ml-distance-euclidean', 'ml-nearest-vector', 'ml-random', 'ml-spectra-processing', 'ml-array-[a-z-]+', 'is-any-array', 'cheminfo-types', 'd3-[a-z-]+', 'vega[a-z-]*', 'internmap', 'delaunator', 'robust-predicates'];
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.(t|j|mj)sx?$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }],
+  },
+  transformIgnorePatterns: [`/node_modules/(?!(${esmPackages.join('|')})/)`],
+  testTimeout: 120000,
+  maxWorkers: 2,
+};
