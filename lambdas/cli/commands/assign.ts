@@ -1,0 +1,59 @@
+/** `segments assign`: label new data with an existing model, without refitting anything. */
+import { readFile } from 'node:fs/promises';
+import { loadOlist } from '../../core/olist/load';
+import { directorySource } from '../../core/olist/source';
+import { assignCustomers } from '../../core/model/assign';
+import { assignmentsCsv } from '../../core/model/assignmentsCsv';
+import { SegmentModel } from '../../core/model/types';
+import { counts } from '../../core/model/train';
+import { dateOption, parse, required } from '../args';
+import { OutputDir } from '../output';
+import { createProgress } from '../progress';
+import { fmt, renderTable } from '../table';
+import { UsageError } from '../errors';
+
+const USAGE = 'segments assign --model FILE --data DIR --out DIR [--as-of DATE] [--json] [--quiet]';
+
+export async function assignCommand(argv: string[]): Promise<void> {
+  const o = parse(argv, { model: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' }, 'as-of': { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' } }, USAGE);
+  const modelFile = required(o.model, '--model', USAGE);
+  const dataDir = required(o.data, '--data', USAGE);
+  const outDir = required(o.out, '--out', USAGE);
+  const asOf = dateOption(o['as-of'], '--as-of');
+  let model: SegmentModel;
+  try {
+    model = JSON.parse(await readFile(modelFile, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`${modelFile}: not a readable model file (${(err as Error).message})`);
+  }
+  const progress = createProgress({ quiet: o.quiet || o.json });
+  const data = await loadOlist(directorySource(dataDir), { onProgress: (t, b, total) => progress.update(`reading ${t}`, b, total) });
+  const a = assignCustomers(model, data, asOf);
+  const idToRow = new Map(model.segments.map((s, i) => [s.id, i]));
+  const sizes = counts(a.labels.map((l) => idToRow.get(l)!), model.k);
+  const result = {
+    modelVersion: model.version,
+    asOf: new Date(a.features.asOf).toISOString(),
+    dataFingerprint: data.fingerprint,
+    customers: a.labels.length,
+    newCustomers: a.features.firstPurchase.filter((t) => t > Date.parse(model.asOf)).length,
+    segments: model.segments.map((s, i) => ({ id: s.id, name: s.name, size: sizes[i], share: sizes[i] / Math.max(1, a.labels.length), action: s.action })),
+  };
+  const out = await OutputDir.open(outDir);
+  try {
+    await out.text('assignments.csv', assignmentsCsv(model, a.features, a.imputed, a.labels));
+    await out.json('assign-summary.json', result);
+    await out.commit();
+  } catch (err) {
+    await out.abort();
+    throw err;
+  }
+  progress.done();
+  if (o.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  else if (!o.quiet)
+    process.stdout.write(
+      `Assigned ${fmt.int(result.customers)} customers with model ${model.version} (${fmt.int(result.newCustomers)} first bought after the model's date ${model.asOf.slice(0, 10)})\n\n` +
+        renderTable(['id', 'segment', 'customers', 'share'], result.segments.map((s) => [s.id, s.name, fmt.int(s.size), fmt.pct(s.share)])) +
+        `\n\nOutputs in ${outDir}: assignments.csv, assign-summary.json\n`,
+    );
+}

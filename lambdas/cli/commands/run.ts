@@ -1,0 +1,95 @@
+/** `segments run`: the whole segmentation on an export folder, written to --out. */
+import { fitPca } from '../../core/cluster/pca';
+import { loadOlist } from '../../core/olist/load';
+import { directorySource } from '../../core/olist/source';
+import { assignmentsCsv } from '../../core/model/assignmentsCsv';
+import { buildSummary, RunSummary } from '../../core/model/summary';
+import { trainSegmentation } from '../../core/model/train';
+import { dateOption, intOption, parse, required } from '../args';
+import { OutputDir } from '../output';
+import { createProgress } from '../progress';
+import { fmt, renderTable } from '../table';
+
+export const RUN_USAGE = 'segments run --data DIR --out DIR [--k N] [--as-of DATE] [--seed N] [--full-silhouette] [--json] [--quiet]';
+
+export async function runCommand(argv: string[]): Promise<void> {
+  const o = parse(
+    argv,
+    {
+      data: { type: 'string' },
+      out: { type: 'string' },
+      k: { type: 'string' },
+      'as-of': { type: 'string' },
+      seed: { type: 'string' },
+      'full-silhouette': { type: 'boolean' },
+      json: { type: 'boolean' },
+      quiet: { type: 'boolean' },
+    },
+    RUN_USAGE,
+  );
+  const data = required(o.data, '--data', RUN_USAGE);
+  const outDir = required(o.out, '--out', RUN_USAGE);
+  const k = intOption(o.k, '--k', 2, 20);
+  const seed = intOption(o.seed, '--seed', 0, 2 ** 32 - 1);
+  const asOf = dateOption(o['as-of'], '--as-of');
+  const progress = createProgress({ quiet: o.quiet || o.json });
+
+  const started = performance.now();
+  const tables = await loadOlist(directorySource(data), { onProgress: (t, b, total) => progress.update(`reading ${t}`, b, total) });
+  const loadSeconds = (performance.now() - started) / 1000;
+  progress.stage('computing features');
+  const result = trainSegmentation(tables, {
+    k,
+    seed,
+    asOf,
+    silhouetteSample: o['full-silhouette'] ? Infinity : 10_000,
+    onProgress: (stage, done, total) => progress.update(`k-means sweep (k = 2..10, 10 initialisations each)`, done, total, 'k'),
+  });
+  progress.stage('PCA');
+  let t = performance.now();
+  const pca = fitPca(result.X);
+  const coords = pca.project2d(result.X);
+  const pcaSeconds = (performance.now() - t) / 1000;
+
+  progress.stage('writing outputs');
+  t = performance.now();
+  const out = await OutputDir.open(outDir);
+  const timings = { load: loadSeconds, ...result.timings, pca: pcaSeconds, write: 0 };
+  const summary = buildSummary(tables, result, { timings, pca: { explainedVariance: pca.explainedVariance } });
+  try {
+    await out.json('model.json', result.model);
+    await out.json('segments.json', { modelVersion: result.model.version, segments: result.model.segments });
+    await out.text('assignments.csv', assignmentsCsv(result.model, result.features, result.imputed, result.labels, coords));
+    summary.timings.write = Math.round((performance.now() - t) / 10) / 100;
+    summary.timings.total = Math.round((performance.now() - started) / 10) / 100;
+    await out.json('summary.json', summary);
+    await out.commit();
+  } catch (err) {
+    await out.abort();
+    throw err;
+  }
+  progress.done();
+  if (o.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+  else if (!o.quiet) process.stdout.write(describeRun(summary, outDir) + '\n');
+}
+
+export function describeRun(s: RunSummary, outDir: string): string {
+  const lines = [
+    `Segmented ${fmt.int(s.customers)} customers (of ${fmt.int(s.counts.customersInExport)} in the export; ${fmt.int(s.counts.customersWithoutCountedOrder)} without a delivered order) as of ${s.asOf.slice(0, 10)}`,
+    `k = ${s.k}${s.kChoice ? ' (chosen by rule)' : ' (fixed)'}: silhouette ${fmt.num(s.metrics.silhouette, 3)}, Davies-Bouldin ${fmt.num(s.metrics.daviesBouldin, 3)}, Calinski-Harabasz ${fmt.int(s.metrics.calinskiHarabasz)}; model ${s.modelVersion}`,
+    '',
+    renderTable(
+      ['id', 'segment', 'customers', 'share', 'orders', 'spend', 'review', 'late', 'recency'],
+      s.segments.map((g) => [g.id, g.name, fmt.int(g.size), fmt.pct(g.share), fmt.num(g.profile.frequency), fmt.brl(g.profile.monetary), fmt.num(g.profile.reviewScore), fmt.pct(g.profile.lateShare, 0), `${Math.round(g.profile.recencyDays)} d`]),
+      { maxWidth: [3, 48] },
+    ),
+    '',
+    'Recommended actions:',
+    ...s.segments.map((g) => `  ${g.id}. ${g.name}: ${g.action}`),
+    '',
+    `Outputs in ${outDir}: summary.json, model.json, segments.json, assignments.csv (${Object.entries(s.timings)
+      .map(([k, v]) => `${k} ${v.toFixed(1)} s`)
+      .join(', ')})`,
+  ];
+  return lines.join('\n');
+}

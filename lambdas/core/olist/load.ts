@@ -1,0 +1,284 @@
+/**
+ * Loads an Olist export into compact per-order columns.
+ *
+ * Tables are streamed one after the other (customers and orders first, because every other table refers
+ * to orders) and aggregated per order on the fly, so memory is proportional to the number of orders, not
+ * to the bytes of the files. Features as of any date are then computed from these columns alone
+ * (features/customerFeatures.ts), which lets the maintenance simulation rebuild many snapshots cheaply.
+ */
+import { createHash } from 'node:crypto';
+import { PassThrough } from 'node:stream';
+import { DataFormatError } from '../csv/errors';
+import { FieldValue, ReadResult, readTable } from '../csv/reader';
+import { TableSchema } from '../csv/schema';
+import { Growable } from '../util/growable';
+import { CATEGORY_TRANSLATION, CUSTOMERS, ITEMS, ORDERS, ORDER_STATUSES, PAYMENTS, PAYMENT_TYPES, PRODUCTS, REVIEWS } from './tables';
+import { TableSource } from './source';
+
+export interface OrderColumns {
+  count: number;
+  ids: string[];
+  /** Index of the customer_unique_id (into OlistData.customerIds). */
+  customer: Int32Array;
+  /** Index into ORDER_STATUSES. */
+  status: Uint8Array;
+  purchase: Float64Array;
+  /** order_delivered_customer_date, NaN when empty. */
+  delivered: Float64Array;
+  estimated: Float64Array;
+  itemCount: Int32Array;
+  itemValue: Float64Array;
+  /** Sum of payment_value; NaN when the order has no payment row. */
+  payment: Float64Array;
+  /** Largest payment_installments of the order; NaN when no payment row. */
+  installments: Float64Array;
+  /** Index into PAYMENT_TYPES of the payment carrying the largest value; 255 when none. */
+  paymentType: Uint8Array;
+}
+
+export interface ReviewColumns {
+  count: number;
+  order: Int32Array;
+  score: Uint8Array;
+  /** When the score became known: the answer time, else the creation date. */
+  known: Float64Array;
+}
+
+export interface TableReport {
+  table: string;
+  file: string;
+  rows: number;
+  bytes: number;
+  sha256: string;
+  extraColumns: string[];
+  invalidRows: number;
+}
+
+export interface LoadIssues {
+  /** Item, payment and review rows whose order_id is not in the orders table (skipped). */
+  orphanItems: number;
+  orphanPayments: number;
+  orphanReviews: number;
+  /** Orders whose customer_id is not in the customers table (a file error). */
+  itemsWithUnknownProduct: number;
+  ordersWithoutPayment: number;
+}
+
+export interface OlistData {
+  customerIds: string[];
+  /** State of each customer_unique_id (from its last customers row). */
+  customerState: string[];
+  orders: OrderColumns;
+  reviews: ReviewColumns;
+  /** One entry per item row: its order and its category index (into categories). */
+  itemOrder: Int32Array;
+  itemCategory: Int32Array;
+  itemPrice: Float64Array;
+  /** English category names ('unknown' for products without a category). */
+  categories: string[];
+  tables: TableReport[];
+  issues: LoadIssues;
+  /** SHA-256 over the per-table hashes, in a fixed table order. */
+  fingerprint: string;
+}
+
+export interface LoadOptions {
+  /** Files larger than this are rejected from their size, before reading. */
+  maxFileBytes?: number;
+  maxInvalidRows?: number;
+  onProgress?: (table: string, bytesRead: number, bytesTotal: number) => void;
+}
+
+export class MissingTableError extends Error {
+  constructor(
+    readonly location: string,
+    readonly files: string[],
+  ) {
+    super(`${location}: missing table${files.length > 1 ? 's' : ''} ${files.join(', ')}`);
+    this.name = 'MissingTableError';
+  }
+}
+
+export async function loadOlist(source: TableSource, options: LoadOptions = {}): Promise<OlistData> {
+  const schemas = [CUSTOMERS, ORDERS, ITEMS, PAYMENTS, REVIEWS, PRODUCTS, CATEGORY_TRANSLATION];
+  const sizes = new Map<string, number>();
+  const missing: string[] = [];
+  for (const s of schemas) {
+    const size = await source.size(s.file);
+    if (size === undefined) missing.push(s.file);
+    else sizes.set(s.file, size);
+  }
+  if (missing.length) throw new MissingTableError(source.location, missing);
+  if (options.maxFileBytes !== undefined) {
+    for (const [file, size] of sizes) {
+      if (size > options.maxFileBytes) {
+        throw new DataFormatError(file, undefined, undefined, `a file of at most ${options.maxFileBytes} bytes`, `${size} bytes`);
+      }
+    }
+  }
+
+  const tables: TableReport[] = [];
+  const read = async (schema: TableSchema, onRow: (v: FieldValue[], line: number) => void): Promise<ReadResult> => {
+    const hash = createHash('sha256');
+    const tap = new PassThrough({ highWaterMark: 1 << 20 });
+    tap.on('data', (chunk: Buffer) => hash.update(chunk));
+    const input = (await source.open(schema.file)).pipe(tap);
+    const total = sizes.get(schema.file) ?? 0;
+    const res = await readTable(schema.file, input, schema, onRow, {
+      maxInvalidRows: options.maxInvalidRows,
+      onBytes: (b) => options.onProgress?.(schema.name, b, total),
+    });
+    tables.push({ table: schema.name, file: schema.file, rows: res.rows, bytes: res.bytes, sha256: hash.digest('hex'), extraColumns: res.extraColumns, invalidRows: res.invalidRows });
+    return res;
+  };
+
+  // customers: customer_id (one per order) -> index of the person (customer_unique_id)
+  const uniqueIndex = new Map<string, number>();
+  const customerIds: string[] = [];
+  const customerState: string[] = [];
+  const customerOf = new Map<string, number>();
+  await read(CUSTOMERS, (v, line) => {
+    const cid = v[0] as string;
+    const uid = v[1] as string;
+    let u = uniqueIndex.get(uid);
+    if (u === undefined) {
+      u = customerIds.length;
+      uniqueIndex.set(uid, u);
+      customerIds.push(uid);
+      customerState.push(v[2] as string);
+    } else customerState[u] = v[2] as string;
+    if (customerOf.has(cid)) throw new DataFormatError(CUSTOMERS.file, line, 'customer_id', 'a customer_id that appears once', cid);
+    customerOf.set(cid, u);
+  });
+
+  const orderIndex = new Map<string, number>();
+  const ids: string[] = [];
+  const customer = new Growable(Int32Array);
+  const status = new Growable(Uint8Array);
+  const purchase = new Growable(Float64Array);
+  const delivered = new Growable(Float64Array);
+  const estimated = new Growable(Float64Array);
+  await read(ORDERS, (v, line) => {
+    const oid = v[0] as string;
+    if (orderIndex.has(oid)) throw new DataFormatError(ORDERS.file, line, 'order_id', 'an order_id that appears once (duplicated order)', oid);
+    const u = customerOf.get(v[1] as string);
+    if (u === undefined) throw new DataFormatError(ORDERS.file, line, 'customer_id', `a customer_id present in ${CUSTOMERS.file}`, v[1] as string);
+    orderIndex.set(oid, ids.length);
+    ids.push(oid);
+    customer.push(u);
+    status.push(ORDER_STATUSES.indexOf(v[2] as (typeof ORDER_STATUSES)[number]));
+    purchase.push(v[3] as number);
+    delivered.push(v[4] as number);
+    estimated.push(v[5] as number);
+  });
+  customerOf.clear();
+  const n = ids.length;
+
+  // categories: Portuguese name -> English name; products: product_id -> category index
+  const english = new Map<string, string>();
+  await read(CATEGORY_TRANSLATION, (v) => {
+    english.set(v[0] as string, (v[1] as string) || (v[0] as string));
+  });
+  const categories: string[] = ['unknown'];
+  const categoryIndex = new Map<string, number>([['unknown', 0]]);
+  const productCategory = new Map<string, number>();
+  await read(PRODUCTS, (v) => {
+    const pt = v[1] as string;
+    const name = pt ? (english.get(pt) ?? pt) : 'unknown';
+    let c = categoryIndex.get(name);
+    if (c === undefined) {
+      c = categories.length;
+      categoryIndex.set(name, c);
+      categories.push(name);
+    }
+    productCategory.set(v[0] as string, c);
+  });
+
+  const issues: LoadIssues = { orphanItems: 0, orphanPayments: 0, orphanReviews: 0, itemsWithUnknownProduct: 0, ordersWithoutPayment: 0 };
+  const itemCount = new Int32Array(n);
+  const itemValue = new Float64Array(n);
+  const itemOrder = new Growable(Int32Array);
+  const itemCategory = new Growable(Int32Array);
+  const itemPrice = new Growable(Float64Array);
+  await read(ITEMS, (v) => {
+    const o = orderIndex.get(v[0] as string);
+    if (o === undefined) {
+      issues.orphanItems++;
+      return;
+    }
+    const c = productCategory.get(v[2] as string);
+    if (c === undefined) issues.itemsWithUnknownProduct++;
+    itemCount[o]++;
+    itemValue[o] += v[3] as number;
+    itemOrder.push(o);
+    itemCategory.push(c ?? 0);
+    itemPrice.push(v[3] as number);
+  });
+  productCategory.clear();
+
+  const payment = new Float64Array(n).fill(NaN);
+  const installments = new Float64Array(n).fill(NaN);
+  const paymentType = new Uint8Array(n).fill(255);
+  const largestPayment = new Float64Array(n).fill(-1);
+  await read(PAYMENTS, (v) => {
+    const o = orderIndex.get(v[0] as string);
+    if (o === undefined) {
+      issues.orphanPayments++;
+      return;
+    }
+    const value = v[3] as number;
+    payment[o] = Number.isNaN(payment[o]) ? value : payment[o] + value;
+    const inst = v[2] as number;
+    if (!(installments[o] >= inst)) installments[o] = inst;
+    if (value > largestPayment[o]) {
+      largestPayment[o] = value;
+      paymentType[o] = PAYMENT_TYPES.indexOf(v[1] as (typeof PAYMENT_TYPES)[number]);
+    }
+  });
+  for (let o = 0; o < n; o++) if (Number.isNaN(payment[o])) issues.ordersWithoutPayment++;
+
+  const reviewOrder = new Growable(Int32Array);
+  const reviewScore = new Growable(Uint8Array);
+  const reviewKnown = new Growable(Float64Array);
+  await read(REVIEWS, (v) => {
+    const o = orderIndex.get(v[1] as string);
+    if (o === undefined) {
+      issues.orphanReviews++;
+      return;
+    }
+    reviewOrder.push(o);
+    reviewScore.push(v[2] as number);
+    const answered = v[4] as number;
+    reviewKnown.push(Number.isNaN(answered) ? (v[3] as number) : answered);
+  });
+
+  const fingerprint = createHash('sha256');
+  for (const t of [...tables].sort((a, b) => a.file.localeCompare(b.file))) fingerprint.update(`${t.file}:${t.sha256}\n`);
+
+  return {
+    customerIds,
+    customerState,
+    orders: {
+      count: n,
+      ids,
+      customer: customer.toArray(),
+      status: status.toArray(),
+      purchase: purchase.toArray(),
+      delivered: delivered.toArray(),
+      estimated: estimated.toArray(),
+      itemCount,
+      itemValue,
+      payment,
+      installments,
+      paymentType,
+    },
+    reviews: { count: reviewOrder.length, order: reviewOrder.toArray(), score: reviewScore.toArray(), known: reviewKnown.toArray() },
+    itemOrder: itemOrder.toArray(),
+    itemCategory: itemCategory.toArray(),
+    itemPrice: itemPrice.toArray(),
+    categories,
+    tables,
+    issues,
+    fingerprint: fingerprint.digest('hex'),
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * Segment profiles: per segment and feature, mean and median against the whole population, and how far the
+ * segment's mean sits from the population's in population standard deviations (the z-score the naming
+ * rules read).
+ */
+import { FEATURE_NAMES, FeatureName, SegmentProfileEntry } from '../model/types';
+import { Matrix } from '../util/matrix';
+
+export type Profile = Record<FeatureName, SegmentProfileEntry>;
+
+export interface PopulationStats {
+  mean: Float64Array;
+  median: Float64Array;
+  std: Float64Array;
+}
+
+export function median(values: Float64Array): number {
+  if (!values.length) return NaN;
+  const s = values.slice().sort();
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function columnOf(values: Matrix, j: number, rows?: Int32Array): Float64Array {
+  const n = rows ? rows.length : values.rows;
+  const out = new Float64Array(n);
+  for (let r = 0; r < n; r++) out[r] = values.data[(rows ? rows[r] : r) * values.cols + j];
+  return out;
+}
+
+export function populationStats(values: Matrix): PopulationStats {
+  const d = values.cols;
+  const stats = { mean: new Float64Array(d), median: new Float64Array(d), std: new Float64Array(d) };
+  for (let j = 0; j < d; j++) {
+    const col = columnOf(values, j);
+    let s = 0;
+    for (const v of col) s += v;
+    const mean = s / (col.length || 1);
+    let ss = 0;
+    for (const v of col) ss += (v - mean) ** 2;
+    stats.mean[j] = mean;
+    stats.std[j] = Math.sqrt(ss / (col.length || 1));
+    stats.median[j] = median(col);
+  }
+  return stats;
+}
+
+/** Rows of each segment, from the labels. */
+export function membersOf(labels: Int32Array, k: number): Int32Array[] {
+  const counts = new Int32Array(k);
+  for (const l of labels) counts[l]++;
+  const members = Array.from(counts, (c) => new Int32Array(c));
+  const fill = new Int32Array(k);
+  for (let i = 0; i < labels.length; i++) members[labels[i]][fill[labels[i]]++] = i;
+  return members;
+}
+
+/** Profiles of every segment; `values` are the raw (imputed) features, FEATURE_NAMES order. */
+export function profileSegments(values: Matrix, labels: Int32Array, k: number, pop: PopulationStats = populationStats(values)): Profile[] {
+  return membersOf(labels, k).map((rows) => {
+    const profile = {} as Profile;
+    FEATURE_NAMES.forEach((name, j) => {
+      const col = columnOf(values, j, rows);
+      let s = 0;
+      for (const v of col) s += v;
+      const mean = col.length ? s / col.length : NaN;
+      profile[name] = {
+        mean,
+        median: median(col),
+        populationMean: pop.mean[j],
+        populationMedian: pop.median[j],
+        zScore: pop.std[j] > 0 ? (mean - pop.mean[j]) / pop.std[j] : 0,
+      };
+    });
+    return profile;
+  });
+}

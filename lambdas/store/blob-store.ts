@@ -1,0 +1,61 @@
+/**
+ * Object storage as the domain sees it: one bucket, keys, streams and small text/JSON documents.
+ * Implemented by S3BlobStore (AWS S3 and s3rver with the same code).
+ */
+import type { Readable } from 'node:stream';
+
+export interface BlobInfo {
+  key: string;
+  size: number;
+  /** The ETag without quotes (an MD5 for single-part uploads, `<md5>-<parts>` for multipart ones). */
+  etag: string;
+  lastModified?: Date;
+}
+
+export interface BlobHead {
+  size: number;
+  etag: string;
+  contentType?: string;
+  lastModified?: Date;
+}
+
+export interface PutOptions {
+  contentType?: string;
+}
+
+export interface PutStreamOptions extends PutOptions {
+  /** If known: bodies up to one part are sent with a single PutObject; otherwise multipart. */
+  contentLength?: number;
+  /** Multipart part size in bytes (>= 5 MiB, default 8 MiB). */
+  partSize?: number;
+  /** Parts uploaded in parallel (default 4). */
+  queueSize?: number;
+}
+
+export interface PutResult {
+  key: string;
+  etag: string;
+}
+
+export interface BlobStore {
+  /** The bucket name. */
+  readonly bucket: string;
+  /** A stream of the object's bytes; rejects with BlobNotFoundError when the key does not exist. */
+  get(key: string): Promise<Readable>;
+  /** The object as UTF-8 text; rejects with BlobNotFoundError. */
+  getText(key: string): Promise<string>;
+  /** The object parsed as JSON; rejects with BlobNotFoundError. */
+  getJson<T = unknown>(key: string): Promise<T>;
+  putText(key: string, text: string, options?: PutOptions): Promise<PutResult>;
+  /** JSON.stringify(value) with content type application/json. */
+  putJson(key: string, value: unknown, options?: PutOptions): Promise<PutResult>;
+  /** Upload a stream of unknown (or known) length; multipart when larger than one part. */
+  putStream(key: string, body: Readable, options?: PutStreamOptions): Promise<PutResult>;
+  /** Every object whose key starts with prefix, in key order (all pages). */
+  list(prefix: string): Promise<BlobInfo[]>;
+  /** Size and ETag, or undefined when the key does not exist. */
+  head(key: string): Promise<BlobHead | undefined>;
+  exists(key: string): Promise<boolean>;
+  /** Delete the key (no error if it does not exist). */
+  delete(key: string): Promise<void>;
+}

@@ -1,0 +1,130 @@
+/**
+ * Clients and stores from the environment. One code path for AWS and the local emulators:
+ * - AWS (no endpoint variables): default credential chain and region (AWS_REGION, set by Lambda).
+ * - Local: SEGMENTS_S3_ENDPOINT / SEGMENTS_DYNAMODB_ENDPOINT point at s3rver / dynalite on the loopback
+ *   interface; fixed dummy credentials (s3rver's S3RVER/S3RVER), region us-east-1, path-style S3 URLs and
+ *   checksums only when required (s3rver mangles aws-chunked uploads with trailing checksums).
+ * Names used by the stack: RAW_BUCKET, ARTIFACTS_BUCKET, TABLE_NAME.
+ */
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { S3BlobStore } from './s3-blob-store';
+import { DynamoSegmentStore } from './dynamo-segment-store';
+import type { BlobStore } from './blob-store';
+import type { SegmentStore } from './segment-store';
+
+export const ENV = {
+  s3Endpoint: 'SEGMENTS_S3_ENDPOINT',
+  dynamoEndpoint: 'SEGMENTS_DYNAMODB_ENDPOINT',
+  rawBucket: 'RAW_BUCKET',
+  artifactsBucket: 'ARTIFACTS_BUCKET',
+  tableName: 'TABLE_NAME',
+} as const;
+
+export const LOCAL_REGION = 'us-east-1';
+/** s3rver accepts exactly this key pair; dynalite accepts anything. Never real credentials. */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+
+export interface StoreConfig {
+  /** undefined: AWS (region from the SDK's default chain). */
+  region?: string;
+  s3Endpoint?: string;
+  dynamoEndpoint?: string;
+  rawBucket?: string;
+  artifactsBucket?: string;
+  tableName?: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Local endpoints must be loopback URLs: the dummy credentials are never sent anywhere else. */
+export function assertLoopbackEndpoint(name: string, endpoint: string): void {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new Error(`${name}=${endpoint} is not a URL (expected e.g. http://127.0.0.1:4569)`);
+  }
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname) || !['http:', 'https:'].includes(url.protocol)) {
+    throw new Error(`${name}=${endpoint}: local endpoints must be http(s) on the loopback interface (127.0.0.1)`);
+  }
+}
+
+export function loadStoreConfig(env: Env = process.env): StoreConfig {
+  const s3Endpoint = env[ENV.s3Endpoint] || undefined;
+  const dynamoEndpoint = env[ENV.dynamoEndpoint] || undefined;
+  if (s3Endpoint) assertLoopbackEndpoint(ENV.s3Endpoint, s3Endpoint);
+  if (dynamoEndpoint) assertLoopbackEndpoint(ENV.dynamoEndpoint, dynamoEndpoint);
+  return {
+    region: s3Endpoint || dynamoEndpoint ? LOCAL_REGION : env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined,
+    s3Endpoint,
+    dynamoEndpoint,
+    rawBucket: env[ENV.rawBucket] || undefined,
+    artifactsBucket: env[ENV.artifactsBucket] || undefined,
+    tableName: env[ENV.tableName] || undefined,
+  };
+}
+
+export function s3ClientConfig(config: StoreConfig): S3ClientConfig {
+  if (!config.s3Endpoint) return config.region ? { region: config.region } : {};
+  return {
+    endpoint: config.s3Endpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+    forcePathStyle: true,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  };
+}
+
+export function dynamoClientConfig(config: StoreConfig): DynamoDBClientConfig {
+  if (!config.dynamoEndpoint) return config.region ? { region: config.region } : {};
+  return { endpoint: config.dynamoEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+}
+
+export function createS3Client(config: StoreConfig = loadStoreConfig()): S3Client {
+  return new S3Client(s3ClientConfig(config));
+}
+
+export function createDynamoClient(config: StoreConfig = loadStoreConfig()): DynamoDBClient {
+  return new DynamoDBClient(dynamoClientConfig(config));
+}
+
+function required(value: string | undefined, name: string): string {
+  if (!value) throw new Error(`environment variable ${name} is not set`);
+  return value;
+}
+
+export interface Stores {
+  config: StoreConfig;
+  s3: S3Client;
+  dynamo: DynamoDBClient;
+  /** Lazily checked: throws on first access if RAW_BUCKET is not set. */
+  readonly raw: BlobStore;
+  readonly artifacts: BlobStore;
+  readonly segments: SegmentStore;
+}
+
+/** The stores a handler needs, from the environment. Accessing a store whose variable is unset throws a clear error. */
+export function createStores(env: Env = process.env): Stores {
+  const config = loadStoreConfig(env);
+  const s3 = createS3Client(config);
+  const dynamo = createDynamoClient(config);
+  let raw: BlobStore | undefined;
+  let artifacts: BlobStore | undefined;
+  let segments: SegmentStore | undefined;
+  return {
+    config,
+    s3,
+    dynamo,
+    get raw() {
+      return (raw ??= new S3BlobStore(s3, required(config.rawBucket, ENV.rawBucket)));
+    },
+    get artifacts() {
+      return (artifacts ??= new S3BlobStore(s3, required(config.artifactsBucket, ENV.artifactsBucket)));
+    },
+    get segments() {
+      return (segments ??= new DynamoSegmentStore({ client: dynamo, tableName: required(config.tableName, ENV.tableName) }));
+    },
+  };
+}

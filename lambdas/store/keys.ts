@@ -1,0 +1,54 @@
+/**
+ * Key formats of the single-table design (see README.md). Every PK/SK/GSI1 value is built here.
+ */
+import { createHash } from 'node:crypto';
+import { InvalidInputError } from './errors';
+
+export const ACTIVE_KEY = { PK: 'MODEL', SK: 'ACTIVE' } as const;
+export const META_SK = 'META';
+export const MODELS_GSI1PK = 'MODELS';
+export const STABILITY_PK = 'STABILITY';
+
+export const modelPk = (version: string) => `MODEL#${version}`;
+export const segmentSkPrefix = 'SEGMENT#';
+/** Segment ids zero-padded to 4 digits so that the segments of a version sort by id. */
+export const segmentSk = (segmentId: number) => `${segmentSkPrefix}${String(segmentId).padStart(4, '0')}`;
+export const customerPk = (customerId: string) => `CUSTOMER#${customerId}`;
+export const assignmentSk = (version: string) => `MODEL#${version}`;
+export const runPk = (datasetId: string) => `RUN#${datasetId}`;
+export const modelListSk = (createdAt: string, version: string) => `${createdAt}#${version}`;
+export const stabilitySk = (checkedAt: string, modelVersion: string) => `${checkedAt}#${modelVersion}`;
+
+/** GSI1 partition of one shard of one segment of one version. */
+export const segmentShardPk = (version: string, segmentId: number, shard: number) => `SEG#${version}#${segmentId}#${shard}`;
+
+/** Shard of a customer: first 4 bytes of MD5(customer id) as an unsigned big-endian integer, modulo shards. */
+export function shardOf(customerId: string, shards: number): number {
+  return createHash('md5').update(customerId, 'utf8').digest().readUInt32BE(0) % shards;
+}
+
+export const SPEND_DIGITS = 15;
+
+/** GSI1 sort key of an assignment: spend in whole cents, zero-padded to 15 digits, then '#', then the customer id. */
+export function spendSortKey(spend: number, customerId: string): string {
+  const cents = Math.round(spend * 100);
+  if (!Number.isFinite(spend) || cents < 0 || cents >= 10 ** SPEND_DIGITS) {
+    throw new InvalidInputError(`customer ${customerId}: spend (features.monetary) ${spend} must be finite, >= 0 and < 1e13`);
+  }
+  return `${String(cents).padStart(SPEND_DIGITS, '0')}#${customerId}`;
+}
+
+/** The customer id inside a GSI1 sort key built by spendSortKey. */
+export function customerIdFromSortKey(sk: string): string {
+  return sk.slice(sk.indexOf('#') + 1);
+}
+
+/** Versions, segment ids and dataset ids become key parts; '#' would make them ambiguous. */
+export function assertKeyPart(kind: string, value: string): void {
+  if (!value || value.includes('#')) throw new InvalidInputError(`${kind} "${value}" must be non-empty and must not contain '#'`);
+}
+
+/** DynamoDB orders string keys by their UTF-8 bytes; compare the same way. */
+export function compareKeys(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}

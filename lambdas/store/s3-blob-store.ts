@@ -1,0 +1,145 @@
+/** BlobStore on one S3 bucket; the same code runs against AWS and s3rver (see config.ts for the client settings). */
+import { Readable } from 'node:stream';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import type { BlobHead, BlobInfo, BlobStore, PutOptions, PutResult, PutStreamOptions } from './blob-store';
+import { BlobNotFoundError } from './errors';
+
+const MIB = 1024 * 1024;
+
+function stripQuotes(etag: string | undefined): string {
+  return (etag ?? '').replace(/^"|"$/g, '');
+}
+
+function isNotFound(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e?.name === 'NoSuchKey' || e?.name === 'NotFound' || e?.$metadata?.httpStatusCode === 404;
+}
+
+export class S3BlobStore implements BlobStore {
+  constructor(
+    private readonly s3: S3Client,
+    readonly bucket: string,
+  ) {}
+
+  async get(key: string): Promise<Readable> {
+    try {
+      const res = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      if (!res.Body) throw new Error(`s3://${this.bucket}/${key}: empty response body`);
+      return res.Body as Readable;
+    } catch (err) {
+      if (isNotFound(err)) throw new BlobNotFoundError(this.bucket, key);
+      throw err;
+    }
+  }
+
+  async getText(key: string): Promise<string> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of await this.get(key)) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
+  async getJson<T = unknown>(key: string): Promise<T> {
+    const text = await this.getText(key);
+    try {
+      return JSON.parse(text) as T;
+    } catch (err) {
+      throw new Error(`s3://${this.bucket}/${key} is not valid JSON: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  async putText(key: string, text: string, options: PutOptions = {}): Promise<PutResult> {
+    const body = Buffer.from(text, 'utf8');
+    const res = await this.s3.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        Body: body,
+        ContentLength: body.length,
+        ContentType: options.contentType ?? 'text/plain; charset=utf-8',
+      }),
+    );
+    return { key, etag: stripQuotes(res.ETag) };
+  }
+
+  putJson(key: string, value: unknown, options: PutOptions = {}): Promise<PutResult> {
+    return this.putText(key, JSON.stringify(value), { contentType: options.contentType ?? 'application/json' });
+  }
+
+  async putStream(key: string, body: Readable, options: PutStreamOptions = {}): Promise<PutResult> {
+    const partSize = Math.max(options.partSize ?? 8 * MIB, 5 * MIB);
+    if (options.contentLength !== undefined && options.contentLength <= partSize) {
+      // Known small length: one PutObject with the stream and its length (no buffering).
+      const res = await this.s3.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: body,
+          ContentLength: options.contentLength,
+          ContentType: options.contentType ?? 'application/octet-stream',
+        }),
+      );
+      return { key, etag: stripQuotes(res.ETag) };
+    }
+    // Unknown or large length: lib-storage buffers one part at a time (multipart, aborted on failure).
+    const upload = new Upload({
+      client: this.s3,
+      params: { Bucket: this.bucket, Key: key, Body: body, ContentType: options.contentType ?? 'application/octet-stream' },
+      partSize,
+      queueSize: options.queueSize ?? 4,
+      leavePartsOnError: false,
+    });
+    const res = await upload.done();
+    return { key, etag: stripQuotes(res.ETag) };
+  }
+
+  async list(prefix: string): Promise<BlobInfo[]> {
+    const out: BlobInfo[] = [];
+    let token: string | undefined;
+    do {
+      const res = await this.s3.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
+      );
+      for (const o of res.Contents ?? []) {
+        out.push({ key: o.Key!, size: o.Size ?? 0, etag: stripQuotes(o.ETag), lastModified: o.LastModified });
+      }
+      token = res.IsTruncated ? res.NextContinuationToken : undefined;
+    } while (token);
+    return out;
+  }
+
+  async head(key: string): Promise<BlobHead | undefined> {
+    try {
+      const res = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return {
+        size: res.ContentLength ?? 0,
+        etag: stripQuotes(res.ETag),
+        contentType: res.ContentType,
+        lastModified: res.LastModified,
+      };
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return (await this.head(key)) !== undefined;
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+  }
+}
+
+/** Convenience for tests and small documents: a Readable over a Buffer or string. */
+export function readableFrom(data: Buffer | string): Readable {
+  return Readable.from([typeof data === 'string' ? Buffer.from(data) : data]);
+}

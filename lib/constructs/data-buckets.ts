@@ -1,0 +1,93 @@
+/**
+ * The stack's S3 buckets: raw uploads, pipeline artifacts, and the server-access-log bucket of both.
+ *
+ * Key layout:
+ *   raw        incoming/<dataset-id>/<table>.csv     uploads; ObjectCreated here starts ingestion
+ *   artifacts  features/<dataset-id>/...             written by ingest, read by train / stability
+ *              models/<version>/model.json           written by train
+ *              reports/<version>/*.html              written by train (stability reports too)
+ *              errors/<dataset-id or version>/...    rejected inputs / failed runs, for humans
+ * The artifacts bucket has no event notifications at all, so pipeline writes can never re-trigger
+ * ingestion (or anything else).
+ */
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { grantPrefixAccess, PrefixAccess, secureBucketProps } from './secure-defaults';
+
+/** Uploads under this prefix of the raw bucket start ingestion. */
+export const INCOMING_PREFIX = 'incoming/';
+
+/** Prefixes of the artifacts bucket. */
+export const ARTIFACT_PREFIXES = {
+  features: 'features/',
+  models: 'models/',
+  reports: 'reports/',
+  errors: 'errors/',
+} as const;
+export type ArtifactPrefix = keyof typeof ARTIFACT_PREFIXES;
+
+export interface DataBucketsProps {
+  /** How long overwritten raw uploads are kept (versioning). @default 30 days */
+  readonly rawNoncurrentVersionExpiration?: Duration;
+  /** How long server access logs are kept. @default 365 days */
+  readonly accessLogsExpiration?: Duration;
+}
+
+export class DataBuckets extends Construct {
+  /** Raw Olist tables; versioned; uploads under `incoming/` start ingestion. */
+  readonly raw: s3.Bucket;
+  /** features/, models/, reports/, errors/; never notifies anything. */
+  readonly artifacts: s3.Bucket;
+  /** Server access logs of the two data buckets. */
+  readonly accessLogs: s3.Bucket;
+
+  constructor(scope: Construct, id: string, props: DataBucketsProps = {}) {
+    super(scope, id);
+
+    // Server access logs must go to an SSE-S3 bucket (SSE-KMS is not supported as a log destination).
+    // The log-delivery permission is a bucket policy for logging.s3.amazonaws.com scoped to the source
+    // buckets (feature flag @aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy), not an ACL.
+    this.accessLogs = new s3.Bucket(this, 'AccessLogsBucket', {
+      ...secureBucketProps({
+        lifecycleRules: [{ id: 'expire-access-logs', enabled: true, expiration: props.accessLogsExpiration ?? Duration.days(365) }],
+      }),
+    });
+    Validations.of(this.accessLogs).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This is the dedicated server-access-log destination bucket; logging it into itself would create a feedback loop of log objects.',
+    });
+
+    this.raw = new s3.Bucket(this, 'RawBucket', {
+      ...secureBucketProps({
+        serverAccessLogsBucket: this.accessLogs,
+        serverAccessLogsPrefix: 'raw/',
+        noncurrentVersionExpiration: props.rawNoncurrentVersionExpiration ?? Duration.days(30),
+      }),
+    });
+
+    this.artifacts = new s3.Bucket(this, 'ArtifactsBucket', {
+      ...secureBucketProps({
+        serverAccessLogsBucket: this.accessLogs,
+        serverAccessLogsPrefix: 'artifacts/',
+      }),
+    });
+  }
+
+  /** Read + list the raw tables under `incoming/` (nothing else of the raw bucket). */
+  grantReadIncoming(role: iam.IRole): void {
+    grantPrefixAccess(role, this.raw, { read: [INCOMING_PREFIX], list: [INCOMING_PREFIX] });
+  }
+
+  /** Object access to named artifact prefixes only. */
+  grantArtifacts(role: iam.IRole, access: { read?: ArtifactPrefix[]; write?: ArtifactPrefix[]; list?: ArtifactPrefix[] }): void {
+    const toPrefixes = (names?: ArtifactPrefix[]) => names?.map((n) => ARTIFACT_PREFIXES[n]);
+    const prefixAccess: PrefixAccess = {
+      read: toPrefixes(access.read),
+      write: toPrefixes(access.write),
+      list: toPrefixes(access.list),
+    };
+    grantPrefixAccess(role, this.artifacts, prefixAccess);
+  }
+}
