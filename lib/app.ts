@@ -25,8 +25,8 @@ export interface CreateAppOptions {
 
 export function createApp(options: CreateAppOptions = {}): SegmentationApp {
   const app = new App(options.appProps);
+  // Environment-agnostic on purpose (no lookups): account and region come from the deploying credentials.
   const stack = new SegmentationStack(app, STACK_NAME, {
-    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
     ...withoutUndefined(configFromContext(app.node)),
     ...withoutUndefined(options.config ?? {}),
   });

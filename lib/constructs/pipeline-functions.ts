@@ -106,21 +106,16 @@ export class PipelineFunctions extends Construct {
 
 /**
  * CDK's singleton custom-resource function that applies S3 bucket notifications (created by
- * addEventNotification). Its code, runtime, role and policies are owned by aws-cdk-lib, not by us.
- * The acknowledgements are placed on that singleton only.
+ * addEventNotification). Its code, runtime and role are owned by aws-cdk-lib, not by us; its
+ * s3:PutBucketNotification permission is already scoped to the raw bucket. Acknowledged on that
+ * singleton only.
  */
 function acknowledgeBucketNotificationsHandler(stack: Stack): void {
   const handler = stack.node.tryFindChild('BucketNotificationsHandler050a0587b7544547bf325f094a3db834');
   if (!handler) throw new Error('CDK BucketNotificationsHandler singleton not found; review the cdk-nag acknowledgements');
-  const owned = 'CDK-managed custom resource handler (BucketNotificationsHandler) that only applies the S3 notification configuration at deploy time';
-  Validations.of(handler).acknowledge(
-    {
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      reason: `${owned}; aws-cdk-lib attaches AWSLambdaBasicExecutionRole to its role and offers no way to replace it.`,
-    },
-    {
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: `${owned}; aws-cdk-lib grants s3:PutBucketNotification on "*" to its role (the action is only used on buckets of this stack).`,
-    },
-  );
+  // Scoped to the handler's role (the only flagged resource of the singleton).
+  Validations.of(handler.node.findChild('Role')).acknowledge({
+    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    reason: 'CDK-managed custom resource handler (BucketNotificationsHandler) that only applies the S3 notification configuration at deploy time; aws-cdk-lib attaches AWSLambdaBasicExecutionRole to its role and offers no way to replace it.',
+  });
 }
