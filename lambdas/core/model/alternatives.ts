@@ -1,0 +1,62 @@
+/**
+ * Other algorithms on the same features, scored like k-means, so that the choice of k-means is a
+ * measured one: a Gaussian mixture (diagonal covariances) on all customers, and agglomerative Ward on a
+ * seeded sample (it needs O(n^2) memory). Each is scored on the same silhouette sample as k-means, and
+ * compared with the k-means partition by adjusted Rand index on the same customers.
+ */
+import { adjustedRandIndex } from '../cluster/ari';
+import { gaussianMixture } from '../cluster/gmm';
+import { calinskiHarabasz, daviesBouldin, silhouette } from '../cluster/metrics';
+import { wardClusters } from '../cluster/ward';
+import { Matrix, selectRows } from '../util/matrix';
+import { createRng, sampleIndices } from '../util/random';
+
+export interface AlternativeScore {
+  algorithm: string;
+  k: number;
+  customers: number;
+  silhouette: number;
+  daviesBouldin: number;
+  calinskiHarabasz: number;
+  /** Agreement with the k-means partition on the same customers. */
+  ariVsKmeans: number;
+  /** Segment sizes, largest first. */
+  sizes: number[];
+  seconds: number;
+  note: string;
+}
+
+export const WARD_SAMPLE = 4000;
+
+function score(algorithm: string, X: Matrix, labels: Int32Array, k: number, kmeansLabels: Int32Array, started: number, note: string, opts: { seed: number; sampleSize: number }): AlternativeScore {
+  const sizes = new Array<number>(k).fill(0);
+  for (const l of labels) sizes[l]++;
+  return {
+    algorithm,
+    k,
+    customers: X.rows,
+    silhouette: silhouette(X, labels, k, { sampleSize: opts.sampleSize, seed: opts.seed }),
+    daviesBouldin: daviesBouldin(X, labels, k),
+    calinskiHarabasz: calinskiHarabasz(X, labels, k),
+    ariVsKmeans: adjustedRandIndex(labels, kmeansLabels),
+    sizes: sizes.sort((a, b) => b - a),
+    seconds: (performance.now() - started) / 1000,
+    note,
+  };
+}
+
+export function compareAlternatives(X: Matrix, kmeansLabels: Int32Array, k: number, opts: { seed: number; sampleSize: number }): AlternativeScore[] {
+  const out: AlternativeScore[] = [];
+  let t = performance.now();
+  out.push(score('k-means (chosen)', X, kmeansLabels, k, kmeansLabels, t, 'k-means++ initialisation, best inertia of 10 seeded runs', opts));
+  t = performance.now();
+  const gmm = gaussianMixture(X, k, kmeansLabels);
+  out.push(score('Gaussian mixture (diagonal)', X, gmm.labels, k, kmeansLabels, t, `EM from the k-means partition, ${gmm.iterations} iterations, BIC ${Math.round(gmm.bic)}`, opts));
+  t = performance.now();
+  const idx = sampleIndices(X.rows, Math.min(WARD_SAMPLE, X.rows), createRng(opts.seed + 1));
+  const sample = selectRows(X, idx);
+  const ward = wardClusters(sample, k);
+  const kmSample = Int32Array.from(idx, (i) => kmeansLabels[i]);
+  out.push(score('Agglomerative Ward', sample, ward, k, kmSample, t, `on a seeded sample of ${idx.length} customers (O(n^2) memory)`, { ...opts, sampleSize: Infinity }));
+  return out;
+}
