@@ -15,37 +15,37 @@ const COMMANDS: Record<string, Command> = {
   start: {
     summary: 'the main job (npm start): run the pipeline locally on the embedded default data, or on --data DIR',
     usage: 'segments start [--data DIR] [--customers N] [--state DIR] [--quiet]',
-    load: async () => (await import('./commands/start')).startCommand,
+    load: async () => (require('./commands/start') as typeof import('./commands/start')).startCommand,
   },
   run: {
     summary: 'segment the customers of an Olist export and write summary.json, model.json, segments.json, assignments.csv',
     usage: 'segments run --data DIR --out DIR [--k N] [--as-of DATE] [--seed N] [--full-silhouette] [--json] [--quiet]',
-    load: async () => (await import('./commands/run')).runCommand,
+    load: async () => (require('./commands/run') as typeof import('./commands/run')).runCommand,
   },
   assign: {
     summary: 'label the customers of new data with an existing model (its own fitted transforms)',
     usage: 'segments assign --model FILE --data DIR --out DIR [--as-of DATE] [--json] [--quiet]',
-    load: async () => (await import('./commands/assign')).assignCommand,
+    load: async () => (require('./commands/assign') as typeof import('./commands/assign')).assignCommand,
   },
   generate: {
     summary: 'write a synthetic dataset in the exact Olist format, calibrated on the real export',
     usage: 'segments generate --customers N --seed S --out DIR [--quiet]',
-    load: async () => (await import('./commands/generate')).generateCommand,
+    load: async () => (require('./commands/generate') as typeof import('./commands/generate')).generateCommand,
   },
   simulate: {
     summary: 'update-frequency simulation over the time axis: how long a model stays valid (writes stability.json)',
     usage: 'segments simulate --data DIR [--out DIR] [--start DATE] [--step 7d] [--horizon 52w] [--threshold 0.8] [--seeds 5] [--k N] [--json] [--quiet]',
-    load: async () => (await import('./commands/simulate')).simulateCommand,
+    load: async () => (require('./commands/simulate') as typeof import('./commands/simulate')).simulateCommand,
   },
   check: {
     summary: 'stability check of a model against a fresh fit on the latest data (ARI, feature drift, age)',
     usage: 'segments check --model FILE --data DIR [--threshold 0.8] [--cadence-days N] [--json] [--quiet]',
-    load: async () => (await import('./commands/check')).checkCommand,
+    load: async () => (require('./commands/check') as typeof import('./commands/check')).checkCommand,
   },
   report: {
     summary: 'write the HTML reports (exploration, model trials, maintenance, segment cards) with charts',
     usage: 'segments report --data DIR --out DIR [--k N] [--quiet]',
-    load: async () => (await import('./commands/report')).reportCommand,
+    load: async () => (require('./commands/report') as typeof import('./commands/report')).reportCommand,
   },
 };
 

@@ -58,7 +58,12 @@ interface Head {
   name: string;
   description: string;
   action: string;
+  /** Replaces the action when the segment is lapsed (a nurture message no longer fits). */
+  lapsedAction?: string;
 }
+
+const WIN_BACK =
+  'Win-back campaign: a reactivation coupon and new arrivals in the category of their last purchase; stop after two unanswered contacts to protect deliverability.';
 
 /** In priority order; the last entry matches every segment. */
 export const HEADS: readonly Head[] = [
@@ -111,18 +116,20 @@ export const HEADS: readonly Head[] = [
     name: 'Low-spend one-time buyers',
     description: 'Customers with a single small order.',
     action: 'Low-cost channels only (email, app push) with entry-level products and free-shipping offers; avoid deep discounts that erode margin.',
+    lapsedAction: 'Low-cost win-back only: one email or push with entry-level products and a free-shipping offer, then stop; not worth paid media.',
   },
   {
     when: () => true,
     name: 'One-time buyers',
     description: 'Customers with a single order of typical value who were satisfied with it.',
     action: 'Second-purchase nurture: a welcome series, recommendations based on the first purchase and a time-limited coupon for the second order.',
+    lapsedAction: WIN_BACK,
   },
 ];
 
 const RECENCY_QUALIFIER: Partial<Record<Trait, { name: string; action: string }>> = {
-  recent: { name: 'recent', action: 'Act now while the purchase is fresh.' },
-  lapsed: { name: 'lapsed', action: 'Use a win-back offer (reactivation coupon, new arrivals in their category) and stop after two unanswered contacts.' },
+  recent: { name: 'recent', action: 'Act within weeks, while the purchase is fresh.' },
+  lapsed: { name: 'lapsed', action: 'They last bought long ago: lead with a win-back offer.' },
 };
 
 /** Qualifiers tried, in order, when two segments would share a name. */
@@ -155,7 +162,7 @@ export function labelSegments(profiles: Profile[]): SegmentLabel[] {
       const q = RECENCY_QUALIFIER[t];
       if (set.has(t) && q) {
         name += ` (${q.name})`;
-        action += ' ' + q.action;
+        action = t === 'lapsed' && head.lapsedAction ? head.lapsedAction : `${action} ${q.action}`;
       }
     }
     return { name, description: head.description, action, traits };
