@@ -14,7 +14,7 @@ interface Command {
 const COMMANDS: Record<string, Command> = {
   start: {
     summary: 'the main job (npm start): run the pipeline locally on the embedded default data, or on --data DIR',
-    usage: 'segments start [--data DIR] [--customers N] [--state DIR] [--quiet]',
+    usage: 'segments start [--data DIR] [--dataset-id ID] [--customers N] [--k N] [--state DIR] [--logs] [--quiet]',
     load: async () => (require('./commands/start') as typeof import('./commands/start')).startCommand,
   },
   run: {
@@ -31,6 +31,21 @@ const COMMANDS: Record<string, Command> = {
     summary: 'write a synthetic dataset in the exact Olist format, calibrated on the real export',
     usage: 'segments generate --customers N --seed S --out DIR [--quiet]',
     load: async () => (require('./commands/generate') as typeof import('./commands/generate')).generateCommand,
+  },
+  query: {
+    summary: "a customer's segment, or the customers of a segment (highest spend first), from the local or deployed store",
+    usage: 'segments query (--customer ID | --segment ID [--limit N] [--cursor C] [--order spendDesc|spendAsc]) [--aws [--table NAME] [--region R]] [--state DIR] [--json]',
+    load: async () => (require('./commands/query') as typeof import('./commands/query')).queryCommand,
+  },
+  segments: {
+    summary: 'the segments of the active model with their descriptions and actions',
+    usage: 'segments segments [--aws [--table NAME] [--region R]] [--state DIR] [--json]',
+    load: async () => (require('./commands/query') as typeof import('./commands/query')).segmentsCommand,
+  },
+  models: {
+    summary: 'model versions and the stability-check history',
+    usage: 'segments models [--aws [--table NAME] [--region R]] [--state DIR] [--json]',
+    load: async () => (require('./commands/query') as typeof import('./commands/query')).modelsCommand,
   },
   simulate: {
     summary: 'update-frequency simulation over the time axis: how long a model stays valid (writes stability.json)',

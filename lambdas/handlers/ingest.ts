@@ -1,1 +1,25 @@
-export const handler = async (event: unknown) => { throw new Error('not implemented yet'); };
+/** Lambda: S3 ObjectCreated under incoming/ -> ingest (lambdas/pipeline/ingest.ts). */
+import { ingestUpload, IngestOutcome } from '../pipeline/ingest';
+import { decodeS3EventKey } from '../store/s3-event-key';
+import { S3NotificationEvent } from './events';
+import { awsRuntime, numberFromEnv, Runtime } from './runtime';
+
+export function createIngestHandler(runtime: () => Runtime) {
+  return async (event: S3NotificationEvent): Promise<IngestOutcome[]> => {
+    const rt = runtime();
+    const deps = {
+      raw: rt.stores.raw,
+      artifacts: rt.stores.artifacts,
+      segments: rt.stores.segments,
+      startTraining: rt.startTraining,
+      log: rt.log,
+      maxUploadBytes: numberFromEnv(rt.env, 'MAX_UPLOAD_BYTES'),
+    };
+    const outcomes: IngestOutcome[] = [];
+    for (const record of event.Records ?? []) outcomes.push(await ingestUpload(deps, decodeS3EventKey(record.s3.object.key)));
+    return outcomes;
+  };
+}
+
+let cached: Runtime | undefined;
+export const handler = createIngestHandler(() => (cached ??= awsRuntime('ingest')));

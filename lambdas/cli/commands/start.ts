@@ -1,26 +1,106 @@
 /**
- * `npm start`: the main job. Generates the embedded default data (or takes --data DIR, e.g. the real
- * Kaggle export) and runs the segmentation on it, printing the segments and where the outputs are.
+ * `npm start`, the main job: the pipeline of the stack, run locally with no AWS account.
+ * Starts the emulated S3 and DynamoDB (state in .local/), uploads a dataset under incoming/<dataset-id>/
+ * (default: the generated embedded dataset; --data DIR for a real export), lets the S3 events drive the
+ * same handlers as in AWS, waits for the run to finish, prints the segments read back from the table, and
+ * copies the run's artifacts to .local/out/ for people to open.
  */
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { intOption, parse } from '../args';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { createReadStream } from 'node:fs';
 import { generateDataset } from '../../core/generate/generator';
-import { runCommand } from './run';
+import { ALL_TABLES } from '../../core/olist/tables';
+import { datasetPrefix } from '../../pipeline/datasets';
+import { startLocalStack } from '../../local/runtime';
+import { intOption, parse } from '../args';
+import { fmt, renderTable } from '../table';
+import { createProgress } from '../progress';
 
-const USAGE = 'segments start [--data DIR] [--customers N] [--state DIR] [--quiet]';
+const USAGE = 'segments start [--data DIR] [--dataset-id ID] [--customers N] [--k N] [--state DIR] [--logs] [--quiet]';
 
 export async function startCommand(argv: string[]): Promise<void> {
-  const o = parse(argv, { data: { type: 'string' }, customers: { type: 'string' }, state: { type: 'string' }, quiet: { type: 'boolean' } }, USAGE);
+  const o = parse(
+    argv,
+    { data: { type: 'string' }, 'dataset-id': { type: 'string' }, customers: { type: 'string' }, k: { type: 'string' }, state: { type: 'string' }, logs: { type: 'boolean' }, quiet: { type: 'boolean' } },
+    USAGE,
+  );
   const state = resolve(o.state ?? '.local');
   const customers = intOption(o.customers ?? '20000', '--customers', 100)!;
-  let data = o.data;
-  if (!data) {
-    data = join(state, 'data', `generated-${customers}-seed1`);
-    if (!existsSync(join(data, 'olist_orders_dataset.csv'))) {
-      process.stderr.write(`Generating the default dataset (${customers} customers) into ${data}\n`);
-      await generateDataset({ customers, seed: 1, outDir: data });
-    }
+  const k = intOption(o.k, '--k', 2, 20);
+  const say = (line: string) => !o.quiet && process.stdout.write(line + '\n');
+  const progress = createProgress({ quiet: o.quiet });
+  const started = Date.now();
+
+  let data = o.data ? resolve(o.data) : join(state, 'data', `generated-${customers}-seed1`);
+  if (!o.data && !existsSync(join(data, 'olist_orders_dataset.csv'))) {
+    say(`Generating the embedded default dataset (${fmt.int(customers)} customers, seed 1) into ${data}`);
+    await generateDataset({ customers, seed: 1, outDir: data, onProgress: (d, t) => progress.update('generating', d, t, 'customers') });
+    progress.done();
   }
-  await runCommand(['--data', data, '--out', join(state, 'out'), ...(o.quiet ? ['--quiet'] : [])]);
+  const files = readdirSync(data).filter((f) => ALL_TABLES.some((t) => t.file === f));
+  const datasetId = o['dataset-id'] ?? datasetIdOf(data, files);
+
+  const stack = await startLocalStack({ dir: join(state, 'emulators'), logs: o.logs, env: k ? { FIXED_K: String(k) } : {} });
+  try {
+    const { raw, artifacts, segments } = stack.runtime.stores;
+    say(`Local stack: S3 ${stack.emulators.s3Endpoint} (buckets ${stack.emulators.rawBucket}, ${stack.emulators.artifactsBucket}), DynamoDB ${stack.emulators.dynamoEndpoint} (table ${stack.emulators.tableName}); state in ${stack.emulators.dir}`);
+    say(`Uploading ${files.length} tables to s3://${raw.bucket}/${datasetPrefix(datasetId)}`);
+    // Uploaded one after the other: each upload is an S3 event; processing starts when the last table lands.
+    for (const [i, f] of files.entries()) {
+      progress.update('uploading', i, files.length, 'files');
+      await raw.putStream(datasetPrefix(datasetId) + f, createReadStream(join(data, f)), { contentLength: statSync(join(data, f)).size, contentType: 'text/csv' });
+    }
+    progress.stage('ingest and training running (S3 event -> ingest -> train -> DynamoDB)');
+    await stack.idle();
+    progress.done();
+    const run = await segments.getRun(datasetId);
+    if (stack.failures.length || !run || run.status !== 'succeeded') {
+      const reasons = [...(run?.reasons ?? []), ...stack.failures.map((f) => `${f.source}: ${(f.error as Error).message ?? f.error}`)];
+      if (run?.status === 'succeeded' || (run && !reasons.length)) say(`Dataset ${datasetId} was already processed (run ${run.status}); use --dataset-id to process it again.`);
+      else throw new Error(`dataset ${datasetId}: run ${run?.status ?? 'missing'}${reasons.length ? `: ${reasons.join('; ')}` : ''}`);
+    }
+    const active = await segments.getActiveModel();
+    if (!active) throw new Error('no active model after the run');
+    const model = active.record.model;
+    const list = await segments.listSegments();
+    say('');
+    say(`Active model ${model.version}: ${fmt.int(model.customers)} customers in ${model.k} segments (silhouette ${fmt.num(model.metrics.silhouette, 3)}), as of ${model.asOf.slice(0, 10)}`);
+    say(renderTable(['id', 'segment', 'customers', 'share', 'orders', 'spend', 'review'], list.map((s) => [s.id, s.name, fmt.int(s.size), fmt.pct(s.share), fmt.num(s.profile.frequency.mean), fmt.brl(s.profile.monetary.mean), fmt.num(s.profile.reviewScore.mean)]), { maxWidth: [3, 48] }));
+    say('');
+    say('Recommended actions:');
+    for (const s of list) say(`  ${s.id}. ${s.name}: ${s.action}`);
+
+    // Copy the run's artifacts out of the emulated bucket for people to open.
+    const out = join(state, 'out', model.version);
+    await mkdir(out, { recursive: true });
+    const keys = (await artifacts.list(`models/${model.version}/`)).concat(await artifacts.list(`reports/${model.version}/`));
+    for (const obj of keys) {
+      const dest = join(out, obj.key.split('/').slice(2).join('/'));
+      await mkdir(resolve(dest, '..'), { recursive: true });
+      await writeFile(dest, await streamToBuffer(await artifacts.get(obj.key)));
+    }
+    say('');
+    say(`Outputs: ${out} (${keys.map((k2) => basename(k2.key)).join(', ')}); also in s3://${artifacts.bucket}/models/${model.version}/`);
+    const reports = keys.filter((k2) => k2.key.endsWith('.html')).map((k2) => join(out, k2.key.split('/').slice(2).join('/')));
+    if (reports.length) say(`Reports: ${reports.find((r) => r.endsWith('index.html')) ?? reports[0]}`);
+    say(`Query it: npx segments segments | npx segments query --segment 0 --limit 5 (state ${state}); done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  } finally {
+    await stack.stop();
+  }
+}
+
+/** A dataset id from the folder name and the files' names and sizes: the same data gets the same id. */
+function datasetIdOf(dir: string, files: string[]): string {
+  const h = createHash('sha256');
+  for (const f of [...files].sort()) h.update(`${f}:${statSync(join(dir, f)).size}\n`);
+  const name = basename(dir).replace(/[^A-Za-z0-9._=-]/g, '-').slice(0, 60) || 'dataset';
+  return `${name}-${h.digest('hex').slice(0, 8)}`;
+}
+
+async function streamToBuffer(s: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of s) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c as string));
+  return Buffer.concat(chunks);
 }

@@ -31,7 +31,7 @@ export interface RunSummary {
   asOf: string;
   dataFingerprint: string;
   customers: number;
-  counts: { customersInExport: number; customersWithOrders: number; customersSegmented: number; customersWithoutCountedOrder: number; orders: number };
+  counts: { customersInExport: number; customersWithOrders: number; customersSegmented: number; customersWithoutCountedOrder: number; orders?: number };
   orderStatusRule: string;
   reviewImputation: SegmentModel['reviewImputation'] & { customersImputed: number };
   features: SegmentModel['features'];
@@ -45,14 +45,25 @@ export interface RunSummary {
   population: { mean: Record<FeatureName, number>; median: Record<FeatureName, number> };
   segments: SegmentSummary[];
   namingRules: { trait: string; rule: string }[];
-  tables: TableReport[];
-  loadIssues: LoadIssues;
+  /** The input files (absent when training from a stored feature table). */
+  tables?: TableReport[];
+  loadIssues?: LoadIssues;
   timings: Record<string, number>;
 }
 
 const byFeature = (f: (name: FeatureName) => number) => Object.fromEntries(FEATURE_NAMES.map((n) => [n, f(n)])) as Record<FeatureName, number>;
 
-export function buildSummary(data: OlistData, result: TrainResult, extra: { timings: Record<string, number>; pca?: { explainedVariance: number[] } }): RunSummary {
+type Extra = { timings: Record<string, number>; pca?: { explainedVariance: number[] } };
+
+export function buildSummary(data: OlistData, result: TrainResult, extra: Extra): RunSummary {
+  const s = buildSummaryFromFeatures(result, extra);
+  s.counts.customersInExport = data.customerIds.length;
+  s.counts.orders = data.orders.count;
+  return { ...s, tables: data.tables, loadIssues: data.issues };
+}
+
+/** The summary of a training on a stored feature table (the stack's train function). */
+export function buildSummaryFromFeatures(result: TrainResult, extra: Extra): RunSummary {
   const { model, features } = result;
   let imputedCount = 0;
   const ri = FEATURE_NAMES.indexOf('reviewScore');
@@ -64,11 +75,10 @@ export function buildSummary(data: OlistData, result: TrainResult, extra: { timi
     dataFingerprint: model.dataFingerprint,
     customers: model.customers,
     counts: {
-      customersInExport: data.customerIds.length,
+      customersInExport: features.customersWithOrders,
       customersWithOrders: features.customersWithOrders,
       customersSegmented: features.values.rows,
       customersWithoutCountedOrder: features.notCounted,
-      orders: data.orders.count,
     },
     orderStatusRule: ORDER_STATUS_RULE,
     reviewImputation: { ...model.reviewImputation, customersImputed: imputedCount },
@@ -94,8 +104,6 @@ export function buildSummary(data: OlistData, result: TrainResult, extra: { timi
       zScore: byFeature((n) => s.profile[n].zScore),
     })),
     namingRules: TRAIT_RULES.map((r) => ({ trait: r.trait, rule: r.rule })),
-    tables: data.tables,
-    loadIssues: data.issues,
     timings: Object.fromEntries(Object.entries(extra.timings).map(([k, v]) => [k, Math.round(v * 1000) / 1000])),
   };
 }

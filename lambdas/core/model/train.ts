@@ -53,6 +53,16 @@ export interface TrainResult {
 export const DEFAULT_SEED = 20181017;
 
 export function trainSegmentation(data: OlistData, opts: TrainOptions = {}): TrainResult {
+  const started = performance.now();
+  const features = computeFeatures(data, opts.asOf ?? lastPurchase(data));
+  const seconds = (performance.now() - started) / 1000;
+  const result = trainOnFeatures(features, data.fingerprint, opts);
+  result.timings = { features: seconds, ...result.timings };
+  return result;
+}
+
+/** Training on an already computed feature table (the stack's train function gets it from ingest). */
+export function trainOnFeatures(features: FeatureTable, fingerprint: string, opts: TrainOptions = {}): TrainResult {
   const seed = opts.seed ?? DEFAULT_SEED;
   const nInit = opts.nInit ?? 10;
   const timings: Record<string, number> = {};
@@ -63,15 +73,14 @@ export function trainSegmentation(data: OlistData, opts: TrainOptions = {}): Tra
     t0 = now;
   };
 
-  const asOf = opts.asOf ?? lastPurchase(data);
-  const features = computeFeatures(data, asOf);
+  const asOf = features.asOf;
   if (features.values.rows < 10) throw new Error(`only ${features.values.rows} customers have a delivered order by ${new Date(asOf).toISOString()}: too few to segment`);
   const reviewImputation = fitReviewImputation(features.values);
   const imputed = imputeReviews(features.values, reviewImputation);
   const transforms = fitTransforms(imputed);
   const X = applyTransforms(imputed, transforms);
   const pop = populationStats(imputed);
-  lap('features');
+  lap('transforms');
 
   const kMin = opts.kMin ?? 2;
   const kMax = Math.min(opts.kMax ?? 10, X.rows - 1);
@@ -142,13 +151,13 @@ export function trainSegmentation(data: OlistData, opts: TrainOptions = {}): Tra
 
   const createdAt = (opts.now ?? new Date()).toISOString();
   const params = JSON.stringify({ k, seed, nInit, asOf, features: FEATURE_NAMES });
-  const hash = createHash('sha256').update(data.fingerprint).update(params).digest('hex').slice(0, 8);
+  const hash = createHash('sha256').update(fingerprint).update(params).digest('hex').slice(0, 8);
   const model: SegmentModel = {
     schemaVersion: 1,
     version: `${createdAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${hash}`,
     createdAt,
     asOf: new Date(asOf).toISOString(),
-    dataFingerprint: data.fingerprint,
+    dataFingerprint: fingerprint,
     algorithm: 'kmeans',
     k,
     seed,

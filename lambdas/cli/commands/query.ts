@@ -1,0 +1,104 @@
+/**
+ * Reading the segment store the way a marketing app does (through SegmentsClient):
+ *   segments query --customer ID | --segment ID [--limit N] [--cursor C] [--order spendDesc|spendAsc]
+ *   segments segments            the segments of the active model
+ *   segments models              model versions and the stability history
+ * Locally (default) the emulated table in --state (.local) is read; --aws reads a deployed stack's table
+ * (--table NAME, or TABLE_NAME; credentials and region from the usual AWS chain).
+ */
+import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { SegmentsClient } from '../../store/client';
+import { createDynamoClient, loadStoreConfig } from '../../store/config';
+import { DynamoSegmentStore } from '../../store/dynamo-segment-store';
+import { startEmulators } from '../../local/emulators';
+import { intOption, parse } from '../args';
+import { UsageError } from '../errors';
+import { fmt, renderTable } from '../table';
+
+const COMMON = { aws: { type: 'boolean' }, table: { type: 'string' }, region: { type: 'string' }, state: { type: 'string' }, json: { type: 'boolean' } } as const;
+type Common = { aws?: boolean; table?: string; region?: string; state?: string };
+
+async function withClient<T>(o: Common, fn: (client: SegmentsClient) => Promise<T>): Promise<T> {
+  if (o.aws) {
+    const config = { ...loadStoreConfig(), ...(o.region ? { region: o.region } : {}) };
+    const tableName = o.table ?? config.tableName;
+    if (!tableName) throw new UsageError('--aws needs --table NAME (the stack output TableName) or TABLE_NAME');
+    const dynamo = createDynamoClient({ region: config.region });
+    try {
+      return await fn(new SegmentsClient(new DynamoSegmentStore({ client: dynamo, tableName })));
+    } finally {
+      dynamo.destroy();
+    }
+  }
+  const dir = join(resolve(o.state ?? '.local'), 'emulators');
+  if (!existsSync(dir)) throw new UsageError(`no local state in ${dir}: run \`npm start\` first, or use --aws`);
+  const emulators = await startEmulators({ dir });
+  const dynamo = createDynamoClient(loadStoreConfig(emulators.env));
+  try {
+    return await fn(new SegmentsClient(new DynamoSegmentStore({ client: dynamo, tableName: o.table ?? emulators.tableName })));
+  } finally {
+    dynamo.destroy();
+    await emulators.stop();
+  }
+}
+
+const print = (json: boolean | undefined, value: unknown, text: () => string) => process.stdout.write((json ? JSON.stringify(value, null, 2) : text()) + '\n');
+
+const QUERY_USAGE = 'segments query (--customer ID | --segment ID [--limit N] [--cursor C] [--order spendDesc|spendAsc]) [--aws [--table NAME] [--region R]] [--state DIR] [--json]';
+
+export async function queryCommand(argv: string[]): Promise<void> {
+  const o = parse(argv, { ...COMMON, customer: { type: 'string' }, segment: { type: 'string' }, limit: { type: 'string' }, cursor: { type: 'string' }, order: { type: 'string' } }, QUERY_USAGE);
+  if (!o.customer === !o.segment) throw new UsageError(`give exactly one of --customer or --segment\nusage: ${QUERY_USAGE}`);
+  if (o.order && o.order !== 'spendDesc' && o.order !== 'spendAsc') throw new UsageError('--order expects spendDesc or spendAsc');
+  await withClient(o, async (client) => {
+    if (o.customer) {
+      const c = await client.getCustomerSegment(o.customer);
+      if (!c) throw new Error(`customer ${o.customer} is not in the active model`);
+      print(o.json, c, () =>
+        [
+          `${c.customerId}: segment ${c.segment.id} "${c.segment.name}" (model ${c.modelVersion})${c.previousSegmentId !== undefined ? `, previously segment ${c.previousSegmentId}${c.changedSegment ? ' (moved)' : ''}` : ''}`,
+          `  ${c.segment.description}`,
+          `  action: ${c.segment.action}`,
+          `  features: ${Object.entries(c.features).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(2)}`).join(', ')}`,
+        ].join('\n'),
+      );
+      return;
+    }
+    const segmentId = intOption(o.segment, '--segment', 0)!;
+    const page = await client.listSegmentCustomers(segmentId, { limit: intOption(o.limit ?? '20', '--limit', 1, 1000), cursor: o.cursor, order: (o.order as 'spendDesc' | 'spendAsc') ?? 'spendDesc' });
+    print(o.json, page, () =>
+      [
+        renderTable(['customer', 'spend', 'orders', 'review', 'recency', 'previous'], page.customers.map((c) => [c.customerId, fmt.brl(c.spend), c.features.frequency, fmt.num(c.features.reviewScore), `${Math.round(c.features.recencyDays)} d`, c.previousSegmentId ?? '-'])),
+        page.nextCursor ? `more: --cursor ${page.nextCursor}` : '(last page)',
+      ].join('\n'),
+    );
+  });
+}
+
+export async function segmentsCommand(argv: string[]): Promise<void> {
+  const o = parse(argv, COMMON, 'segments segments [--aws [--table NAME]] [--state DIR] [--json]');
+  await withClient(o, async (client) => {
+    const list = await client.listSegments();
+    if (!list.length) throw new Error('no active model yet');
+    print(o.json, list, () =>
+      list
+        .map((s) => `${s.id}. ${s.name} — ${fmt.int(s.size)} customers (${fmt.pct(s.share)})\n   ${s.description}\n   spend ${fmt.brl(s.profile.monetary.mean)}, ${fmt.num(s.profile.frequency.mean)} orders, review ${fmt.num(s.profile.reviewScore.mean)}, ${fmt.pct(s.profile.lateShare.mean, 0)} late\n   action: ${s.action}`)
+        .join('\n\n'),
+    );
+  });
+}
+
+export async function modelsCommand(argv: string[]): Promise<void> {
+  const o = parse(argv, COMMON, 'segments models [--aws [--table NAME]] [--state DIR] [--json]');
+  await withClient(o, async (client) => {
+    const [models, history] = await Promise.all([client.listModelVersions(), client.stabilityHistory(20)]);
+    print(o.json, { models, stabilityHistory: history }, () =>
+      [
+        renderTable(['version', 'status', 'k', 'customers', 'silhouette', 'as of'], models.map((m) => [m.version, m.status, m.k, fmt.int(m.customers), fmt.num(m.metrics.silhouette, 3), m.asOf.slice(0, 10)])),
+        '',
+        history.length ? renderTable(['checked at', 'model', 'ARI', 'age (d)', 'verdict'], history.map((h) => [h.checkedAt.slice(0, 19), h.modelVersion, h.ari === null ? '-' : fmt.num(h.ari, 3), Math.round(h.ageDays), h.verdict])) : 'No stability check recorded yet.',
+      ].join('\n'),
+    );
+  });
+}

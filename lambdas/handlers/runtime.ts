@@ -1,0 +1,40 @@
+/**
+ * What the handlers build from their environment on a cold start: the stores (S3 and DynamoDB through
+ * lambdas/store/config.ts, so the same code reaches AWS or the local emulators) and the transports that
+ * differ between a Lambda function and the local runtime (how training is started, how events are sent).
+ */
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { createStores, Stores } from '../store/config';
+import { jsonLog, Log } from '../pipeline/log';
+import { TrainRequest } from '../pipeline/ingest';
+
+export interface Runtime {
+  stores: Stores;
+  log: Log;
+  env: Record<string, string | undefined>;
+  startTraining(request: TrainRequest): Promise<void>;
+}
+
+export function numberFromEnv(env: Record<string, string | undefined>, name: string): number | undefined {
+  const v = env[name];
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new Error(`environment variable ${name}=${v} is not a number`);
+  return n;
+}
+
+export function awsRuntime(service: string, env: Record<string, string | undefined> = process.env): Runtime {
+  const stores = createStores(env);
+  let lambda: LambdaClient | undefined;
+  return {
+    stores,
+    env,
+    log: jsonLog(service),
+    async startTraining(request) {
+      const fn = env.TRAIN_FUNCTION_NAME;
+      if (!fn) throw new Error('environment variable TRAIN_FUNCTION_NAME is not set');
+      lambda ??= new LambdaClient({});
+      await lambda.send(new InvokeCommand({ FunctionName: fn, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(request)) }));
+    },
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * Datasets as they arrive in the raw bucket: a dataset is the set of tables uploaded under
+ * `incoming/<dataset-id>/`. Processing starts once every required table is there, whatever the order of
+ * arrival; other keys (an error report, a README) under the prefix are ignored.
+ */
+import { Readable } from 'node:stream';
+import { REQUIRED_TABLES } from '../core/olist/tables';
+import { TableSource } from '../core/olist/source';
+import { BlobStore } from '../store/blob-store';
+
+export const INCOMING_PREFIX = 'incoming/';
+const DATASET_ID = /^[A-Za-z0-9][A-Za-z0-9._=-]{0,127}$/;
+
+export interface DatasetKey {
+  datasetId: string;
+  file: string;
+}
+
+/** `incoming/<dataset-id>/<file>` -> its parts; undefined for any other key. */
+export function parseIncomingKey(key: string): DatasetKey | undefined {
+  if (!key.startsWith(INCOMING_PREFIX)) return undefined;
+  const rest = key.slice(INCOMING_PREFIX.length).split('/');
+  if (rest.length !== 2 || !DATASET_ID.test(rest[0]) || !rest[1]) return undefined;
+  return { datasetId: rest[0], file: rest[1] };
+}
+
+export const datasetPrefix = (datasetId: string) => `${INCOMING_PREFIX}${datasetId}/`;
+
+/** Which required tables are present under the dataset's prefix, with their sizes. */
+export async function datasetContents(raw: BlobStore, datasetId: string): Promise<{ present: Map<string, number>; missing: string[] }> {
+  const objects = await raw.list(datasetPrefix(datasetId));
+  const present = new Map<string, number>();
+  for (const o of objects) {
+    const file = o.key.slice(datasetPrefix(datasetId).length);
+    if (REQUIRED_TABLES.some((t) => t.file === file) || file === 'olist_sellers_dataset.csv') present.set(file, o.size);
+  }
+  return { present, missing: REQUIRED_TABLES.filter((t) => !present.has(t.file)).map((t) => t.file) };
+}
+
+/** The tables of one dataset in the raw bucket, for the core loader. */
+export function blobTableSource(raw: BlobStore, datasetId: string, sizes: Map<string, number>): TableSource {
+  return {
+    location: `s3://${raw.bucket}/${datasetPrefix(datasetId)}`,
+    size: async (file) => sizes.get(file),
+    open: async (file): Promise<Readable> => raw.get(datasetPrefix(datasetId) + file),
+  };
+}
+
+/** Artifact keys, in one place (never under incoming/, so writing them cannot trigger ingestion). */
+export const artifactKeys = {
+  features: (datasetId: string) => `features/${datasetId}/features.bin`,
+  latestFeatures: () => 'features/latest.json',
+  model: (version: string) => `models/${version}/model.json`,
+  summary: (version: string) => `models/${version}/summary.json`,
+  segments: (version: string) => `models/${version}/segments.json`,
+  assignments: (version: string) => `models/${version}/assignments.csv`,
+  reports: (version: string) => `reports/${version}/`,
+  error: (datasetId: string) => `errors/${datasetId}/error.json`,
+};

@@ -1,0 +1,50 @@
+/**
+ * Stable segment identities across versions: the new model's segments are matched to the active model's
+ * (Hungarian assignment on centroid distances, lambdas/core/stability/matching.ts) so that a segment
+ * keeps its id and name when it is the same group; each customer's previous segment is read from the
+ * previous version's assignments.csv, and the transition matrix is written beside the new model.
+ */
+import { createInterface } from 'node:readline';
+import { TrainResult } from '../core/model/train';
+import { SegmentModel } from '../core/model/types';
+import { matchSegments, relabel, transitionMatrix } from '../core/stability/matching';
+import { BlobStore } from '../store/blob-store';
+import { artifactKeys } from './datasets';
+
+export async function reconcileWithPrevious(artifacts: BlobStore, result: TrainResult, previous: SegmentModel | undefined): Promise<Map<string, number> | undefined> {
+  if (!previous) return undefined;
+  const match = matchSegments(previous, result.model);
+  result.model = match.model;
+  result.labels = relabel(result.labels, match.idMap);
+
+  const before = await previousAssignments(artifacts, previous.version);
+  if (!before) return undefined;
+  const after = new Map<string, number>();
+  result.features.customerIds.forEach((id, i) => after.set(id, result.labels[i]));
+  await artifacts.putJson(`models/${result.model.version}/transitions.json`, {
+    previousVersion: previous.version,
+    version: result.model.version,
+    matches: match.matches,
+    retired: match.retired,
+    transitions: transitionMatrix(before, after),
+  });
+  return before;
+}
+
+/** customer_unique_id -> segment id from a version's assignments.csv (streamed line by line). */
+export async function previousAssignments(artifacts: BlobStore, version: string): Promise<Map<string, number> | undefined> {
+  const key = artifactKeys.assignments(version);
+  if (!(await artifacts.exists(key))) return undefined;
+  const map = new Map<string, number>();
+  let header = true;
+  for await (const line of createInterface({ input: await artifacts.get(key), crlfDelay: Infinity })) {
+    if (header) {
+      header = false;
+      continue;
+    }
+    const a = line.indexOf(',');
+    const b = line.indexOf(',', a + 1);
+    if (a > 0 && b > a) map.set(line.slice(0, a), Number(line.slice(a + 1, b)));
+  }
+  return map;
+}

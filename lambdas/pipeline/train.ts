@@ -1,0 +1,95 @@
+/**
+ * Train: fit the segmentation on a dataset's features, write the model and its reports to the artifacts
+ * bucket, write every assignment to the table, and only then make the new version the active one.
+ * Readers resolve the active pointer first, so they see the previous version until the new one is
+ * complete; a failure anywhere leaves the previous version active.
+ */
+import { Readable } from 'node:stream';
+import { decodeFeatures } from '../core/features/serialize';
+import { assignmentsCsv } from '../core/model/assignmentsCsv';
+import { trainOnFeatures, TrainOptions, TrainResult } from '../core/model/train';
+import { CustomerAssignment, FEATURE_NAMES, FeatureVector, SegmentModel } from '../core/model/types';
+import { fitPca } from '../core/cluster/pca';
+import { buildSummaryFromFeatures } from '../core/model/summary';
+import { BlobStore } from '../store/blob-store';
+import { SegmentStore } from '../store/segment-store';
+import { artifactKeys } from './datasets';
+import { describe, recordFailure, TrainRequest } from './ingest';
+import { Log } from './log';
+
+export interface TrainDeps {
+  artifacts: BlobStore;
+  segments: SegmentStore;
+  log: Log;
+  fixedK?: number;
+  /** Extra options for the core (smaller sweeps in tests, seeds). */
+  trainOptions?: TrainOptions;
+  /** BatchWriteItem calls in flight (the write-rate budget in AWS). */
+  writeConcurrency?: number;
+  /** Called after the model's files are written and before assignments: lets the stability layer relabel ids. */
+  reconcile?: (result: TrainResult, previous: SegmentModel | undefined) => Promise<Map<string, number> | undefined>;
+}
+
+export interface TrainOutcome {
+  datasetId: string;
+  version: string;
+  previousVersion?: string;
+  k: number;
+  customers: number;
+}
+
+export async function trainDataset(deps: TrainDeps, request: TrainRequest): Promise<TrainOutcome> {
+  const { datasetId } = request;
+  const t0 = Date.now();
+  try {
+    const stored = decodeFeatures(await readAll(await deps.artifacts.get(request.featuresKey)), request.featuresKey);
+    const result = trainOnFeatures(stored.table, stored.fingerprint, { k: deps.fixedK, ...deps.trainOptions });
+    const previous = (await deps.segments.getActiveModel())?.record.model;
+    const previousSegments = deps.reconcile ? await deps.reconcile(result, previous) : undefined;
+    const { model } = result;
+    const trained = Date.now();
+
+    const pca = fitPca(result.X);
+    const summary = buildSummaryFromFeatures(result, { timings: { ...result.timings }, pca: { explainedVariance: pca.explainedVariance } });
+    await deps.artifacts.putJson(artifactKeys.model(model.version), model);
+    await deps.artifacts.putJson(artifactKeys.summary(model.version), summary);
+    await deps.artifacts.putJson(artifactKeys.segments(model.version), { modelVersion: model.version, segments: model.segments });
+    await deps.artifacts.putStream(artifactKeys.assignments(model.version), Readable.from(assignmentsCsv(model, result.features, result.imputed, result.labels, pca.project2d(result.X))), { contentType: 'text/csv' });
+
+    await deps.segments.putModelDraft(model);
+    const assignments = toAssignments(result, previousSegments);
+    const written = await deps.segments.writeAssignments(model.version, assignments, { concurrency: deps.writeConcurrency });
+    const pointer = await deps.segments.activateModel(model.version);
+    await deps.segments.updateRun(datasetId, 'succeeded', {
+      modelVersion: model.version,
+      counts: { assignments: written.written, k: model.k },
+      timings: { trainMs: trained - t0, writeAssignmentsMs: written.durationMs, totalTrainMs: Date.now() - t0 },
+    });
+    deps.log.info('model activated', { datasetId, version: model.version, previousVersion: pointer.previousVersion, k: model.k, customers: model.customers });
+    return { datasetId, version: model.version, previousVersion: pointer.previousVersion, k: model.k, customers: model.customers };
+  } catch (err) {
+    await recordFailure(deps, datasetId, 'failed', [describe(err)], err);
+    throw err;
+  }
+}
+
+export function toAssignments(result: TrainResult, previousSegments?: Map<string, number>): CustomerAssignment[] {
+  const { model, features, imputed, labels } = result;
+  const names = new Map(model.segments.map((s) => [s.id, s.name]));
+  const d = FEATURE_NAMES.length;
+  const out: CustomerAssignment[] = new Array(labels.length);
+  for (let i = 0; i < labels.length; i++) {
+    const f = {} as FeatureVector;
+    for (let j = 0; j < d; j++) f[FEATURE_NAMES[j]] = Math.round(imputed.data[i * d + j] * 1e4) / 1e4;
+    const id = features.customerIds[i];
+    const previous = previousSegments?.get(id);
+    out[i] = { customerId: id, segmentId: labels[i], segmentName: names.get(labels[i])!, features: f, ...(previous === undefined ? {} : { previousSegmentId: previous }) };
+  }
+  return out;
+}
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c));
+  return Buffer.concat(chunks);
+}
