@@ -11,6 +11,7 @@ import { INCOMING_PREFIX } from '../pipeline/datasets';
 import { jsonLog, Log, silentLog } from '../pipeline/log';
 import { TrainRequest } from '../pipeline/ingest';
 import { createStores } from '../store/config';
+import { SegmentStore } from '../store/segment-store';
 import { Emulators, startEmulators } from './emulators';
 
 export interface LocalStack {
@@ -30,6 +31,8 @@ export interface LocalStackOptions {
   /** Environment of the functions beyond the store settings (FIXED_K, MAX_UPLOAD_BYTES, ...). */
   env?: Record<string, string>;
   inMemoryDynamo?: boolean;
+  /** Wraps the segment store, e.g. to inject faults an emulator cannot produce (a crash mid-write). */
+  decorateSegments?: (store: SegmentStore) => SegmentStore;
 }
 
 export async function startLocalStack(opts: LocalStackOptions): Promise<LocalStack> {
@@ -42,8 +45,10 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     const tracked = p.catch((error) => failures.push({ source, error })).finally(() => pending.delete(tracked));
     pending.add(tracked);
   };
+  const stores = createStores(env);
+  const segments = opts.decorateSegments ? opts.decorateSegments(stores.segments) : undefined;
   const runtime: Runtime = {
-    stores: createStores(env),
+    stores: segments ? Object.defineProperty(stores, 'segments', { value: segments }) : stores,
     env,
     log,
     async startTraining(request: TrainRequest) {
