@@ -4,6 +4,7 @@
  * differ between a Lambda function and the local runtime (how training is started, how events are sent).
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { createStores, Stores } from '../store/config';
 import { jsonLog, Log } from '../pipeline/log';
 import { TrainRequest } from '../pipeline/ingest';
@@ -13,6 +14,8 @@ export interface Runtime {
   log: Log;
   env: Record<string, string | undefined>;
   startTraining(request: TrainRequest): Promise<void>;
+  /** Publishes an event on the bus (EventBridge in AWS; captured locally). */
+  publishEvent(detailType: string, detail: Record<string, unknown>): Promise<void>;
 }
 
 export function numberFromEnv(env: Record<string, string | undefined>, name: string): number | undefined {
@@ -26,6 +29,7 @@ export function numberFromEnv(env: Record<string, string | undefined>, name: str
 export function awsRuntime(service: string, env: Record<string, string | undefined> = process.env): Runtime {
   const stores = createStores(env);
   let lambda: LambdaClient | undefined;
+  let events: EventBridgeClient | undefined;
   return {
     stores,
     env,
@@ -35,6 +39,13 @@ export function awsRuntime(service: string, env: Record<string, string | undefin
       if (!fn) throw new Error('environment variable TRAIN_FUNCTION_NAME is not set');
       lambda ??= new LambdaClient({});
       await lambda.send(new InvokeCommand({ FunctionName: fn, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(request)) }));
+    },
+    async publishEvent(detailType, detail) {
+      events ??= new EventBridgeClient({});
+      const res = await events.send(
+        new PutEventsCommand({ Entries: [{ EventBusName: env.EVENT_BUS_NAME ?? 'default', Source: env.EVENT_SOURCE ?? 'olist.segments', DetailType: detailType, Detail: JSON.stringify(detail) }] }),
+      );
+      if (res.FailedEntryCount) throw new Error(`PutEvents failed: ${res.Entries?.map((e) => e.ErrorMessage).join('; ')}`);
     },
   };
 }

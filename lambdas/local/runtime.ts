@@ -21,6 +21,8 @@ export interface LocalStack {
   idle(): Promise<void>;
   /** Failures of asynchronous work (as Lambda would send them to the failure queue). */
   failures: { source: string; error: unknown }[];
+  /** Events published on the (local) bus, in order. */
+  events: { detailType: string; detail: Record<string, unknown> }[];
   stop(): Promise<void>;
 }
 
@@ -41,6 +43,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   const log: Log = opts.logs ? jsonLog('local') : silentLog;
   const pending = new Set<Promise<unknown>>();
   const failures: LocalStack['failures'] = [];
+  const events: LocalStack['events'] = [];
   const track = (source: string, p: Promise<unknown>) => {
     const tracked = p.catch((error) => failures.push({ source, error })).finally(() => pending.delete(tracked));
     pending.add(tracked);
@@ -54,6 +57,10 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     async startTraining(request: TrainRequest) {
       // Asynchronous like InvocationType 'Event': ingest returns before training ends.
       track('train', Promise.resolve().then(() => train(request)));
+    },
+    async publishEvent(detailType, detail) {
+      events.push({ detailType, detail });
+      log.info(`event: ${detailType}`, detail);
     },
   };
   const ingest = createIngestHandler(() => runtime);
@@ -71,6 +78,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     runtime,
     idle,
     failures,
+    events,
     async stop() {
       await idle();
       unsubscribe();

@@ -25,6 +25,7 @@ export function toDynamoNumber(n: number, path = 'value'): string {
   const abs = Math.abs(n);
   if (abs < 1e-130 || abs >= 1e126) throw new UnstorableValueError(path, `${n} is outside DynamoDB's number range`);
   const s = String(n);
+  if (!s.includes('e')) return s;
   const m = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(s);
   if (!m) return s;
   const [, sign, lead, frac = '', expText] = m;

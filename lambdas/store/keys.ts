@@ -1,7 +1,6 @@
 /**
  * Key formats of the single-table design (see README.md). Every PK/SK/GSI1 value is built here.
  */
-import { createHash } from 'node:crypto';
 import { InvalidInputError } from './errors';
 
 export const ACTIVE_KEY = { PK: 'MODEL', SK: 'ACTIVE' } as const;
@@ -22,9 +21,18 @@ export const stabilitySk = (checkedAt: string, modelVersion: string) => `${check
 /** GSI1 partition of one shard of one segment of one version. */
 export const segmentShardPk = (version: string, segmentId: number, shard: number) => `SEG#${version}#${segmentId}#${shard}`;
 
-/** Shard of a customer: first 4 bytes of MD5(customer id) as an unsigned big-endian integer, modulo shards. */
+/**
+ * Shard of a customer: 32-bit FNV-1a over the UTF-8 bytes of the customer id, modulo shards.
+ * (Portable: any language can compute it; no per-item crypto object.)
+ */
 export function shardOf(customerId: string, shards: number): number {
-  return createHash('md5').update(customerId, 'utf8').digest().readUInt32BE(0) % shards;
+  let h = 0x811c9dc5;
+  const bytes = Buffer.from(customerId, 'utf8');
+  for (let i = 0; i < bytes.length; i++) {
+    h ^= bytes[i];
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % shards;
 }
 
 export const SPEND_DIGITS = 15;

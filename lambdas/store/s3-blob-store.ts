@@ -4,7 +4,7 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
-  ListObjectsV2Command,
+  ListObjectsCommand,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -100,19 +100,22 @@ export class S3BlobStore implements BlobStore {
     return { key, etag: stripQuotes(res.ETag) };
   }
 
+  /**
+   * ListObjects (V1) with Marker = last key: s3rver's V2 continuation tokens use DES, which OpenSSL 3 (Node >= 17)
+   * refuses, so any truncated V2 listing fails there; V1 paging behaves the same on AWS and s3rver.
+   */
   async list(prefix: string): Promise<BlobInfo[]> {
     const out: BlobInfo[] = [];
-    let token: string | undefined;
-    do {
-      const res = await this.s3.send(
-        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
-      );
-      for (const o of res.Contents ?? []) {
+    let marker: string | undefined;
+    for (;;) {
+      const res = await this.s3.send(new ListObjectsCommand({ Bucket: this.bucket, Prefix: prefix, Marker: marker }));
+      const contents = res.Contents ?? [];
+      for (const o of contents) {
         out.push({ key: o.Key!, size: o.Size ?? 0, etag: stripQuotes(o.ETag), lastModified: o.LastModified });
       }
-      token = res.IsTruncated ? res.NextContinuationToken : undefined;
-    } while (token);
-    return out;
+      if (!res.IsTruncated || contents.length === 0) return out;
+      marker = res.NextMarker ?? contents[contents.length - 1].Key;
+    }
   }
 
   async head(key: string): Promise<BlobHead | undefined> {

@@ -44,12 +44,15 @@ export class StabilitySchedule extends Construct {
       maxEventAge: Duration.hours(2),
       environment: {
         ...commonEnvironment(buckets, table),
+        // The check reloads the latest dataset's tables: which customers the model knew needs their order history.
+        RAW_BUCKET: buckets.raw.bucketName,
         ARI_THRESHOLD: String(config.ariThreshold),
         AUTO_RETRAIN: String(config.autoRetrain),
         TRAIN_FUNCTION_NAME: train.functionName,
       },
     });
 
+    buckets.grantReadIncoming(this.stability.role);
     buckets.grantArtifacts(this.stability.role, {
       read: ['features', 'models'],
       write: ['reports'],

@@ -275,6 +275,7 @@ describe('functions', () => {
     expect(env(stack.pipeline.train)).toEqual({ ...common, WRITE_RATE_PER_SECOND: '500' });
     expect(env(stack.stabilitySchedule.stability)).toEqual({
       ...common,
+      RAW_BUCKET: ref(stack.buckets.raw),
       ARI_THRESHOLD: '0.8',
       AUTO_RETRAIN: 'false',
       TRAIN_FUNCTION_NAME: ref(stack.pipeline.train.function),
@@ -559,6 +560,7 @@ describe('cdk-nag', () => {
           '<ArtifactsBucket.Arn>/errors/*',
         ]),
         ...perFunction('StabilitySchedule/Stability', [
+          '<RawBucket.Arn>/incoming/*',
           '<ArtifactsBucket.Arn>/features/*',
           '<ArtifactsBucket.Arn>/models/*',
           '<ArtifactsBucket.Arn>/reports/*',

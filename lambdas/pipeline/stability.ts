@@ -1,0 +1,88 @@
+/**
+ * The scheduled stability check: the active model against fresh fits on the latest dataset (ARI), the
+ * drift of every feature, the model's age against the cadence (lambdas/core/stability/check.ts). The
+ * result is recorded as history; drift or an overdue model publishes "Segmentation drift detected" and,
+ * when enabled, starts a retraining on the latest features.
+ */
+import { loadOlist } from '../core/olist/load';
+import { CheckResult, runStabilityCheck } from '../core/stability/check';
+import { BlobStore } from '../store/blob-store';
+import { SegmentStore, StabilityCheckRecord } from '../store/segment-store';
+import { artifactKeys, blobTableSource, datasetContents } from './datasets';
+import { TrainRequest } from './ingest';
+import { Log } from './log';
+
+export const DRIFT_EVENT = 'Segmentation drift detected';
+
+export interface StabilityDeps {
+  raw: BlobStore;
+  artifacts: BlobStore;
+  segments: SegmentStore;
+  log: Log;
+  publishEvent(detailType: string, detail: Record<string, unknown>): Promise<void>;
+  startTraining(request: TrainRequest): Promise<void>;
+  threshold?: number;
+  cadenceDays?: number;
+  autoRetrain?: boolean;
+  /** Clock for the record and the retraining id (tests pin it). */
+  now?: () => Date;
+}
+
+export type StabilityOutcome =
+  | { status: 'no-model' | 'no-data'; reason: string }
+  | { status: 'checked'; record: StabilityCheckRecord; published: boolean; retraining?: string };
+
+export async function checkStability(deps: StabilityDeps): Promise<StabilityOutcome> {
+  const active = await deps.segments.getActiveModel();
+  if (!active) return { status: 'no-model', reason: 'no active model yet' };
+  const latestKey = artifactKeys.latestFeatures();
+  if (!(await deps.artifacts.exists(latestKey))) return { status: 'no-data', reason: `no ${latestKey} in the artifacts bucket` };
+  const latest = await deps.artifacts.getJson<{ datasetId: string; featuresKey: string }>(latestKey);
+  const { present, missing } = await datasetContents(deps.raw, latest.datasetId);
+  if (missing.length) return { status: 'no-data', reason: `dataset ${latest.datasetId} lacks ${missing.join(', ')}` };
+  const data = await loadOlist(blobTableSource(deps.raw, latest.datasetId, present));
+  const model = active.record.model;
+  const result = runStabilityCheck(model, data, { threshold: deps.threshold, cadenceDays: deps.cadenceDays });
+  const now = (deps.now ?? (() => new Date()))();
+  const record = toRecord(result, now, latest.datasetId);
+  await deps.segments.putStabilityCheck(record);
+  deps.log.info('stability check', { verdict: result.verdict, ari: result.ari, ageDays: result.ageDays, modelVersion: model.version });
+
+  if (result.verdict === 'ok') return { status: 'checked', record, published: false };
+  let retraining: string | undefined;
+  if (deps.autoRetrain) {
+    retraining = `${latest.datasetId}-retrain-${now.toISOString().replace(/[-:.]/g, '')}`;
+    const claim = await deps.segments.claimRun(retraining, { tablesPresent: [...present.keys()].sort() });
+    if (claim.claimed) {
+      await deps.segments.updateRun(retraining, 'training', { reasons: [`retraining after the stability check: ${result.verdict}`] });
+      await deps.startTraining({ datasetId: retraining, featuresKey: latest.featuresKey });
+    }
+  }
+  await deps.publishEvent(DRIFT_EVENT, {
+    modelVersion: model.version,
+    verdict: result.verdict,
+    reasons: result.reasons,
+    ari: result.ari,
+    ariKnown: result.ariKnown,
+    threshold: result.threshold,
+    ageDays: result.ageDays,
+    cadenceDays: result.cadenceDays,
+    drift: record.drift,
+    datasetId: latest.datasetId,
+    ...(retraining ? { retraining } : {}),
+  });
+  return { status: 'checked', record, published: true, retraining };
+}
+
+function toRecord(r: CheckResult, now: Date, datasetId: string): StabilityCheckRecord {
+  return {
+    checkedAt: now.toISOString(),
+    modelVersion: r.modelVersion,
+    ari: r.ari,
+    drift: Object.fromEntries(Object.entries(r.drift).map(([f, d]) => [f, Math.round(d.psi * 1e4) / 1e4])),
+    ageDays: r.ageDays,
+    verdict: r.verdict,
+    reasons: r.reasons,
+    details: { datasetId, asOf: r.asOf, ariKnown: r.ariKnown, ariSpread: r.ariSpread, freshAgreement: r.freshAgreement, threshold: r.threshold, cadenceDays: r.cadenceDays, customers: r.customers, newCustomers: r.newCustomers, seconds: r.seconds },
+  };
+}
