@@ -21,16 +21,10 @@ import {
 /** TTL attribute (epoch seconds): old model versions' items expire in the background. */
 export const TTL_ATTRIBUTE = 'expiresAt';
 
-/** Item-level read actions (no Scan: every access pattern of the single-table design is key-based). */
-export const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:DescribeTable'];
-/** Item-level write actions (TransactWriteItems is authorised through these per-item actions). */
-export const TABLE_WRITE_ACTIONS = [
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:BatchWriteItem',
-  'dynamodb:ConditionCheckItem',
-];
+/** Item-level read actions the store uses (no Scan: every access pattern of the single-table design is key-based). */
+export const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query'];
+/** Item-level write actions the store uses (deletes go through BatchWriteItem; no transactions: dynalite has none). */
+export const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'];
 
 export interface SegmentTableProps {
   /** @default RETAIN (segment assignments are the product's output) */
