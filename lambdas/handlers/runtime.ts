@@ -26,14 +26,14 @@ export function numberFromEnv(env: Record<string, string | undefined>, name: str
   return n;
 }
 
-export function awsRuntime(service: string, env: Record<string, string | undefined> = process.env): Runtime {
+export function awsRuntime(service: string, env: Record<string, string | undefined> = process.env, clients: { lambda?: LambdaClient; events?: EventBridgeClient; log?: Log } = {}): Runtime {
   const stores = createStores(env);
-  let lambda: LambdaClient | undefined;
-  let events: EventBridgeClient | undefined;
+  let lambda = clients.lambda;
+  let events = clients.events;
   return {
     stores,
     env,
-    log: jsonLog(service),
+    log: clients.log ?? jsonLog(service),
     async startTraining(request) {
       const fn = env.TRAIN_FUNCTION_NAME;
       if (!fn) throw new Error('environment variable TRAIN_FUNCTION_NAME is not set');

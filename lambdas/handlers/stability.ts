@@ -2,7 +2,7 @@
 import { checkStability, StabilityOutcome } from '../pipeline/stability';
 import { awsRuntime, numberFromEnv, Runtime } from './runtime';
 
-export function createStabilityHandler(runtime: () => Runtime) {
+export function createStabilityHandler(runtime: () => Runtime, clock?: () => Date) {
   return async (_event?: unknown): Promise<StabilityOutcome> => {
     const rt = runtime();
     return checkStability({
@@ -15,6 +15,7 @@ export function createStabilityHandler(runtime: () => Runtime) {
       threshold: numberFromEnv(rt.env, 'ARI_THRESHOLD'),
       cadenceDays: numberFromEnv(rt.env, 'CADENCE_DAYS'),
       autoRetrain: rt.env.AUTO_RETRAIN === 'true',
+      now: clock,
     });
   };
 }

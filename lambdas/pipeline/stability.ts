@@ -6,6 +6,7 @@
  */
 import { loadOlist } from '../core/olist/load';
 import { CheckResult, runStabilityCheck } from '../core/stability/check';
+import { effectiveEnd } from '../core/stability/simulate';
 import { BlobStore } from '../store/blob-store';
 import { SegmentStore, StabilityCheckRecord } from '../store/segment-store';
 import { artifactKeys, blobTableSource, datasetContents } from './datasets';
@@ -42,8 +43,12 @@ export async function checkStability(deps: StabilityDeps): Promise<StabilityOutc
   if (missing.length) return { status: 'no-data', reason: `dataset ${latest.datasetId} lacks ${missing.join(', ')}` };
   const data = await loadOlist(blobTableSource(deps.raw, latest.datasetId, present));
   const model = active.record.model;
-  const result = runStabilityCheck(model, data, { threshold: deps.threshold, cadenceDays: deps.cadenceDays });
   const now = (deps.now ?? (() => new Date()))();
+  // Age: the newer of data time (latest data date minus the model's as-of date, inside runStabilityCheck)
+  // and wall-clock time since the model was trained, expressed on the data's time axis.
+  const modelAsOf = Date.parse(model.asOf);
+  const byClock = modelAsOf + Math.max(0, now.getTime() - Date.parse(model.createdAt));
+  const result = runStabilityCheck(model, data, { threshold: deps.threshold, cadenceDays: deps.cadenceDays, now: Math.max(byClock, effectiveEnd(data)) });
   const record = toRecord(result, now, latest.datasetId);
   await deps.segments.putStabilityCheck(record);
   deps.log.info('stability check', { verdict: result.verdict, ari: result.ari, ageDays: result.ageDays, modelVersion: model.version });

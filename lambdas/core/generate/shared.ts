@@ -8,10 +8,19 @@ export function parseTimestamp(s: string): number {
   return Date.UTC(+s.slice(0, 4), +s.slice(5, 7) - 1, +s.slice(8, 10), +s.slice(11, 13) || 0, +s.slice(14, 16) || 0, +s.slice(17, 19) || 0);
 }
 
-/** Epoch ms to 'YYYY-MM-DD HH:MM:SS' (seconds truncated). */
+const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
+const dateCache = new Map<number, string>();
+
+/** Epoch ms to 'YYYY-MM-DD HH:MM:SS' (seconds truncated). Hot in the generator, hence the per-day cache. */
 export function formatTimestamp(ms: number): string {
-  const iso = new Date(Math.floor(ms / 1000) * 1000).toISOString();
-  return iso.slice(0, 10) + ' ' + iso.slice(11, 19);
+  const day = Math.floor(ms / DAY);
+  let date = dateCache.get(day);
+  if (date === undefined) {
+    date = new Date(day * DAY).toISOString().slice(0, 10);
+    if (dateCache.size < 100_000) dateCache.set(day, date);
+  }
+  const sec = Math.floor((ms - day * DAY) / 1000);
+  return `${date} ${TWO_DIGITS[Math.floor(sec / 3600)]}:${TWO_DIGITS[Math.floor(sec / 60) % 60]}:${TWO_DIGITS[sec % 60]}`;
 }
 
 export const dayOf = (ms: number): number => Math.floor(ms / DAY) * DAY;

@@ -75,7 +75,13 @@ export function reviewMessage(score: number, rates: MessageRates, rng: Rng): str
   const quote = rng.next() < rates.quote;
   const n = 1 + (comma ? 1 : 0) + (newline ? 1 : 0) + (rng.next() < 0.2 ? 1 : 0);
   const parts: string[] = [];
-  for (let i = 0; i < n; i++) parts.push(pick(SENTENCES[s], rng));
+  const bank = SENTENCES[s];
+  const used: number[] = [];
+  while (used.length < n) {
+    const i = rng.int(bank.length);
+    if (!used.includes(i)) used.push(i);
+  }
+  for (const i of used) parts.push(bank[i]);
   if (quote) parts[rng.int(n)] = pick(QUOTED[s], rng);
   let out = parts[0];
   let commaUsed = false;
