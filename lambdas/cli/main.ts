@@ -47,6 +47,16 @@ const COMMANDS: Record<string, Command> = {
     usage: 'segments models [--aws [--table NAME] [--region R]] [--state DIR] [--json]',
     load: async () => (require('./commands/query') as typeof import('./commands/query')).modelsCommand,
   },
+  bench: {
+    summary: 'benchmark against the pandas + scikit-learn reference pipeline (npm run bench)',
+    usage: 'segments bench [--data DIR] [--runs N] [--k N] [--reference FILE] [--python FILE] [--json]',
+    load: async () => (require('./commands/bench') as typeof import('./commands/bench')).benchCommand,
+  },
+  'bench-worker': {
+    summary: 'one timed run of the benchmark work (used by bench)',
+    usage: 'segments bench-worker --data DIR --k N [--dump PREFIX]',
+    load: async () => (require('./commands/bench') as typeof import('./commands/bench')).benchWorkerCommand,
+  },
   simulate: {
     summary: 'update-frequency simulation over the time axis: how long a model stays valid (writes stability.json)',
     usage: 'segments simulate --data DIR [--out DIR] [--start DATE] [--step 7d] [--horizon 52w] [--threshold 0.8] [--seeds 5] [--k N] [--json] [--quiet]',

@@ -1,0 +1,133 @@
+/**
+ * `segments report`: the HTML reports (exploration, model trials, maintenance, segment cards, index).
+ *
+ * Loads the export and trains exactly as `segments run` does, then writes self-contained pages to
+ * DIR/reports/ together with the summary.json (and stability.json, when there is one) whose numbers they
+ * show. The update-frequency simulation is slow, so it only runs with --with-simulation; otherwise the
+ * maintenance page uses --stability FILE, or DIR/stability.json left by `segments simulate --out DIR`,
+ * and says plainly when there is none.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fitPca } from '../../core/cluster/pca';
+import { loadOlist } from '../../core/olist/load';
+import { directorySource } from '../../core/olist/source';
+import { buildSummary } from '../../core/model/summary';
+import { trainSegmentation } from '../../core/model/train';
+import { simulateStability } from '../../core/stability/simulate';
+import { buildReports, reportInput, StabilityInput } from '../../core/report';
+import { dateOption, intOption, parse, required } from '../args';
+import { UsageError } from '../errors';
+import { OutputDir } from '../output';
+import { createProgress } from '../progress';
+
+export const REPORT_USAGE = 'segments report --data DIR --out DIR [--k N] [--as-of DATE] [--seed N] [--stability FILE] [--with-simulation] [--json] [--quiet]';
+
+export async function reportCommand(argv: string[]): Promise<void> {
+  const o = parse(
+    argv,
+    {
+      data: { type: 'string' },
+      out: { type: 'string' },
+      k: { type: 'string' },
+      'as-of': { type: 'string' },
+      seed: { type: 'string' },
+      stability: { type: 'string' },
+      'with-simulation': { type: 'boolean' },
+      json: { type: 'boolean' },
+      quiet: { type: 'boolean' },
+    },
+    REPORT_USAGE,
+  );
+  const dataDir = required(o.data, '--data', REPORT_USAGE);
+  const outDir = required(o.out, '--out', REPORT_USAGE);
+  const k = intOption(o.k, '--k', 2, 20);
+  const seed = intOption(o.seed, '--seed', 0, 2 ** 32 - 1);
+  const asOf = dateOption(o['as-of'], '--as-of');
+  if (o.stability && o['with-simulation']) throw new UsageError(`--stability and --with-simulation exclude each other\nusage: ${REPORT_USAGE}`);
+  if (o.stability && !existsSync(o.stability)) throw new UsageError(`--stability: no such file ${o.stability}`);
+  const progress = createProgress({ quiet: o.quiet || o.json });
+
+  const started = performance.now();
+  const data = await loadOlist(directorySource(dataDir), { onProgress: (t, b, total) => progress.update(`reading ${t}`, b, total) });
+  const loadSeconds = (performance.now() - started) / 1000;
+  progress.stage('computing features');
+  const result = trainSegmentation(data, { k, seed, asOf, silhouetteSample: 10_000, onProgress: (_s, done, total) => progress.update('k-means sweep (k = 2..10, 10 initialisations each)', done, total, 'k') });
+  progress.stage('PCA');
+  let t = performance.now();
+  const pca = fitPca(result.X);
+  const coords = pca.project2d(result.X);
+  const pcaSeconds = (performance.now() - t) / 1000;
+  const summary = buildSummary(data, result, { timings: { load: loadSeconds, ...result.timings, pca: pcaSeconds }, pca: { explainedVariance: pca.explainedVariance } });
+
+  let stability: StabilityInput | undefined;
+  let stabilitySource: string | undefined;
+  if (o['with-simulation']) {
+    progress.stage('update-frequency simulation');
+    const report = simulateStability(data, { k: summary.k, loadSeconds, onProgress: (stage, done, total) => progress.update(`simulation: ${stage}`, done, total, 'dates') });
+    stability = report as unknown as StabilityInput;
+    stabilitySource = 'the simulation run for this report (--with-simulation)';
+  } else {
+    const file = o.stability ?? join(outDir, 'stability.json');
+    if (existsSync(file)) {
+      stability = parseStability(await readFile(file, 'utf8'), file);
+      stabilitySource = resolve(file);
+    }
+  }
+
+  progress.stage('rendering the reports');
+  t = performance.now();
+  const files = await buildReports(reportInput({ data, summary, coords, labels: result.labels, stability, stabilitySource }));
+  const renderSeconds = (performance.now() - t) / 1000;
+
+  const dir = join(outDir, 'reports');
+  const out = await OutputDir.open(dir);
+  let written: string[];
+  try {
+    for (const [name, html] of Object.entries(files)) await out.text(name, [html]);
+    await out.json('summary.json', summary);
+    if (stability) await out.json('stability.json', stability);
+    written = await out.commit();
+  } catch (err) {
+    await out.abort();
+    throw err;
+  }
+  progress.done();
+  const pages = written.filter((f) => f.endsWith('.html')).map((f) => resolve(f));
+  const total = (performance.now() - started) / 1000;
+  if (o.json) {
+    process.stdout.write(JSON.stringify({ dir: resolve(dir), pages, summary: resolve(dir, 'summary.json'), stability: stability ? resolve(dir, 'stability.json') : null, stabilitySource: stabilitySource ?? null, seconds: { total: round1(total), render: round1(renderSeconds) } }, null, 2) + '\n');
+  } else if (!o.quiet) {
+    process.stdout.write(describeReports(pages, summary.k, summary.customers, stabilitySource, total) + '\n');
+  }
+}
+
+export function describeReports(pages: string[], k: number, customers: number, stabilitySource: string | undefined, seconds: number): string {
+  return [
+    `Reports for ${customers.toLocaleString('en-US')} customers in ${k} segments (${seconds.toFixed(1)} s):`,
+    ...pages.map((p) => `  file://${p}`),
+    stabilitySource ? `Maintenance page from ${stabilitySource}.` : 'No update-frequency simulation: the maintenance page says so (run `segments simulate --out DIR` first, or add --with-simulation).',
+  ].join('\n');
+}
+
+/** stability.json as written by `segments simulate`, checked for the fields the maintenance page needs. */
+export function parseStability(text: string, file: string): StabilityInput {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`${file}: not JSON (${(err as Error).message})`);
+  }
+  const s = v as Partial<StabilityInput>;
+  const problems: string[] = [];
+  if (typeof s?.threshold !== 'number') problems.push('threshold');
+  if (!Array.isArray(s?.points) || !s.points.every((p) => typeof p?.days === 'number' && typeof p?.ariMedian === 'number')) problems.push('points[].days/ariMedian');
+  if (typeof s?.recommendation?.everyDays !== 'number') problems.push('recommendation.everyDays');
+  if (problems.length) throw new UsageError(`${file}: not a stability.json from \`segments simulate\` (missing ${problems.join(', ')})`);
+  return s as StabilityInput;
+}
+
+function round1(x: number): number {
+  return Math.round(x * 10) / 10;
+}
