@@ -69,7 +69,7 @@ const COMMANDS: Record<string, Command> = {
   },
   report: {
     summary: 'write the HTML reports (exploration, model trials, maintenance, segment cards) with charts',
-    usage: 'segments report --data DIR --out DIR [--k N] [--quiet]',
+    usage: 'segments report --data DIR --out DIR [--k N] [--as-of DATE] [--seed N] [--stability FILE] [--with-simulation] [--json] [--quiet]',
     load: async () => (require('./commands/report') as typeof import('./commands/report')).reportCommand,
   },
 };

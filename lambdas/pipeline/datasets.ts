@@ -49,6 +49,10 @@ export function blobTableSource(raw: BlobStore, datasetId: string, sizes: Map<st
 /** Artifact keys, in one place (never under incoming/, so writing them cannot trigger ingestion). */
 export const artifactKeys = {
   features: (datasetId: string) => `features/${datasetId}/features.bin`,
+  /** What the reports need from the raw tables (exploration statistics, counts, table checks). */
+  datasetFacts: (datasetId: string) => `features/${datasetId}/dataset.json`,
+  /** The latest update-frequency simulation (stability.json from `segments simulate`), uploaded by the team. */
+  stabilitySimulation: () => 'models/stability.json',
   latestFeatures: () => 'features/latest.json',
   model: (version: string) => `models/${version}/model.json`,
   summary: (version: string) => `models/${version}/summary.json`,

@@ -10,11 +10,22 @@ import { Readable } from 'node:stream';
 import { DataFormatError } from '../core/csv/errors';
 import { computeFeatures, lastPurchase } from '../core/features/customerFeatures';
 import { encodeFeatures } from '../core/features/serialize';
-import { loadOlist, MissingTableError } from '../core/olist/load';
+import { LoadIssues, loadOlist, MissingTableError, TableReport } from '../core/olist/load';
+import { explorationStats } from '../core/report/exploration';
+import type { ExplorationStats } from '../core/report/exploration';
 import { BlobStore } from '../store/blob-store';
 import { SegmentStore } from '../store/segment-store';
 import { artifactKeys, blobTableSource, datasetContents, parseIncomingKey } from './datasets';
 import { Log } from './log';
+
+/** Facts about the raw dataset that training passes on to the summary and the reports. */
+export interface DatasetFacts {
+  exploration: ExplorationStats;
+  customersInExport: number;
+  orders: number;
+  tables: TableReport[];
+  loadIssues: LoadIssues;
+}
 
 export interface TrainRequest {
   datasetId: string;
@@ -63,6 +74,14 @@ export async function ingestUpload(deps: IngestDeps, key: string): Promise<Inges
     const featuresKey = artifactKeys.features(datasetId);
     const encoded = encodeFeatures(features, data.fingerprint);
     await deps.artifacts.putStream(featuresKey, Readable.from([encoded]), { contentType: 'application/octet-stream', contentLength: encoded.length });
+    const facts: DatasetFacts = {
+      exploration: explorationStats(data),
+      customersInExport: data.customerIds.length,
+      orders: data.orders.count,
+      tables: data.tables,
+      loadIssues: data.issues,
+    };
+    await deps.artifacts.putJson(artifactKeys.datasetFacts(datasetId), facts);
     await deps.artifacts.putJson(artifactKeys.latestFeatures(), { datasetId, featuresKey, asOf: new Date(features.asOf).toISOString(), writtenAt: new Date().toISOString() });
     const counts = {
       customers: data.customerIds.length,

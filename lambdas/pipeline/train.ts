@@ -14,7 +14,8 @@ import { buildSummaryFromFeatures } from '../core/model/summary';
 import { BlobStore } from '../store/blob-store';
 import { SegmentStore } from '../store/segment-store';
 import { artifactKeys } from './datasets';
-import { describe, recordFailure, TrainRequest } from './ingest';
+import { DatasetFacts, describe, recordFailure, TrainRequest } from './ingest';
+import { buildReports, sampleMap, StabilityInput } from '../core/report';
 import { Log } from './log';
 
 export interface TrainDeps {
@@ -50,11 +51,25 @@ export async function trainDataset(deps: TrainDeps, request: TrainRequest): Prom
     const trained = Date.now();
 
     const pca = fitPca(result.X);
+    const coords = pca.project2d(result.X);
     const summary = buildSummaryFromFeatures(result, { timings: { ...result.timings }, pca: { explainedVariance: pca.explainedVariance } });
+    const facts = await readOptionalJson<DatasetFacts>(deps.artifacts, artifactKeys.datasetFacts(datasetId.replace(/-retrain-\w+$/, '')));
+    if (facts) {
+      summary.counts.customersInExport = facts.customersInExport;
+      summary.counts.orders = facts.orders;
+      summary.tables = facts.tables;
+      summary.loadIssues = facts.loadIssues;
+    }
     await deps.artifacts.putJson(artifactKeys.model(model.version), model);
     await deps.artifacts.putJson(artifactKeys.summary(model.version), summary);
     await deps.artifacts.putJson(artifactKeys.segments(model.version), { modelVersion: model.version, segments: model.segments });
-    await deps.artifacts.putStream(artifactKeys.assignments(model.version), Readable.from(assignmentsCsv(model, result.features, result.imputed, result.labels, pca.project2d(result.X))), { contentType: 'text/csv' });
+    await deps.artifacts.putStream(artifactKeys.assignments(model.version), Readable.from(assignmentsCsv(model, result.features, result.imputed, result.labels, coords)), { contentType: 'text/csv' });
+    if (facts) {
+      // Reports for people, beside the model (the maintenance page uses the team's latest simulation, if any).
+      const stability = await readOptionalJson<StabilityInput>(deps.artifacts, artifactKeys.stabilitySimulation());
+      const pages = await buildReports({ exploration: facts.exploration, summary, map: sampleMap(coords, result.labels, 3000, 1), stability, stabilitySource: stability ? artifactKeys.stabilitySimulation() : undefined });
+      for (const [file, html] of Object.entries(pages)) await deps.artifacts.putText(artifactKeys.reports(model.version) + file, html, { contentType: 'text/html; charset=utf-8' });
+    }
 
     await deps.segments.putModelDraft(model);
     const assignments = toAssignments(result, previousSegments);
@@ -86,6 +101,10 @@ export function toAssignments(result: TrainResult, previousSegments?: Map<string
     out[i] = { customerId: id, segmentId: labels[i], segmentName: names.get(labels[i])!, features: f, ...(previous === undefined ? {} : { previousSegmentId: previous }) };
   }
   return out;
+}
+
+async function readOptionalJson<T>(store: BlobStore, key: string): Promise<T | undefined> {
+  return (await store.exists(key)) ? store.getJson<T>(key) : undefined;
 }
 
 async function readAll(stream: Readable): Promise<Buffer> {

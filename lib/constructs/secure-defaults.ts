@@ -107,6 +107,9 @@ export function policyOf(role: iam.IRole): IConstruct {
  * Object ARNs need a trailing `*` (object keys contain dataset ids / model versions only known at
  * run time); the prefix is the narrowest scope, so each of these exact findings is acknowledged here.
  */
+/** Vega builds the report renderer loads from the bundle directory in Lambda. */
+export const VEGA_BUILDS = ['vega/build/vega.js', 'vega-lite/build/vega-lite.min.js'];
+
 export function grantPrefixAccess(role: iam.IRole, bucket: s3.IBucket, access: PrefixAccess): void {
   const acknowledged = new Set<string>();
   const objects = (prefixes: string[]) => prefixes.map((p) => bucket.arnForObjects(`${p}*`));
@@ -254,6 +257,13 @@ export class SecureFunction extends Construct {
         // dependency fails the synth (early) instead of the first invocation.
         externalModules: [],
         logLevel: nodejs.LogLevel.ERROR,
+        // The report renderer evaluates Vega's and Vega-Lite's self-contained UMD builds at run time
+        // (lambdas/core/report/vegaRuntime.ts); they are copied next to the bundle, not bundled.
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (inputDir: string, outputDir: string) => VEGA_BUILDS.map((f) => `cp "${inputDir}/node_modules/${f}" "${outputDir}/"`),
+        },
       },
       // Asynchronous invocations (S3 notification, EventBridge, invoke with InvocationType=Event).
       retryAttempts: props.retryAttempts,

@@ -8,7 +8,7 @@
  * fall back to estimated text widths, replaced here by real font metrics), so we evaluate them once, lazily.
  * Nothing here touches the network: charts carry their data inline and fonts are named, never fetched.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type * as VegaModule from 'vega';
 import type * as VegaLiteModule from 'vega-lite';
@@ -31,17 +31,25 @@ function evaluateUmd(file: string, deps: Record<string, unknown>): unknown {
   return module.exports;
 }
 
-/** The build directory of a package, found through its main entry (package exports hide other files). */
-function buildDir(pkg: string): string {
-  return dirname(require.resolve(pkg));
+/**
+ * The build directory of a package, found through its main entry (package exports hide other files);
+ * in a Lambda bundle there is no node_modules and the builds sit next to the bundle (lib/ copies them).
+ */
+function buildDir(pkg: string, file: string): string {
+  try {
+    return dirname(require.resolve(pkg));
+  } catch {
+    if (existsSync(join(__dirname, file))) return __dirname;
+    throw new Error(`cannot find ${pkg}'s ${file}: neither in node_modules nor next to ${__dirname}`);
+  }
 }
 
 export function loadVega(): { vega: Vega; vl: VegaLite } {
   if (!cached) {
-    const vega = evaluateUmd(join(buildDir('vega'), 'vega.js'), {}) as Vega;
+    const vega = evaluateUmd(join(buildDir('vega', 'vega.js'), 'vega.js'), {}) as Vega;
     // Measure text with real font metrics instead of the crude no-canvas estimate (see textWidth.ts).
     (vega as unknown as { textMetrics: { width: typeof vegaTextWidth } }).textMetrics.width = vegaTextWidth;
-    const vl = evaluateUmd(join(buildDir('vega-lite'), 'vega-lite.min.js'), { vega }) as VegaLite;
+    const vl = evaluateUmd(join(buildDir('vega-lite', 'vega-lite.min.js'), 'vega-lite.min.js'), { vega }) as VegaLite;
     cached = { vega, vl };
   }
   return cached;
