@@ -10,14 +10,10 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { fitPca } from '../../core/cluster/pca';
-import { loadOlist } from '../../core/olist/load';
-import { directorySource } from '../../core/olist/source';
-import { buildSummary } from '../../core/model/summary';
-import { trainSegmentation } from '../../core/model/train';
 import { simulateStability } from '../../core/stability/simulate';
 import { buildReports, reportInput, StabilityInput } from '../../core/report';
 import { dateOption, intOption, parse, required } from '../args';
+import { segmentExport } from './run';
 import { UsageError } from '../errors';
 import { OutputDir } from '../output';
 import { createProgress } from '../progress';
@@ -50,16 +46,8 @@ export async function reportCommand(argv: string[]): Promise<void> {
   const progress = createProgress({ quiet: o.quiet || o.json });
 
   const started = performance.now();
-  const data = await loadOlist(directorySource(dataDir), { onProgress: (t, b, total) => progress.update(`reading ${t}`, b, total) });
-  const loadSeconds = (performance.now() - started) / 1000;
-  progress.stage('computing features');
-  const result = trainSegmentation(data, { k, seed, asOf, silhouetteSample: 10_000, onProgress: (_s, done, total) => progress.update('k-means sweep (k = 2..10, 10 initialisations each)', done, total, 'k') });
-  progress.stage('PCA');
-  let t = performance.now();
-  const pca = fitPca(result.X);
-  const coords = pca.project2d(result.X);
-  const pcaSeconds = (performance.now() - t) / 1000;
-  const summary = buildSummary(data, result, { timings: { load: loadSeconds, ...result.timings, pca: pcaSeconds }, pca: { explainedVariance: pca.explainedVariance } });
+  const { data, result, coords, summary } = await segmentExport(dataDir, { k, seed, asOf, silhouetteSample: 10_000 }, progress);
+  const loadSeconds = summary.timings.load;
 
   let stability: StabilityInput | undefined;
   let stabilitySource: string | undefined;
@@ -77,7 +65,7 @@ export async function reportCommand(argv: string[]): Promise<void> {
   }
 
   progress.stage('rendering the reports');
-  t = performance.now();
+  const t = performance.now();
   const files = await buildReports(reportInput({ data, summary, coords, labels: result.labels, stability, stabilitySource }));
   const renderSeconds = (performance.now() - t) / 1000;
 

@@ -4,10 +4,11 @@ import { loadOlist } from '../../core/olist/load';
 import { directorySource } from '../../core/olist/source';
 import { assignmentsCsv } from '../../core/model/assignmentsCsv';
 import { buildSummary, RunSummary } from '../../core/model/summary';
-import { trainSegmentation } from '../../core/model/train';
+import { trainSegmentation, TrainOptions, TrainResult } from '../../core/model/train';
+import { OlistData } from '../../core/olist/load';
 import { dateOption, intOption, parse, required } from '../args';
 import { OutputDir } from '../output';
-import { createProgress } from '../progress';
+import { createProgress, Progress } from '../progress';
 import { fmt, renderTable } from '../table';
 
 export const RUN_USAGE = 'segments run --data DIR --out DIR [--k N] [--as-of DATE] [--seed N] [--full-silhouette] [--json] [--quiet]';
@@ -33,29 +34,12 @@ export async function runCommand(argv: string[]): Promise<void> {
   const seed = intOption(o.seed, '--seed', 0, 2 ** 32 - 1);
   const asOf = dateOption(o['as-of'], '--as-of');
   const progress = createProgress({ quiet: o.quiet || o.json });
-
   const started = performance.now();
-  const tables = await loadOlist(directorySource(data), { onProgress: (t, b, total) => progress.update(`reading ${t}`, b, total) });
-  const loadSeconds = (performance.now() - started) / 1000;
-  progress.stage('computing features');
-  const result = trainSegmentation(tables, {
-    k,
-    seed,
-    asOf,
-    silhouetteSample: o['full-silhouette'] ? Infinity : 10_000,
-    onProgress: (stage, done, total) => progress.update(`k-means sweep (k = 2..10, 10 initialisations each)`, done, total, 'k'),
-  });
-  progress.stage('PCA');
-  let t = performance.now();
-  const pca = fitPca(result.X);
-  const coords = pca.project2d(result.X);
-  const pcaSeconds = (performance.now() - t) / 1000;
+  const { result, coords, summary } = await segmentExport(data, { k, seed, asOf, silhouetteSample: o['full-silhouette'] ? Infinity : 10_000 }, progress);
 
   progress.stage('writing outputs');
-  t = performance.now();
+  const t = performance.now();
   const out = await OutputDir.open(outDir);
-  const timings = { load: loadSeconds, ...result.timings, pca: pcaSeconds, write: 0 };
-  const summary = buildSummary(tables, result, { timings, pca: { explainedVariance: pca.explainedVariance } });
   try {
     await out.json('model.json', result.model);
     await out.json('segments.json', { modelVersion: result.model.version, segments: result.model.segments });
@@ -71,6 +55,30 @@ export async function runCommand(argv: string[]): Promise<void> {
   progress.done();
   if (o.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
   else if (!o.quiet) process.stdout.write(describeRun(summary, outDir) + '\n');
+}
+
+export interface SegmentedExport {
+  data: OlistData;
+  result: TrainResult;
+  /** PCA coordinates of every customer, interleaved (x0, y0, x1, y1, ...). */
+  coords: Float64Array;
+  summary: RunSummary;
+}
+
+/** Load, train and summarise an export folder: the work `run` and `report` share. */
+export async function segmentExport(dataDir: string, opts: TrainOptions, progress: Progress): Promise<SegmentedExport> {
+  const started = performance.now();
+  const data = await loadOlist(directorySource(dataDir), { onProgress: (t, b, total) => progress.update(`reading ${t}`, b, total) });
+  const loadSeconds = (performance.now() - started) / 1000;
+  progress.stage('computing features');
+  const result = trainSegmentation(data, { ...opts, onProgress: (_stage, done, total) => progress.update('k-means sweep (k = 2..10, 10 initialisations each)', done, total, 'k') });
+  progress.stage('PCA');
+  const t = performance.now();
+  const pca = fitPca(result.X);
+  const coords = pca.project2d(result.X);
+  const timings = { load: loadSeconds, ...result.timings, pca: (performance.now() - t) / 1000 };
+  const summary = buildSummary(data, result, { timings, pca: { explainedVariance: pca.explainedVariance } });
+  return { data, result, coords, summary };
 }
 
 export function describeRun(s: RunSummary, outDir: string): string {
