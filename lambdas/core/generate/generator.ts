@@ -25,6 +25,9 @@ import type { OutcomeBucket } from './shared';
 import * as TEXTS from './texts';
 
 // Plain-object copies of the imported namespaces: module-namespace getters are measurably slow in the hot loop.
+// Module-scope aliases: a global lookup of `Math` in the per-customer loop is slow in sandboxed contexts
+// (Jest's vm), where it cannot be cached.
+const { SQRT2, abs, exp, floor, log, max, min, pow, round, sqrt } = Math;
 const CAL = { ...CALIBRATION };
 const { DAY, HOUR, OUTCOME_BUCKETS, dayOf, formatTimestamp, outcomeBucket, parseTimestamp, valueBucket } = { ...SHARED };
 const { reviewMessage, reviewTitle } = { ...TEXTS };
@@ -109,7 +112,7 @@ function qText(s: string): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 const zip = (z: number) => `"${String(z).padStart(5, '0')}"`;
-const money = (cents: number) => `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
+const money = (cents: number) => `${floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
 const tsOrEmpty = (ms: number | undefined) => (ms === undefined ? '' : formatTimestamp(ms));
 
 const HEX_PAIRS = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
@@ -118,7 +121,7 @@ const HEX_PAIRS = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(
 function hexId(rng: Rng): string {
   let s = '';
   for (let i = 0; i < 4; i++) {
-    const x = Math.floor(rng.next() * 4294967296);
+    const x = floor(rng.next() * 4294967296);
     s += HEX_PAIRS[x >>> 24] + HEX_PAIRS[(x >>> 16) & 255] + HEX_PAIRS[(x >>> 8) & 255] + HEX_PAIRS[x & 255];
   }
   return s;
@@ -136,7 +139,7 @@ class Discrete<T> {
   ) {
     this.cum = new Float64Array(values.length);
     let s = 0;
-    for (let i = 0; i < values.length; i++) this.cum[i] = s += Math.max(0, weights[i]);
+    for (let i = 0; i < values.length; i++) this.cum[i] = s += max(0, weights[i]);
     this.total = s;
     if (!(s > 0)) throw new Error('Discrete: no positive weight');
   }
@@ -163,15 +166,15 @@ class Discrete<T> {
 /** Inverse-CDF draw from a quantile table (linear between the tabulated points). */
 function fromQuantiles(qs: readonly number[], u: number): number {
   const pos = u * (qs.length - 1);
-  const i = Math.min(Math.floor(pos), qs.length - 2);
+  const i = min(floor(pos), qs.length - 2);
   return qs[i] + (qs[i + 1] - qs[i]) * (pos - i);
 }
 
 /** Standard normal CDF (Abramowitz-Stegun 7.1.26, |error| < 1.5e-7). */
 function phi(z: number): number {
-  const x = Math.abs(z) / Math.SQRT2;
+  const x = abs(z) / SQRT2;
   const t = 1 / (1 + 0.3275911 * x);
-  const erf = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
+  const erf = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * exp(-x * x);
   return z >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
 }
 
@@ -185,11 +188,11 @@ function inverseNormal(p: number): number {
   if (p <= 0) return -Infinity;
   if (p >= 1) return Infinity;
   if (p < lo) {
-    const q = Math.sqrt(-2 * Math.log(p));
+    const q = sqrt(-2 * log(p));
     return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
   }
   if (p > 1 - lo) {
-    const q = Math.sqrt(-2 * Math.log(1 - p));
+    const q = sqrt(-2 * log(1 - p));
     return -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
   }
   const q = p - 0.5;
@@ -315,10 +318,10 @@ const REAL_PEOPLE = CAL.reference.people;
 
 /** Pool sizes: the real ratios at the real scale, growing as N^0.7 (sub-linear) with a small floor. */
 export function poolSizes(customers: number): { products: number; sellers: number } {
-  const f = Math.pow(Math.max(customers, 1) / REAL_PEOPLE, 0.7);
+  const f = pow(max(customers, 1) / REAL_PEOPLE, 0.7);
   return {
-    products: Math.max(2 * CAL.categories.length, Math.round(CAL.productsPerPerson * REAL_PEOPLE * f)),
-    sellers: Math.max(10, Math.round(CAL.sellersPerPerson * REAL_PEOPLE * f)),
+    products: max(2 * CAL.categories.length, round(CAL.productsPerPerson * REAL_PEOPLE * f)),
+    sellers: max(10, round(CAL.sellersPerPerson * REAL_PEOPLE * f)),
   };
 }
 
@@ -342,7 +345,7 @@ interface Pools {
 /** A package dimension from its quantiles, correlated (0.6 in normal scores) with the weight's normal score zw. */
 function dimension(qs: readonly number[], zw: number, rng: Rng): number {
   const rho = 0.6;
-  return Math.round(fromQuantiles(qs, phi(rho * zw + Math.sqrt(1 - rho * rho) * rng.normal())));
+  return round(fromQuantiles(qs, phi(rho * zw + sqrt(1 - rho * rho) * rng.normal())));
 }
 
 function buildPools(customers: number, rng: Rng, sellersOut: CsvOut, productsOut: CsvOut): Pools {
@@ -377,14 +380,14 @@ function buildPools(customers: number, rng: Rng, sellersOut: CsvOut, productsOut
     productSeller[p] = sellerPick.index(rng);
     const zw = rng.normal();
     const missingWeight = rng.next() < CAL.product.missingWeightShare;
-    const weight = missingWeight ? NaN : Math.max(0, Math.round(Math.exp(c.logWeight[0] + c.logWeight[1] * zw)));
+    const weight = missingWeight ? NaN : max(0, round(exp(c.logWeight[0] + c.logWeight[1] * zw)));
     productWeight[p] = weight;
     const named = c.cat !== '';
     const cols = [
       qId(id),
       c.cat,
-      named ? String(Math.round(fromQuantiles(CAL.product.nameLength, rng.next()))) : '',
-      named ? String(Math.round(fromQuantiles(CAL.product.descriptionLength, rng.next()))) : '',
+      named ? String(round(fromQuantiles(CAL.product.nameLength, rng.next()))) : '',
+      named ? String(round(fromQuantiles(CAL.product.descriptionLength, rng.next()))) : '',
       named ? T.photos.sample(rng) : '',
       missingWeight ? '' : String(weight),
       missingWeight ? '' : String(dimension(CAL.product.lengthCm, zw, rng)),
@@ -407,8 +410,8 @@ function buildPools(customers: number, rng: Rng, sellersOut: CsvOut, productsOut
     for (const p of ps) {
       const mid = (before + popularity[p] / 2) / total;
       before += popularity[p];
-      const price = Math.floor(Math.exp(mu + sd * inverseNormal(mid))) * 100 + T.priceCents.index(rng);
-      productPrice[p] = Math.min(MAX_PRICE_CENTS, Math.max(MIN_PRICE_CENTS, price));
+      const price = floor(exp(mu + sd * inverseNormal(mid))) * 100 + T.priceCents.index(rng);
+      productPrice[p] = min(MAX_PRICE_CENTS, max(MIN_PRICE_CENTS, price));
     }
   }
   const byCategory = members.map((ps) => new Discrete(ps, ps.map((p) => popularity[p])));
@@ -436,7 +439,7 @@ function drawPurchase(rng: Rng): number {
 }
 
 function gapMs(rng: Rng): number {
-  return Math.round(fromQuantiles(CAL.repeatGapDays, rng.next()) * 86_400) * 1000;
+  return round(fromQuantiles(CAL.repeatGapDays, rng.next()) * 86_400) * 1000;
 }
 
 function purchaseTimes(k: number, rng: Rng): number[] {
@@ -451,7 +454,7 @@ function purchaseTimes(k: number, rng: Rng): number[] {
   // a very long history: squeeze it into the axis
   const span = t[k - 1] - t[0];
   const room = AXIS_END - AXIS_START;
-  return t.map((x) => AXIS_START + Math.floor(((x - t[0]) / Math.max(span, 1)) * Math.min(span, room)));
+  return t.map((x) => AXIS_START + floor(((x - t[0]) / max(span, 1)) * min(span, room)));
 }
 
 /** Split `total` cents into `n` non-negative parts with random (Dirichlet(1)) proportions. */
@@ -460,11 +463,11 @@ function split(total: number, n: number, rng: Rng): number[] {
   const w: number[] = [];
   let s = 0;
   for (let i = 0; i < n; i++) {
-    const x = -Math.log(1 - rng.next());
+    const x = -log(1 - rng.next());
     w.push(x);
     s += x;
   }
-  const parts = w.map((x) => Math.floor((total * x) / s));
+  const parts = w.map((x) => floor((total * x) / s));
   parts[n - 1] += total - parts.reduce((a, b) => a + b, 0);
   return parts;
 }
@@ -504,7 +507,7 @@ function generateOrder(rng: Rng, pools: Pools, out: Outs, unique: string, place:
   const first = pickProduct(rng, pools);
   const products = [first];
   if (n > 1 && rng.next() >= CAL.multiItemSameProductShare) {
-    const d = Math.min(n, +T.distinctProducts.sample(rng));
+    const d = min(n, +T.distinctProducts.sample(rng));
     const s = pools.productSeller[first];
     const from = pools.sellerStart[s];
     const count = pools.sellerStart[s + 1] - from;
@@ -529,7 +532,7 @@ function generateOrder(rng: Rng, pools: Pools, out: Outs, unique: string, place:
       fr =
         rng.next() < CAL.freight.zeroShare
           ? 0
-          : Math.min(MAX_FREIGHT_CENTS, Math.round(100 * Math.exp(b0 + b1 * Math.log(w > 0 ? w : 500) + b2 * differ + CAL.freight.residualSd * rng.normal())));
+          : min(MAX_FREIGHT_CENTS, round(100 * exp(b0 + b1 * log(w > 0 ? w : 500) + b2 * differ + CAL.freight.residualSd * rng.normal())));
       freightOf.set(p, fr);
     }
     value += pools.productPrice[p] + fr;
@@ -541,7 +544,7 @@ function generateOrder(rng: Rng, pools: Pools, out: Outs, unique: string, place:
   let parts: number[];
   if (code === 'n') parts = [0];
   else if (code.length > 1 && code[0] !== 'v' && code.slice(1) === 'v'.repeat(code.length - 1)) {
-    const vouchers = Math.round(value * fromQuantiles(CAL.voucherShareOfMixed, rng.next()));
+    const vouchers = round(value * fromQuantiles(CAL.voucherShareOfMixed, rng.next()));
     parts = [value - vouchers, ...split(vouchers, code.length - 1, rng)];
   } else parts = split(value, code.length, rng);
 
@@ -550,21 +553,21 @@ function generateOrder(rng: Rng, pools: Pools, out: Outs, unique: string, place:
   let A: number | undefined;
   let K: number | undefined;
   let C: number | undefined;
-  if (pattern[0] === 'A') A = P + Math.round(fromQuantiles(boleto ? CAL.approvalHours.boleto : CAL.approvalHours.other, rng.next()) * 3600) * 1000;
+  if (pattern[0] === 'A') A = P + round(fromQuantiles(boleto ? CAL.approvalHours.boleto : CAL.approvalHours.other, rng.next()) * 3600) * 1000;
   const stateMedian = estimatedMedian[place.state] ?? 24;
-  const eDays = Math.max(1, Math.round(fromQuantiles(CAL.estimatedDaysRatio, rng.next()) * stateMedian));
+  const eDays = max(1, round(fromQuantiles(CAL.estimatedDaysRatio, rng.next()) * stateMedian));
   const start = A ?? P;
   // the estimate is given at purchase; a slow approval (boleto) never leaves it less than a day ahead
-  const E = Math.max(dayOf(P) + eDays * DAY, dayOf(start) + 2 * DAY);
+  const E = max(dayOf(P) + eDays * DAY, dayOf(start) + 2 * DAY);
   if (pattern[2] === 'C') {
     const late = rng.next() < (lateByMonth[month] ?? OVERALL_LATE);
-    if (late) C = E + Math.max(1, Math.round(fromQuantiles(CAL.lateDays, rng.next()) * 86_400)) * 1000;
-    else C = start + Math.floor((fromQuantiles(CAL.onTimeRatio, rng.next()) * (E - start)) / 1000) * 1000;
-    if (C <= start + HOUR) C = start + HOUR + Math.floor((rng.next() * (E - start - HOUR)) / 1000) * 1000;
+    if (late) C = E + max(1, round(fromQuantiles(CAL.lateDays, rng.next()) * 86_400)) * 1000;
+    else C = start + floor((fromQuantiles(CAL.onTimeRatio, rng.next()) * (E - start)) / 1000) * 1000;
+    if (C <= start + HOUR) C = start + HOUR + floor((rng.next() * (E - start - HOUR)) / 1000) * 1000;
   }
   if (pattern[1] === 'K') {
-    if (C !== undefined) K = start + Math.floor((fromQuantiles(CAL.carrierFraction, rng.next()) * (C - start)) / 1000) * 1000;
-    else K = start + Math.round(fromQuantiles(CAL.carrierDays, rng.next()) * 86_400) * 1000;
+    if (C !== undefined) K = start + floor((fromQuantiles(CAL.carrierFraction, rng.next()) * (C - start)) / 1000) * 1000;
+    else K = start + round(fromQuantiles(CAL.carrierDays, rng.next()) * 86_400) * 1000;
   }
   // nothing happens after the export was taken
   if (C !== undefined && C > CUTOFF) {
@@ -578,7 +581,7 @@ function generateOrder(rng: Rng, pools: Pools, out: Outs, unique: string, place:
   out.orders.line(`${qId(orderId)},${qId(customerId)},${status},${purchased},${tsOrEmpty(A)},${tsOrEmpty(K)},${tsOrEmpty(C)},${formatTimestamp(E)}`);
 
   if (hasItems) {
-    const limit = formatTimestamp(P + Math.round(fromQuantiles(CAL.shippingLimitDays, rng.next()) * 86_400) * 1000);
+    const limit = formatTimestamp(P + round(fromQuantiles(CAL.shippingLimitDays, rng.next()) * 86_400) * 1000);
     for (let i = 0; i < n; i++) {
       const p = itemProduct[i];
       out.items.line(
@@ -598,12 +601,12 @@ function generateOrder(rng: Rng, pools: Pools, out: Outs, unique: string, place:
   const nReviews = rng.next() < CAL.reviews.secondReviewShare ? 2 : 1;
   const bucket: OutcomeBucket = outcomeBucket(C, E);
   const scores = T.scores.get(hasItems && n > 1 ? bucket + '|multi' : bucket + '|single')!;
-  const base = C === undefined ? dayOf(E) + 2 * DAY : Math.min(dayOf(C) + DAY, dayOf(E) + 2 * DAY);
+  const base = C === undefined ? dayOf(E) + 2 * DAY : min(dayOf(C) + DAY, dayOf(E) + 2 * DAY);
   for (let r = 0; r < nReviews; r++) {
     const score = scores.sample(rng);
     let created = base + +T.creationOffset.sample(rng) * DAY;
-    created = Math.max(created, dayOf(P) + DAY); // (the export's surveys run past its last order, as here)
-    const answered = created + Math.round(fromQuantiles(CAL.reviews.answerHours, rng.next()) * 3600) * 1000;
+    created = max(created, dayOf(P) + DAY); // (the export's surveys run past its last order, as here)
+    const answered = created + round(fromQuantiles(CAL.reviews.answerHours, rng.next()) * 3600) * 1000;
     const title = rng.next() < CAL.reviews.titleRateByScore[score - 1] ? reviewTitle(score, CAL.reviews.titleDigitShare, rng) : '';
     const message =
       rng.next() < CAL.reviews.messageRateByScore[score - 1]
@@ -638,7 +641,7 @@ export async function generateDataset(opts: GenerateOptions): Promise<GenerateRe
   });
 
   let orders = 0;
-  const step = Math.max(1, Math.floor(N / 100));
+  const step = max(1, floor(N / 100));
   for (let i = 0; i < N; i++) {
     orders += generatePerson(rng, pools, out);
     if (all.some((o) => o.needsDrain)) await drainAll();
