@@ -16,6 +16,9 @@ import { FEATURE_INDEX } from './customerFeatures';
 export const REVIEW_IMPUTATION_RULE =
   'customers without a known review get the mean review score of reviewed customers with the same delivery outcome (any late delivery, or none)';
 
+/** Module-scope alias for the per-value loop (a global `Math` lookup is slow in sandboxes such as Jest's vm). */
+const { log1p } = Math;
+
 export type ReviewImputation = SegmentModel['reviewImputation'];
 
 export function fitReviewImputation(values: Matrix): ReviewImputation {
@@ -98,7 +101,7 @@ export function applyTransforms(values: Matrix, transforms: readonly FeatureTran
     const { log, mean, std } = transforms[j];
     for (let i = 0; i < rows; i++) {
       const raw = src[i * cols + j];
-      dst[i * cols + j] = ((log ? Math.log1p(Math.max(raw, 0)) : raw) - mean) / std;
+      dst[i * cols + j] = ((log ? log1p(raw > 0 ? raw : 0) : raw) - mean) / std;
     }
   }
   return out;
