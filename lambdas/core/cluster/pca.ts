@@ -37,8 +37,10 @@ export function fitPca(X: Matrix): PcaFit {
   }
   const pca = new PCA(new MlMatrix(covRows), { isCovarianceMatrix: true, center: false });
   const loadings = pca.getLoadings().to2DArray();
+  // Constant data (or a single row) has no variance to explain: report zeros rather than 0/0.
+  const explained = pca.getExplainedVariance().map((v) => (Number.isFinite(v) ? v : 0));
   return {
-    explainedVariance: pca.getExplainedVariance(),
+    explainedVariance: explained,
     components: loadings,
     project2d(Y: Matrix) {
       const out = new Float64Array(Y.rows * 2);
