@@ -59,7 +59,7 @@ const COMMANDS: Record<string, Command> = {
   },
   simulate: {
     summary: 'update-frequency simulation over the time axis: how long a model stays valid (writes stability.json)',
-    usage: 'segments simulate --data DIR [--out DIR] [--start DATE] [--step 7d] [--horizon 52w] [--threshold 0.8] [--seeds 5] [--k N] [--json] [--quiet]',
+    usage: 'segments simulate --data DIR [--out DIR] [--start DATE] [--step 14d] [--horizon 52w] [--threshold 0.8] [--seeds 5] [--k N] [--json] [--quiet]',
     load: async () => (require('./commands/simulate') as typeof import('./commands/simulate')).simulateCommand,
   },
   check: {

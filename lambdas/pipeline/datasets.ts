@@ -57,6 +57,8 @@ export const artifactKeys = {
   model: (version: string) => `models/${version}/model.json`,
   summary: (version: string) => `models/${version}/summary.json`,
   segments: (version: string) => `models/${version}/segments.json`,
+  /** The training distribution of every feature, what the scheduled check measures drift against. */
+  distribution: (version: string) => `models/${version}/distribution.json`,
   assignments: (version: string) => `models/${version}/assignments.csv`,
   reports: (version: string) => `reports/${version}/`,
   error: (datasetId: string) => `errors/${datasetId}/error.json`,

@@ -7,6 +7,7 @@
 import { loadOlist } from '../core/olist/load';
 import { CheckResult, runStabilityCheck } from '../core/stability/check';
 import { effectiveEnd } from '../core/stability/simulate';
+import { TrainingDistribution } from '../core/stability/drift';
 import { BlobStore } from '../store/blob-store';
 import { SegmentStore, StabilityCheckRecord } from '../store/segment-store';
 import { artifactKeys, blobTableSource, datasetContents } from './datasets';
@@ -48,7 +49,9 @@ export async function checkStability(deps: StabilityDeps): Promise<StabilityOutc
   // and wall-clock time since the model was trained, expressed on the data's time axis.
   const modelAsOf = Date.parse(model.asOf);
   const byClock = modelAsOf + Math.max(0, now.getTime() - Date.parse(model.createdAt));
-  const result = runStabilityCheck(model, data, { threshold: deps.threshold, cadenceDays: deps.cadenceDays, now: Math.max(byClock, effectiveEnd(data)) });
+  const distributionKey = artifactKeys.distribution(model.version);
+  const training = (await deps.artifacts.exists(distributionKey)) ? await deps.artifacts.getJson<TrainingDistribution>(distributionKey) : undefined;
+  const result = runStabilityCheck(model, data, { threshold: deps.threshold, cadenceDays: deps.cadenceDays, now: Math.max(byClock, effectiveEnd(data)), training });
   const record = toRecord(result, now, latest.datasetId);
   await deps.segments.putStabilityCheck(record);
   deps.log.info('stability check', { verdict: result.verdict, ari: result.ari, ageDays: result.ageDays, modelVersion: model.version });
@@ -88,6 +91,6 @@ function toRecord(r: CheckResult, now: Date, datasetId: string): StabilityCheckR
     ageDays: r.ageDays,
     verdict: r.verdict,
     reasons: r.reasons,
-    details: { datasetId, asOf: r.asOf, ariKnown: r.ariKnown, ariSpread: r.ariSpread, freshAgreement: r.freshAgreement, threshold: r.threshold, cadenceDays: r.cadenceDays, customers: r.customers, newCustomers: r.newCustomers, seconds: r.seconds },
+    details: { datasetId, asOf: r.asOf, trainingDistribution: r.trainingDistribution, ariKnown: r.ariKnown, ariSpread: r.ariSpread, freshAgreement: r.freshAgreement, threshold: r.threshold, cadenceDays: r.cadenceDays, customers: r.customers, newCustomers: r.newCustomers, seconds: r.seconds },
   };
 }

@@ -16,6 +16,7 @@ import { SegmentStore } from '../store/segment-store';
 import { artifactKeys } from './datasets';
 import { DatasetFacts, describe, recordFailure, TrainRequest } from './ingest';
 import { buildReports, sampleMap, StabilityInput } from '../core/report';
+import { summarizeDistribution } from '../core/stability/drift';
 import { Log } from './log';
 
 export interface TrainDeps {
@@ -63,6 +64,7 @@ export async function trainDataset(deps: TrainDeps, request: TrainRequest): Prom
     await deps.artifacts.putJson(artifactKeys.model(model.version), model);
     await deps.artifacts.putJson(artifactKeys.summary(model.version), summary);
     await deps.artifacts.putJson(artifactKeys.segments(model.version), { modelVersion: model.version, segments: model.segments });
+    await deps.artifacts.putJson(artifactKeys.distribution(model.version), summarizeDistribution(result.imputed, { asOf: model.asOf, modelVersion: model.version }));
     await deps.artifacts.putStream(artifactKeys.assignments(model.version), Readable.from(assignmentsCsv(model, result.features, result.imputed, result.labels, coords)), { contentType: 'text/csv' });
     if (facts) {
       // Reports for people, beside the model (the maintenance page uses the team's latest simulation, if any).

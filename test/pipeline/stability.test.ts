@@ -61,6 +61,7 @@ test('a fresh model on the same data: history recorded, no event', async () => {
   expect(history[0].modelVersion).toBe((await stack.runtime.stores.segments.getActivePointer())!.version);
   expect(history[0].ari).toBeGreaterThan(0);
   expect(Object.keys(history[0].drift)).toContain('monetary');
+  expect(history[0].details!.trainingDistribution).toBe('stored'); // written beside the model by training
 }, 180_000);
 
 test('an overdue model publishes "Segmentation drift detected" with the figures and retrains when enabled', async () => {
