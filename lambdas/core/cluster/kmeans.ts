@@ -20,7 +20,7 @@ import { meanColumnVariance } from './distance';
 import { createWorkspace, runInit, unpermute, type Workspace } from './engine';
 import { buildKdTree, type KdTree } from './kdTree';
 import type { KernelMode } from './kernels';
-import { acquireWorkers, availableCores, post, wait, type InitJob, type WorkerHandle } from './workerPool';
+import { acquireWorkers, idleCores, noteThreadsUsed, post, wait, type InitJob, type WorkerHandle } from './workerPool';
 
 export interface KMeansOptions {
   /** Master seed: the seeds of the initialisations are drawn from it. */
@@ -36,9 +36,10 @@ export interface KMeansOptions {
   /** Distance loops: generated per feature count ('auto', the default) or plain ('generic'); results are identical. */
   kernels?: KernelMode;
   /**
-   * Threads to spread the initialisations over (the main thread plus worker threads). Default 'auto': all cores,
-   * at most nInit, when the fit is large enough (n * nInit >= 500,000) to repay starting workers. Results do not
-   * depend on it: every initialisation runs the same code on the same data whichever thread runs it.
+   * Threads to spread the initialisations over (the main thread plus worker threads). Default 'auto': the cores
+   * other processes leave idle (load average), at most nInit, when the fit is large enough (n * nInit >= 500,000)
+   * to repay starting workers. Results do not depend on it: every initialisation runs the same code on the same
+   * data whichever thread runs it.
    */
   threads?: number | 'auto';
 }
@@ -179,7 +180,7 @@ function runBatch(ws: Workspace, batch: Batch, maxIter: number, tolAbs: number):
 }
 
 function threadCount(opt: KMeansOptions['threads'], n: number, nInit: number): number {
-  if (opt === undefined || opt === 'auto') return n * nInit >= PARALLEL_MIN_WORK ? Math.max(1, Math.min(availableCores(), nInit)) : 1;
+  if (opt === undefined || opt === 'auto') return n * nInit >= PARALLEL_MIN_WORK ? Math.min(idleCores(), nInit) : 1;
   if (!Number.isInteger(opt) || opt < 1) throw new Error(`threads must be a positive integer or 'auto', got ${opt}`);
   return Math.min(opt, nInit);
 }
@@ -213,6 +214,7 @@ export function kmeans(X: Matrix, k: number, opts: KMeansOptions): KMeansResult 
   workers.forEach((w, t) => {
     if (!wait(w)) runBatch(ws, batches[t + 1], maxIter, tolAbs); // a failed worker's share runs here
   });
+  noteThreadsUsed(threads);
 
   // Merge in seed order; strictly lower wins, so the earliest initialisation wins ties (as scikit-learn).
   const inits: KMeansInit[] = new Array(nInit);
