@@ -34,7 +34,7 @@ import { kmeans } from '../cluster/kmeans';
 import { adjustedRandIndex } from '../cluster/ari';
 import { assignFeatures, modelCoordinates } from '../model/assign';
 import { DEFAULT_SEED, trainSegmentation } from '../model/train';
-import { FeatureName, SegmentModel } from '../model/types';
+import { FEATURE_NAMES, FeatureName, SegmentModel } from '../model/types';
 import { DAY_MS, FeatureTable, computeFeatures } from '../features/customerFeatures';
 import { ORDER_STATUSES } from '../olist/tables';
 import { applyTransforms, fitReviewImputation, fitTransforms, imputeReviews } from '../features/transforms';
@@ -107,6 +107,8 @@ export interface StabilityPoint {
   psiRecency: number;
   /** Largest PSI over the other features (median over origins): what the scheduled check triggers on. */
   psiOtherMax: number;
+  /** Population stability index of every feature against the training distribution (median over origins). */
+  drift: Record<FeatureName, number>;
 }
 
 export interface OriginCurve {
@@ -409,6 +411,7 @@ export function aggregate(curves: OriginCurve[]): StabilityPoint[] {
         samples: a.n,
         psiRecency: round(spreadOf(ps.map((p) => p.psi.recencyDays ?? NaN)).median, 3),
         psiOtherMax: round(spreadOf(ps.map((p) => Math.max(0, ...Object.entries(p.psi).filter(([name]) => !AGING_FEATURES.includes(name as FeatureName)).map(([, v]) => v ?? 0)))).median, 3),
+        drift: Object.fromEntries(FEATURE_NAMES.map((f) => [f, round(spreadOf(ps.map((p) => p.psi[f] ?? NaN)).median, 3)])) as Record<FeatureName, number>,
       };
     });
 }

@@ -209,6 +209,7 @@ describe('the recommendation rule', () => {
     samples: origins * 3,
     psiRecency: 0,
     psiOtherMax: 0,
+    drift: {} as StabilityPoint['drift'],
   });
 
   test('longest interval that stays at or above the threshold, on both medians', () => {
