@@ -70,16 +70,14 @@ let unavailable = false;
 
 /** How the worker entry can be loaded here, or undefined if it cannot. */
 function entryPoint(): { entry: string; loader?: string } | undefined {
-  const ts = join(__dirname, 'kmeansWorker.ts');
-  if (existsSync(ts)) {
-    try {
-      return { entry: ts, loader: require.resolve('tsx/cjs') };
-    } catch {
-      return undefined;
-    }
+  try {
+    const ts = join(__dirname, 'kmeansWorker.ts');
+    if (existsSync(ts)) return { entry: ts, loader: require.resolve('tsx/cjs') };
+    const js = join(__dirname, 'kmeansWorker.js');
+    return existsSync(js) ? { entry: js } : undefined;
+  } catch {
+    return undefined; // no __dirname / require (ESM bundle), or tsx not installed
   }
-  const js = join(__dirname, 'kmeansWorker.js');
-  return existsSync(js) ? { entry: js } : undefined;
 }
 
 /** Cores this process may use. */
