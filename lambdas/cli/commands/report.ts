@@ -12,8 +12,8 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { simulateStability } from '../../core/stability/simulate';
 import { buildReports, reportInput, StabilityInput } from '../../core/report';
-import { dateOption, intOption, parse, required } from '../args';
-import { segmentExport } from './run';
+import { parse } from '../args';
+import { segmentExport, segmentExportArgs, SEGMENT_EXPORT_OPTIONS } from './run';
 import { UsageError } from '../errors';
 import { OutputDir } from '../output';
 import { createProgress } from '../progress';
@@ -21,26 +21,8 @@ import { createProgress } from '../progress';
 export const REPORT_USAGE = 'segments report --data DIR --out DIR [--k N] [--as-of DATE] [--seed N] [--stability FILE] [--with-simulation] [--json] [--quiet]';
 
 export async function reportCommand(argv: string[]): Promise<void> {
-  const o = parse(
-    argv,
-    {
-      data: { type: 'string' },
-      out: { type: 'string' },
-      k: { type: 'string' },
-      'as-of': { type: 'string' },
-      seed: { type: 'string' },
-      stability: { type: 'string' },
-      'with-simulation': { type: 'boolean' },
-      json: { type: 'boolean' },
-      quiet: { type: 'boolean' },
-    },
-    REPORT_USAGE,
-  );
-  const dataDir = required(o.data, '--data', REPORT_USAGE);
-  const outDir = required(o.out, '--out', REPORT_USAGE);
-  const k = intOption(o.k, '--k', 2, 20);
-  const seed = intOption(o.seed, '--seed', 0, 2 ** 32 - 1);
-  const asOf = dateOption(o['as-of'], '--as-of');
+  const o = parse(argv, { ...SEGMENT_EXPORT_OPTIONS, stability: { type: 'string' }, 'with-simulation': { type: 'boolean' } }, REPORT_USAGE);
+  const { data: dataDir, outDir, k, seed, asOf } = segmentExportArgs(o, REPORT_USAGE);
   if (o.stability && o['with-simulation']) throw new UsageError(`--stability and --with-simulation exclude each other\nusage: ${REPORT_USAGE}`);
   if (o.stability && !existsSync(o.stability)) throw new UsageError(`--stability: no such file ${o.stability}`);
   const progress = createProgress({ quiet: o.quiet || o.json });

@@ -13,26 +13,31 @@ import { fmt, renderTable } from '../table';
 
 export const RUN_USAGE = 'segments run --data DIR --out DIR [--k N] [--as-of DATE] [--seed N] [--full-silhouette] [--json] [--quiet]';
 
+/** The options of every command that segments an export folder (run, report). */
+export const SEGMENT_EXPORT_OPTIONS = {
+  data: { type: 'string' },
+  out: { type: 'string' },
+  k: { type: 'string' },
+  'as-of': { type: 'string' },
+  seed: { type: 'string' },
+  json: { type: 'boolean' },
+  quiet: { type: 'boolean' },
+} as const;
+
+/** The checked values of SEGMENT_EXPORT_OPTIONS. */
+export function segmentExportArgs(o: { data?: string; out?: string; k?: string; 'as-of'?: string; seed?: string }, usage: string) {
+  return {
+    data: required(o.data, '--data', usage),
+    outDir: required(o.out, '--out', usage),
+    k: intOption(o.k, '--k', 2, 20),
+    seed: intOption(o.seed, '--seed', 0, 2 ** 32 - 1),
+    asOf: dateOption(o['as-of'], '--as-of'),
+  };
+}
+
 export async function runCommand(argv: string[]): Promise<void> {
-  const o = parse(
-    argv,
-    {
-      data: { type: 'string' },
-      out: { type: 'string' },
-      k: { type: 'string' },
-      'as-of': { type: 'string' },
-      seed: { type: 'string' },
-      'full-silhouette': { type: 'boolean' },
-      json: { type: 'boolean' },
-      quiet: { type: 'boolean' },
-    },
-    RUN_USAGE,
-  );
-  const data = required(o.data, '--data', RUN_USAGE);
-  const outDir = required(o.out, '--out', RUN_USAGE);
-  const k = intOption(o.k, '--k', 2, 20);
-  const seed = intOption(o.seed, '--seed', 0, 2 ** 32 - 1);
-  const asOf = dateOption(o['as-of'], '--as-of');
+  const o = parse(argv, { ...SEGMENT_EXPORT_OPTIONS, 'full-silhouette': { type: 'boolean' } }, RUN_USAGE);
+  const { data, outDir, k, seed, asOf } = segmentExportArgs(o, RUN_USAGE);
   const progress = createProgress({ quiet: o.quiet || o.json });
   const started = performance.now();
   const { result, coords, summary } = await segmentExport(data, { k, seed, asOf, silhouetteSample: o['full-silhouette'] ? Infinity : 10_000 }, progress);
