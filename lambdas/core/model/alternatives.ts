@@ -47,16 +47,28 @@ function score(algorithm: string, X: Matrix, labels: Int32Array, k: number, kmea
 
 export function compareAlternatives(X: Matrix, kmeansLabels: Int32Array, k: number, opts: { seed: number; sampleSize: number }): AlternativeScore[] {
   const out: AlternativeScore[] = [];
-  let t = performance.now();
-  out.push(score('k-means (chosen)', X, kmeansLabels, k, kmeansLabels, t, 'k-means++ initialisation, best inertia of 10 seeded runs', opts));
-  t = performance.now();
-  const gmm = gaussianMixture(X, k, kmeansLabels);
-  out.push(score('Gaussian mixture (diagonal)', X, gmm.labels, k, kmeansLabels, t, `EM from the k-means partition, ${gmm.iterations} iterations, BIC ${Math.round(gmm.bic)}`, opts));
-  t = performance.now();
-  const idx = sampleIndices(X.rows, Math.min(WARD_SAMPLE, X.rows), createRng(opts.seed + 1));
-  const sample = selectRows(X, idx);
-  const ward = wardClusters(sample, k);
-  const kmSample = Int32Array.from(idx, (i) => kmeansLabels[i]);
-  out.push(score('Agglomerative Ward', sample, ward, k, kmSample, t, `on a seeded sample of ${idx.length} customers (O(n^2) memory)`, { ...opts, sampleSize: Infinity }));
+  out.push(score('k-means (chosen)', X, kmeansLabels, k, kmeansLabels, performance.now(), 'k-means++ initialisation, best inertia of 10 seeded runs', opts));
+  // An alternative that degenerates (a mixture collapsing to one component, say) cannot be scored; it is
+  // left out of the comparison rather than failing the training.
+  const attempt = (run: () => AlternativeScore) => {
+    try {
+      out.push(run());
+    } catch {
+      /* not scorable on this data */
+    }
+  };
+  attempt(() => {
+    const t0 = performance.now();
+    const gmm = gaussianMixture(X, k, kmeansLabels);
+    return score('Gaussian mixture (diagonal)', X, gmm.labels, k, kmeansLabels, t0, `EM from the k-means partition, ${gmm.iterations} iterations, BIC ${Math.round(gmm.bic)}`, opts);
+  });
+  attempt(() => {
+    const t0 = performance.now();
+    const idx = sampleIndices(X.rows, Math.min(WARD_SAMPLE, X.rows), createRng(opts.seed + 1));
+    const sample = selectRows(X, idx);
+    const ward = wardClusters(sample, k);
+    const kmSample = Int32Array.from(idx, (i) => kmeansLabels[i]);
+    return score('Agglomerative Ward', sample, ward, k, kmSample, t0, `on a seeded sample of ${idx.length} customers (O(n^2) memory)`, { ...opts, sampleSize: Infinity });
+  });
   return out;
 }
