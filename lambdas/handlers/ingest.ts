@@ -2,6 +2,7 @@
 import { ingestUpload, IngestOutcome } from '../pipeline/ingest';
 import { decodeS3EventKey } from '../store/s3-event-key';
 import { S3NotificationEvent } from './events';
+import { leaseTimesFromEnv } from '../pipeline/lease';
 import { awsRuntime, numberFromEnv, Runtime } from './runtime';
 
 export function createIngestHandler(runtime: () => Runtime) {
@@ -14,6 +15,8 @@ export function createIngestHandler(runtime: () => Runtime) {
       startTraining: rt.startTraining,
       log: rt.log,
       maxUploadBytes: numberFromEnv(rt.env, 'MAX_UPLOAD_BYTES'),
+      maxInvalidRows: numberFromEnv(rt.env, 'MAX_INVALID_ROWS'),
+      leaseTimes: leaseTimesFromEnv(rt.env),
     };
     const outcomes: IngestOutcome[] = [];
     for (const record of event.Records ?? []) outcomes.push(await ingestUpload(deps, decodeS3EventKey(record.s3.object.key)));

@@ -14,6 +14,7 @@ export function createStabilityHandler(runtime: () => Runtime, clock?: () => Dat
       startTraining: rt.startTraining,
       threshold: numberFromEnv(rt.env, 'ARI_THRESHOLD'),
       cadenceDays: numberFromEnv(rt.env, 'CADENCE_DAYS'),
+      maxInvalidRows: numberFromEnv(rt.env, 'MAX_INVALID_ROWS'),
       autoRetrain: rt.env.AUTO_RETRAIN === 'true',
       now: clock,
     });

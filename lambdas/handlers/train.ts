@@ -1,23 +1,37 @@
 /** Lambda: {datasetId, featuresKey} from ingest (async invocation) -> train and activate (lambdas/pipeline/train.ts). */
 import { TrainRequest } from '../pipeline/ingest';
-import { trainDataset, TrainOutcome } from '../pipeline/train';
+import { TrainDeps, trainDataset, TrainOutcome, TrainSkipped } from '../pipeline/train';
+import { leaseTimesFromEnv } from '../pipeline/lease';
 import { reconcileWithPrevious } from '../pipeline/reconcile';
 import { awsRuntime, numberFromEnv, Runtime } from './runtime';
 
-export function createTrainHandler(runtime: () => Runtime) {
-  return async (event: TrainRequest): Promise<TrainOutcome> => {
+/** overrides: dependencies the environment cannot express (the local stack's cheaper training options in tests). */
+export function createTrainHandler(runtime: () => Runtime, overrides: Partial<Pick<TrainDeps, 'trainOptions'>> = {}) {
+  return async (event: TrainRequest): Promise<TrainOutcome | TrainSkipped> => {
     if (!event?.datasetId || !event?.featuresKey) throw new Error(`train expects {datasetId, featuresKey}, got ${JSON.stringify(event)}`);
     const rt = runtime();
     const rate = numberFromEnv(rt.env, 'WRITE_RATE_PER_SECOND');
+    const fixedK = numberFromEnv(rt.env, 'FIXED_K');
     return trainDataset(
       {
         artifacts: rt.stores.artifacts,
         segments: rt.stores.segments,
         log: rt.log,
-        fixedK: numberFromEnv(rt.env, 'FIXED_K'),
-        // ~25 items per BatchWriteItem, ~10 calls/s per connection: concurrency follows the write-rate budget
+        fixedK,
+        // Cheaper trainings (local tests): TRAIN_SWEEP=false with FIXED_K fits that k only, TRAIN_COMPARE=false skips
+        // the alternative algorithms, TRAIN_REPORTS=false skips the HTML reports. Unset: the full training.
+        trainOptions: {
+          sweep: rt.env.TRAIN_SWEEP === 'false' && fixedK !== undefined ? false : undefined,
+          compare: rt.env.TRAIN_COMPARE === 'false' ? false : undefined,
+          ...overrides.trainOptions,
+        },
+        reports: rt.env.TRAIN_REPORTS !== 'false',
+        // The budget itself is a token bucket (writeRatePerSecond); concurrency only needs to be high enough to reach it
+        // (~25 items per BatchWriteItem, ~10 calls/s per connection).
         writeConcurrency: rate ? Math.max(1, Math.min(16, Math.round(rate / 250))) : undefined,
+        writeRatePerSecond: rate,
         reconcile: (result, previous) => reconcileWithPrevious(rt.stores.artifacts, result, previous),
+        leaseTimes: leaseTimesFromEnv(rt.env),
       },
       event,
     );

@@ -3,6 +3,11 @@
  * and table as the stack, and S3 events wired to the same handlers with the same prefix filter
  * (incoming/). Only the transport of "start training" differs: an in-process call instead of a Lambda
  * Event invocation, still asynchronous (ingest does not wait for it).
+ *
+ * For fault tests it also emulates what Lambda does around a handler: async invocations retried after an
+ * error (lambdaRetries), and containers: each function runs in a container whose SDK clients carry the fault
+ * injector (lambdas/local/faults.ts); a crash kills the container (its requests never complete, like a
+ * process that timed out), the invocation counts as failed, and the retry runs in a fresh container.
  */
 import { createIngestHandler } from '../handlers/ingest';
 import { createTrainHandler } from '../handlers/train';
@@ -10,15 +15,19 @@ import { Runtime } from '../handlers/runtime';
 import { INCOMING_PREFIX } from '../pipeline/datasets';
 import { jsonLog, Log, silentLog } from '../pipeline/log';
 import { TrainRequest } from '../pipeline/ingest';
-import { createStores } from '../store/config';
+import { createStores, Stores } from '../store/config';
 import { SegmentStore } from '../store/segment-store';
 import { Emulators, startEmulators } from './emulators';
+import { FaultContainer, FaultInjector } from './faults';
+import type { TrainOptions } from '../core/model/train';
 
 export interface LocalStack {
   emulators: Emulators;
   runtime: Runtime;
   /** Resolves when every event and every training started so far has finished. */
   idle(): Promise<void>;
+  /** Invokes a function as Lambda's async invocation would (containers, retries); resolves with its result. */
+  invoke(fn: 'ingest' | 'train', event: unknown): Promise<unknown>;
   /** Failures of asynchronous work (as Lambda would send them to the failure queue). */
   failures: { source: string; error: unknown }[];
   /** Events published on the (local) bus, in order. */
@@ -35,6 +44,20 @@ export interface LocalStackOptions {
   inMemoryDynamo?: boolean;
   /** Wraps the segment store, e.g. to inject faults an emulator cannot produce (a crash mid-write). */
   decorateSegments?: (store: SegmentStore) => SegmentStore;
+  /** Training options beyond FIXED_K (e.g. { sweep: false } for cheap test runs). */
+  trainOptions?: TrainOptions;
+  /** Fault injection on the functions' SDK clients; each function then runs in its own (crashable) container. */
+  faults?: FaultInjector;
+  /** Lambda's retries of a failed async invocation (the stack: ingest 2, train 1) and the wait before each (Lambda: 1-2 min). */
+  lambdaRetries?: { ingest?: number; train?: number; delayMs?: number };
+}
+
+/** One emulated Lambda container: its runtime (clients) and its fate. */
+interface Container {
+  runtime: Runtime;
+  fault?: FaultContainer;
+  /** Rejects when the container crashes. */
+  crashed: Promise<never>;
 }
 
 export async function startLocalStack(opts: LocalStackOptions): Promise<LocalStack> {
@@ -48,24 +71,62 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     const tracked = p.catch((error) => failures.push({ source, error })).finally(() => pending.delete(tracked));
     pending.add(tracked);
   };
-  const stores = createStores(env);
-  const segments = opts.decorateSegments ? opts.decorateSegments(stores.segments) : undefined;
-  const runtime: Runtime = {
-    stores: segments ? Object.defineProperty(stores, 'segments', { value: segments }) : stores,
+  const decorate = (stores: Stores): Stores => {
+    const segments = opts.decorateSegments ? opts.decorateSegments(stores.segments) : undefined;
+    return segments ? Object.defineProperty(stores, 'segments', { value: segments }) : stores;
+  };
+  const makeRuntime = (stores: Stores): Runtime => ({
+    stores,
     env,
     log,
     async startTraining(request: TrainRequest) {
       // Asynchronous like InvocationType 'Event': ingest returns before training ends.
-      track('train', Promise.resolve().then(() => train(request)));
+      track('train', Promise.resolve().then(() => invoke('train', request)));
     },
     async publishEvent(detailType, detail) {
       events.push({ detailType, detail });
       log.info(`event: ${detailType}`, detail);
     },
+  });
+  const runtime = makeRuntime(decorate(createStores(env)));
+  const allStores: Stores[] = [runtime.stores];
+
+  // Containers (with faults only; otherwise every invocation shares `runtime`, as before).
+  const containers = new Map<string, Container>();
+  const containerFor = (fn: string): Container => {
+    const faults = opts.faults;
+    if (!faults) return { runtime, crashed: new Promise<never>(() => undefined) };
+    const current = containers.get(fn);
+    if (current && !current.fault!.dead) return current;
+    let crash!: (reason: Error) => void;
+    const crashed = new Promise<never>((_, reject) => (crash = reject));
+    crashed.catch(() => undefined);
+    const fault = faults.container((reason) => crash(new Error(reason)));
+    const stores = decorate(createStores(env, { s3: (c) => faults.install(c, 's3', fault), dynamo: (c) => faults.install(c, 'dynamodb', fault) }));
+    allStores.push(stores);
+    const container: Container = { runtime: makeRuntime(stores), fault, crashed };
+    containers.set(fn, container);
+    return container;
   };
-  const ingest = createIngestHandler(() => runtime);
-  const train = createTrainHandler(() => runtime);
-  const unsubscribe = emulators.onObjectCreated((event) => track('ingest', ingest(event)), { bucket: emulators.rawBucket, prefix: INCOMING_PREFIX });
+  const handlers = {
+    ingest: (rt: Runtime, event: unknown) => createIngestHandler(() => rt)(event as never),
+    train: (rt: Runtime, event: unknown) => createTrainHandler(() => rt, { trainOptions: opts.trainOptions })(event as never),
+  };
+  /** One async invocation with Lambda's retries: a thrown error or a crash fails the attempt; the last failure is reported. */
+  const invoke = async (fn: 'ingest' | 'train', event: unknown): Promise<unknown> => {
+    const retries = opts.lambdaRetries?.[fn] ?? 0;
+    for (let attempt = 0; ; attempt++) {
+      const container = containerFor(fn);
+      try {
+        return await Promise.race([handlers[fn](container.runtime, event), container.crashed]);
+      } catch (err) {
+        log.warn(`${fn} invocation failed`, { attempt: attempt + 1, error: (err as Error).message });
+        if (attempt >= retries) throw err;
+        await new Promise((resolve) => setTimeout(resolve, opts.lambdaRetries?.delayMs ?? 1000));
+      }
+    }
+  };
+  const unsubscribe = emulators.onObjectCreated((event) => track('ingest', invoke('ingest', event)), { bucket: emulators.rawBucket, prefix: INCOMING_PREFIX });
   const idle = async () => {
     for (;;) {
       await emulators.drain();
@@ -76,14 +137,17 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   return {
     emulators,
     runtime,
+    invoke,
     idle,
     failures,
     events,
     async stop() {
       await idle();
       unsubscribe();
-      runtime.stores.s3.destroy();
-      runtime.stores.dynamo.destroy();
+      for (const stores of allStores) {
+        stores.s3.destroy();
+        stores.dynamo.destroy();
+      }
       await emulators.stop();
     },
   };

@@ -11,12 +11,17 @@ import { DataFormatError } from '../core/csv/errors';
 import { computeFeatures, lastPurchase } from '../core/features/customerFeatures';
 import { encodeFeatures } from '../core/features/serialize';
 import { LoadIssues, loadOlist, MissingTableError, TableReport } from '../core/olist/load';
+import { ORDERS } from '../core/olist/tables';
+import { loadWarnings } from '../core/olist/warnings';
 import { explorationStats } from '../core/report/exploration';
 import type { ExplorationStats } from '../core/report/exploration';
 import { BlobStore } from '../store/blob-store';
 import { SegmentStore } from '../store/segment-store';
-import { artifactKeys, blobTableSource, datasetContents, parseIncomingKey } from './datasets';
+import { artifactKeys, blobTableSource, datasetContents, datasetPrefix, parseIncomingKey } from './datasets';
 import { Log } from './log';
+import { DEFAULT_LEASE_TIMES, LeaseTimes, startHeartbeat } from './lease';
+import { LeaseLostError } from '../store/errors';
+import { randomUUID } from 'node:crypto';
 
 /** Facts about the raw dataset that training passes on to the summary and the reports. */
 export interface DatasetFacts {
@@ -30,6 +35,8 @@ export interface DatasetFacts {
 export interface TrainRequest {
   datasetId: string;
   featuresKey: string;
+  /** Hand-off token: the run's lease was passed to this token for the training invocation (lease.ts). */
+  lease?: string;
 }
 
 export interface IngestDeps {
@@ -40,7 +47,14 @@ export interface IngestDeps {
   startTraining(request: TrainRequest): Promise<void>;
   log: Log;
   maxUploadBytes?: number;
+  /** Row tolerance per file (MAX_INVALID_ROWS): invalid rows skipped and counted before a file is rejected. */
+  maxInvalidRows?: number;
+  /** Run lease and hand-off lengths (RUN_LEASE_MS, RUN_HANDOFF_MS). */
+  leaseTimes?: LeaseTimes;
 }
+
+/** Fewer customers with a counted order than this cannot be segmented: the dataset is rejected. */
+export const MIN_SEGMENTABLE_CUSTOMERS = 10;
 
 export type IngestOutcome =
   | { status: 'ignored'; key: string; reason: string }
@@ -55,22 +69,34 @@ export async function ingestUpload(deps: IngestDeps, key: string): Promise<Inges
   const { datasetId } = parsed;
   const { present, missing } = await datasetContents(deps.raw, datasetId);
   if (missing.length) {
+    // An upload event cannot tell "not yet" from "never": the run record says what is missing until it arrives.
     deps.log.info('dataset incomplete, waiting for more tables', { datasetId, missing });
+    const many = missing.length > 1;
+    const reasons = [`missing table${many ? 's' : ''} ${missing.join(', ')}: the dataset is processed once ${many ? 'they arrive' : 'it arrives'} under ${datasetPrefix(datasetId)}`];
+    await deps.segments.noteWaiting(datasetId, { tablesPresent: [...present.keys()].sort(), reasons });
     return { status: 'waiting', datasetId, missing };
   }
-  const claim = await deps.segments.claimRun(datasetId, { tablesPresent: [...present.keys()].sort() });
+  const times = deps.leaseTimes ?? DEFAULT_LEASE_TIMES;
+  const claim = await deps.segments.claimRun(datasetId, { tablesPresent: [...present.keys()].sort(), owner: randomUUID(), leaseMs: times.leaseMs });
   if (!claim.claimed) {
     deps.log.info('dataset already claimed', { datasetId, runStatus: claim.run.status });
     return { status: 'duplicate', datasetId, runStatus: claim.run.status };
   }
 
+  if (claim.takeover) deps.log.warn('run taken over', { datasetId, previousStatus: claim.run.previousStatus, attempts: claim.run.attempts });
+  // Fencing: every run update below applies only while this invocation still holds the lease.
+  const owner = claim.run.leaseOwner!;
+  let holder = owner; // after the hand-off, a failure to start training is recorded under the hand-off token
+  const heartbeat = startHeartbeat(deps.segments, datasetId, owner, times.leaseMs, deps.log);
   const started = Date.now();
   try {
-    await deps.segments.updateRun(datasetId, 'ingesting');
-    const data = await loadOlist(blobTableSource(deps.raw, datasetId, present), { maxFileBytes: deps.maxUploadBytes });
+    await deps.segments.updateRun(datasetId, 'ingesting', { ifOwner: owner });
+    const data = await loadOlist(blobTableSource(deps.raw, datasetId, present), { maxFileBytes: deps.maxUploadBytes, maxInvalidRows: deps.maxInvalidRows });
     const loaded = Date.now();
     const features = computeFeatures(data, lastPurchase(data));
-    if (features.values.rows < 10) throw new Error(`only ${features.values.rows} customers have a delivered order: too few to segment`);
+    if (features.values.rows < MIN_SEGMENTABLE_CUSTOMERS) {
+      throw new DataFormatError(ORDERS.file, undefined, undefined, `at least ${MIN_SEGMENTABLE_CUSTOMERS} customers with a delivered order, to segment`, String(features.values.rows), false);
+    }
     const featuresKey = artifactKeys.features(datasetId);
     const encoded = encodeFeatures(features, data.fingerprint);
     await deps.artifacts.putStream(featuresKey, Readable.from([encoded]), { contentType: 'application/octet-stream', contentLength: encoded.length });
@@ -88,18 +114,33 @@ export async function ingestUpload(deps: IngestDeps, key: string): Promise<Inges
       customersSegmentable: features.values.rows,
       orders: data.orders.count,
       ...Object.fromEntries(data.tables.map((t) => [`rows.${t.table}`, t.rows])),
+      ...Object.fromEntries(data.tables.map((t) => [`invalidRows.${t.table}`, t.invalidRows])),
       ...Object.fromEntries(Object.entries(data.issues).map(([k, v]) => [`issues.${k}`, v])),
     };
-    await deps.segments.updateRun(datasetId, 'training', { counts, timings: { loadMs: loaded - started, featuresMs: Date.now() - loaded } });
-    await deps.startTraining({ datasetId, featuresKey });
+    // What was tolerated (skipped rows, orphans) stays on the run record of an accepted dataset.
+    // The lease passes to the training invocation (a token it carries), long enough to wait in Lambda's async queue.
+    const handoff = randomUUID();
+    heartbeat.assertHeld();
+    await deps.segments.updateRun(datasetId, 'training', { counts, reasons: loadWarnings(data.tables, data.issues), timings: { loadMs: loaded - started, featuresMs: Date.now() - loaded }, ifOwner: owner, lease: { owner: handoff, ms: times.handoffMs } });
+    heartbeat.stop();
+    holder = handoff;
+    await deps.startTraining({ datasetId, featuresKey, lease: handoff });
     deps.log.info('dataset ingested', { datasetId, customers: features.values.rows });
     return { status: 'ingested', datasetId, customers: features.values.rows, featuresKey };
   } catch (err) {
+    heartbeat.stop();
+    if (err instanceof LeaseLostError) {
+      // Another invocation took the run over (this one was too slow to renew): it owns the record now.
+      deps.log.warn('run lease lost; stopping', { datasetId });
+      return { status: 'duplicate', datasetId, runStatus: 'taken over' };
+    }
     const reasons = [describe(err)];
     const known = err instanceof DataFormatError || err instanceof MissingTableError;
-    await recordFailure(deps, datasetId, known ? 'rejected' : 'failed', reasons, err);
-    if (!known) throw err; // unexpected faults are retried by Lambda, then land in the failure queue
+    await recordFailure(deps, datasetId, known ? 'rejected' : 'failed', reasons, err, holder);
+    if (!known) throw err; // unexpected faults are retried by Lambda (which may take the 'failed' run over), then land in the failure queue
     return { status: 'rejected', datasetId, reasons };
+  } finally {
+    heartbeat.stop();
   }
 }
 
@@ -114,12 +155,14 @@ export async function recordFailure(
   status: 'rejected' | 'failed',
   reasons: string[],
   err: unknown,
+  /** The lease holder: the record is written only if it still holds the run, and the lease is released for a retry. */
+  owner?: string,
 ): Promise<void> {
   deps.log.error(`dataset ${status}`, { datasetId, reasons });
   deps.log.metric('FailedRuns', 1);
   const located = err instanceof DataFormatError ? err.toJSON() : undefined;
   await Promise.allSettled([
-    deps.segments.updateRun(datasetId, status, { reasons }),
+    deps.segments.updateRun(datasetId, status, { reasons, ...(owner ? { ifOwner: owner, lease: 'release' as const } : {}) }),
     deps.artifacts.putJson(artifactKeys.error(datasetId), { datasetId, status, reasons, error: located, at: new Date().toISOString() }),
   ]);
 }

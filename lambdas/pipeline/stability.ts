@@ -13,6 +13,8 @@ import { SegmentStore, StabilityCheckRecord } from '../store/segment-store';
 import { artifactKeys, blobTableSource, datasetContents } from './datasets';
 import { TrainRequest } from './ingest';
 import { Log } from './log';
+import { DEFAULT_LEASE_TIMES } from './lease';
+import { randomUUID } from 'node:crypto';
 
 export const DRIFT_EVENT = 'Segmentation drift detected';
 
@@ -26,6 +28,8 @@ export interface StabilityDeps {
   threshold?: number;
   cadenceDays?: number;
   autoRetrain?: boolean;
+  /** The row tolerance ingest accepted the dataset with (MAX_INVALID_ROWS), so it loads here too. */
+  maxInvalidRows?: number;
   /** Clock for the record and the retraining id (tests pin it). */
   now?: () => Date;
 }
@@ -42,7 +46,7 @@ export async function checkStability(deps: StabilityDeps): Promise<StabilityOutc
   const latest = await deps.artifacts.getJson<{ datasetId: string; featuresKey: string }>(latestKey);
   const { present, missing } = await datasetContents(deps.raw, latest.datasetId);
   if (missing.length) return { status: 'no-data', reason: `dataset ${latest.datasetId} lacks ${missing.join(', ')}` };
-  const data = await loadOlist(blobTableSource(deps.raw, latest.datasetId, present));
+  const data = await loadOlist(blobTableSource(deps.raw, latest.datasetId, present), { maxInvalidRows: deps.maxInvalidRows });
   const model = active.record.model;
   const now = (deps.now ?? (() => new Date()))();
   // Age: the newer of data time (latest data date minus the model's as-of date, inside runStabilityCheck)
@@ -62,8 +66,10 @@ export async function checkStability(deps: StabilityDeps): Promise<StabilityOutc
     retraining = `${latest.datasetId}-retrain-${now.toISOString().replace(/[-:.]/g, '')}`;
     const claim = await deps.segments.claimRun(retraining, { tablesPresent: [...present.keys()].sort() });
     if (claim.claimed) {
-      await deps.segments.updateRun(retraining, 'training', { reasons: [`retraining after the stability check: ${result.verdict}`] });
-      await deps.startTraining({ datasetId: retraining, featuresKey: latest.featuresKey });
+      // The lease passes to the training invocation (see lease.ts), as after an ingest.
+      const handoff = randomUUID();
+      await deps.segments.updateRun(retraining, 'training', { reasons: [`retraining after the stability check: ${result.verdict}`], ifOwner: claim.run.leaseOwner, lease: { owner: handoff, ms: DEFAULT_LEASE_TIMES.handoffMs } });
+      await deps.startTraining({ datasetId: retraining, featuresKey: latest.featuresKey, lease: handoff });
     }
   }
   await deps.publishEvent(DRIFT_EVENT, {

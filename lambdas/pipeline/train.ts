@@ -18,6 +18,10 @@ import { DatasetFacts, describe, recordFailure, TrainRequest } from './ingest';
 import { buildReports, sampleMap, StabilityInput } from '../core/report';
 import { summarizeDistribution } from '../core/stability/drift';
 import { Log } from './log';
+import { DEFAULT_LEASE_TIMES, LeaseTimes, startHeartbeat } from './lease';
+import { LeaseLostError, StaleModelError } from '../store/errors';
+import { randomUUID } from 'node:crypto';
+import { loadWarnings } from '../core/olist/warnings';
 
 export interface TrainDeps {
   artifacts: BlobStore;
@@ -26,10 +30,16 @@ export interface TrainDeps {
   fixedK?: number;
   /** Extra options for the core (smaller sweeps in tests, seeds). */
   trainOptions?: TrainOptions;
-  /** BatchWriteItem calls in flight (the write-rate budget in AWS). */
+  /** Write the HTML reports beside the model (default true; off saves seconds per training in tests). */
+  reports?: boolean;
+  /** BatchWriteItem calls in flight. */
   writeConcurrency?: number;
+  /** Write budget of the assignments, items per second (WRITE_RATE_PER_SECOND); undefined = unlimited. */
+  writeRatePerSecond?: number;
   /** Called after the model's files are written and before assignments: lets the stability layer relabel ids. */
   reconcile?: (result: TrainResult, previous: SegmentModel | undefined) => Promise<Map<string, number> | undefined>;
+  /** Run lease length (RUN_LEASE_MS). */
+  leaseTimes?: LeaseTimes;
 }
 
 export interface TrainOutcome {
@@ -38,11 +48,31 @@ export interface TrainOutcome {
   previousVersion?: string;
   k: number;
   customers: number;
+  /** activated (default), or superseded: complete but not activated because the active model has newer data. */
+  status?: 'activated' | 'superseded';
 }
 
-export async function trainDataset(deps: TrainDeps, request: TrainRequest): Promise<TrainOutcome> {
+/** A duplicate delivery of the training event, or one for a run another invocation holds or finished. */
+export interface TrainSkipped {
+  datasetId: string;
+  status: 'duplicate';
+  runStatus: string;
+}
+
+export async function trainDataset(deps: TrainDeps, request: TrainRequest): Promise<TrainOutcome | TrainSkipped> {
   const { datasetId } = request;
   const t0 = Date.now();
+  // Exactly one invocation trains a run: the one ingest handed the lease to, or a retry after a failure or after the
+  // holder crashed (its lease expired). Duplicated deliveries of the event stop here.
+  const times = deps.leaseTimes ?? DEFAULT_LEASE_TIMES;
+  const owner = randomUUID();
+  const lease = await deps.segments.acquireRunLease(datasetId, { owner, leaseMs: times.leaseMs, status: 'training', from: ['training'], handoff: request.lease });
+  if (!lease.claimed) {
+    deps.log.info('training already done or in progress elsewhere', { datasetId, runStatus: lease.run.status });
+    return { datasetId, status: 'duplicate', runStatus: lease.run.status };
+  }
+  const heartbeat = startHeartbeat(deps.segments, datasetId, owner, times.leaseMs, deps.log);
+  if (lease.takeover && lease.run.modelVersion) await dropAbandonedDraft(deps, datasetId, lease.run.modelVersion);
   try {
     const stored = decodeFeatures(await readAll(await deps.artifacts.get(request.featuresKey)), request.featuresKey);
     const result = trainOnFeatures(stored.table, stored.fingerprint, { k: deps.fixedK, ...deps.trainOptions });
@@ -60,13 +90,14 @@ export async function trainDataset(deps: TrainDeps, request: TrainRequest): Prom
       summary.counts.orders = facts.orders;
       summary.tables = facts.tables;
       summary.loadIssues = facts.loadIssues;
+      summary.warnings = loadWarnings(facts.tables, facts.loadIssues);
     }
     await deps.artifacts.putJson(artifactKeys.model(model.version), model);
     await deps.artifacts.putJson(artifactKeys.summary(model.version), summary);
     await deps.artifacts.putJson(artifactKeys.segments(model.version), { modelVersion: model.version, segments: model.segments });
     await deps.artifacts.putJson(artifactKeys.distribution(model.version), summarizeDistribution(result.imputed, { asOf: model.asOf, modelVersion: model.version }));
     await deps.artifacts.putStream(artifactKeys.assignments(model.version), Readable.from(assignmentsCsv(model, result.features, result.imputed, result.labels, coords)), { contentType: 'text/csv' });
-    if (facts) {
+    if (facts && deps.reports !== false) {
       // Reports for people, beside the model (the maintenance page uses the team's latest simulation, if any).
       const stability = await readOptionalJson<StabilityInput>(deps.artifacts, artifactKeys.stabilitySimulation());
       const pages = await buildReports({ exploration: facts.exploration, summary, map: sampleMap(coords, result.labels, 3000, 1), stability, stabilitySource: stability ? artifactKeys.stabilitySimulation() : undefined });
@@ -74,19 +105,51 @@ export async function trainDataset(deps: TrainDeps, request: TrainRequest): Prom
     }
 
     await deps.segments.putModelDraft(model);
+    // The draft's version on the run: a retry after a crash deletes it (it can never be activated half-written).
+    await deps.segments.updateRun(datasetId, 'training', { modelVersion: model.version, ifOwner: owner });
     const assignments = toAssignments(result, previousSegments);
-    const written = await deps.segments.writeAssignments(model.version, assignments, { concurrency: deps.writeConcurrency });
-    const pointer = await deps.segments.activateModel(model.version);
+    const written = await deps.segments.writeAssignments(model.version, assignments, { concurrency: deps.writeConcurrency, itemsPerSecond: deps.writeRatePerSecond });
+    heartbeat.assertHeld();
+    let pointer;
+    try {
+      pointer = await deps.segments.activateModel(model.version, { ifNotOlder: true });
+    } catch (err) {
+      if (!(err instanceof StaleModelError)) throw err;
+      // A dataset with newer data was activated while this one trained: keep it, but do not go back in time.
+      await deps.segments.updateRun(datasetId, 'superseded', { modelVersion: model.version, reasons: [err.message], ifOwner: owner, lease: 'release' });
+      deps.log.warn('model not activated: newer data is active', { datasetId, version: model.version, activeVersion: err.activeVersion });
+      return { datasetId, version: model.version, previousVersion: err.activeVersion, k: model.k, customers: model.customers, status: 'superseded' };
+    }
     await deps.segments.updateRun(datasetId, 'succeeded', {
       modelVersion: model.version,
       counts: { assignments: written.written, k: model.k },
       timings: { trainMs: trained - t0, writeAssignmentsMs: written.durationMs, totalTrainMs: Date.now() - t0 },
+      ifOwner: owner,
+      lease: 'release',
     });
     deps.log.info('model activated', { datasetId, version: model.version, previousVersion: pointer.previousVersion, k: model.k, customers: model.customers });
-    return { datasetId, version: model.version, previousVersion: pointer.previousVersion, k: model.k, customers: model.customers };
+    return { datasetId, version: model.version, previousVersion: pointer.previousVersion, k: model.k, customers: model.customers, status: 'activated' };
   } catch (err) {
-    await recordFailure(deps, datasetId, 'failed', [describe(err)], err);
+    if (err instanceof LeaseLostError) {
+      deps.log.warn('run lease lost; stopping', { datasetId });
+      return { datasetId, status: 'duplicate', runStatus: 'taken over' };
+    }
+    await recordFailure(deps, datasetId, 'failed', [describe(err)], err, owner);
     throw err;
+  } finally {
+    heartbeat.stop();
+  }
+}
+
+/** The draft of an attempt that crashed (never activatable: its assignment count was never completed); best effort. */
+async function dropAbandonedDraft(deps: TrainDeps, datasetId: string, version: string): Promise<void> {
+  try {
+    const record = await deps.segments.getModel(version);
+    if (record?.status !== 'writing') return;
+    const deleted = await deps.segments.deleteModelVersion(version);
+    deps.log.info('abandoned draft deleted', { datasetId, version, assignments: deleted.deletedAssignments });
+  } catch (err) {
+    deps.log.warn('abandoned draft not deleted (it stays inactive)', { datasetId, version, error: describe(err) });
   }
 }
 

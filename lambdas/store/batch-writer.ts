@@ -7,6 +7,7 @@
  * the retries the SDK never does (UnprocessedItems) and a larger budget for sustained throttling.
  */
 import { BatchWriteItemCommand, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import type { RateLimiter } from '../core/util/tokenBucket';
 import { BatchWriteError } from './errors';
 import type { RetryOptions } from './segment-store';
 
@@ -35,6 +36,11 @@ export interface BatchWriteOptions {
   onBatch?: (progress: { written: number; total: number; batches: number; retries: number }) => void;
   /** Names the operation in error messages. */
   label?: string;
+  /**
+   * Write budget shared by the workers: every send (retries included, they consume capacity too) first takes
+   * as many tokens as it carries items. Throttling and UnprocessedItems are still retried with backoff below it.
+   */
+  limiter?: RateLimiter;
   /** Injectable for tests. */
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
@@ -92,6 +98,7 @@ export async function batchWrite(
       let last: string;
       let lastError: unknown;
       try {
+        await options.limiter?.acquire(pending.length);
         const res = await client.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: pending } }));
         const unprocessed = res.UnprocessedItems?.[tableName] ?? [];
         written += pending.length - unprocessed.length;

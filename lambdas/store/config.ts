@@ -33,7 +33,17 @@ export interface StoreConfig {
   rawBucket?: string;
   artifactsBucket?: string;
   tableName?: string;
+  /** SDK retry attempts for DynamoDB calls (AWS_MAX_ATTEMPTS; default DYNAMODB_MAX_ATTEMPTS) and the mode (AWS_RETRY_MODE). */
+  dynamoMaxAttempts?: number;
+  retryMode?: 'standard' | 'adaptive';
 }
+
+/**
+ * DynamoDB attempts per call (first included). The SDK's default (4) leaves single-item writes (run claims, model META,
+ * the ACTIVE pointer) little room under throttling: 6 attempts with the SDK's throttling backoff (full jitter from
+ * 1 s, doubling) wait up to ~31 s in total. Batch writes add their own UnprocessedItems loop (batch-writer.ts).
+ */
+export const DYNAMODB_MAX_ATTEMPTS = 6;
 
 type Env = Record<string, string | undefined>;
 
@@ -62,7 +72,17 @@ export function loadStoreConfig(env: Env = process.env): StoreConfig {
     rawBucket: env[ENV.rawBucket] || undefined,
     artifactsBucket: env[ENV.artifactsBucket] || undefined,
     tableName: env[ENV.tableName] || undefined,
+    dynamoMaxAttempts: positiveInt(env, 'AWS_MAX_ATTEMPTS') ?? DYNAMODB_MAX_ATTEMPTS,
+    retryMode: env.AWS_RETRY_MODE === 'adaptive' ? 'adaptive' : 'standard',
   };
+}
+
+function positiveInt(env: Env, name: string): number | undefined {
+  const v = env[name];
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`environment variable ${name}=${v} must be a positive integer`);
+  return n;
 }
 
 export function s3ClientConfig(config: StoreConfig): S3ClientConfig {
@@ -78,8 +98,12 @@ export function s3ClientConfig(config: StoreConfig): S3ClientConfig {
 }
 
 export function dynamoClientConfig(config: StoreConfig): DynamoDBClientConfig {
-  if (!config.dynamoEndpoint) return config.region ? { region: config.region } : {};
-  return { endpoint: config.dynamoEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+  const retry: DynamoDBClientConfig = {
+    ...(config.dynamoMaxAttempts !== undefined ? { maxAttempts: config.dynamoMaxAttempts } : {}),
+    ...(config.retryMode ? { retryMode: config.retryMode } : {}),
+  };
+  if (!config.dynamoEndpoint) return config.region ? { region: config.region, ...retry } : retry;
+  return { endpoint: config.dynamoEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, ...retry };
 }
 
 export function createS3Client(config: StoreConfig = loadStoreConfig()): S3Client {
@@ -105,11 +129,19 @@ export interface Stores {
   readonly segments: SegmentStore;
 }
 
+export interface ClientHooks {
+  /** Called with each new client before use: extra middleware (e.g. the fault injector of lambdas/local/faults.ts). */
+  s3?: (client: S3Client) => void;
+  dynamo?: (client: DynamoDBClient) => void;
+}
+
 /** The stores a handler needs, from the environment. Accessing a store whose variable is unset throws a clear error. */
-export function createStores(env: Env = process.env): Stores {
+export function createStores(env: Env = process.env, hooks: ClientHooks = {}): Stores {
   const config = loadStoreConfig(env);
   const s3 = createS3Client(config);
   const dynamo = createDynamoClient(config);
+  hooks.s3?.(s3);
+  hooks.dynamo?.(dynamo);
   let raw: BlobStore | undefined;
   let artifacts: BlobStore | undefined;
   let segments: SegmentStore | undefined;

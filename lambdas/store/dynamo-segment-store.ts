@@ -14,11 +14,15 @@ import {
   type QueryCommandInput,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
+import { randomUUID } from 'node:crypto';
 import { FEATURE_NAMES, type CustomerAssignment, type SegmentDescription, type SegmentModel } from '../core/model/types';
+import { rateLimiter } from '../core/util/tokenBucket';
 import { batchWrite } from './batch-writer';
 import { marshallItem, marshallValue, unmarshallItem, type Item } from './codec';
 import {
   ActivationRefusedError,
+  LeaseLostError,
+  StaleModelError,
   ConcurrentActivationError,
   InvalidCursorError,
   InvalidInputError,
@@ -46,7 +50,9 @@ import {
   stabilitySk,
 } from './keys';
 import type {
+  AcquireLeaseOptions,
   ActivateOptions,
+  ClaimOptions,
   ActiveModel,
   ActivePointer,
   ClaimResult,
@@ -82,6 +88,16 @@ export interface DynamoSegmentStoreOptions {
 
 const S = (value: string) => ({ S: value });
 const N = (value: number) => marshallValue(value);
+
+/** Lease of a claim when the caller names none: long enough for a few missed renewals. */
+export const DEFAULT_LEASE_MS = 60_000;
+
+/** A run may be taken over when it failed, or when it is in progress but its lease expired (or it predates leases). */
+const TAKEOVER_CONDITION =
+  '#status = :failed OR (#status IN (:tClaimed, :tIngesting, :tTraining) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now))';
+function takeoverValues(now: string): Item {
+  return { ':failed': S('failed'), ':tClaimed': S('claimed'), ':tIngesting': S('ingesting'), ':tTraining': S('training'), ':now': S(now) };
+}
 
 function isConditionFailure(err: unknown): boolean {
   return err instanceof ConditionalCheckFailedException || (err as Error)?.name === 'ConditionalCheckFailedException';
@@ -125,6 +141,49 @@ function decodeCursor(cursor: string): CursorState {
   return state;
 }
 
+/**
+ * The PutRequests of a version's assignments (validated: unique non-empty ids, known segments, finite features)
+ * and the count per segment. Shared by writeAssignments and the partitioned writer (writeAssignmentPart).
+ */
+export function buildAssignmentRequests(
+  version: string,
+  assignments: readonly CustomerAssignment[],
+  shards: number,
+  segmentIds: ReadonlySet<number>,
+): { requests: WriteRequest[]; segmentCounts: Record<string, number> } {
+  const seen = new Set<string>();
+  const segmentCounts: Record<string, number> = {};
+  const requests: WriteRequest[] = new Array(assignments.length);
+  assignments.forEach((a, i) => {
+    const where = `assignments[${i}] (customer ${a.customerId})`;
+    if (typeof a.customerId !== 'string' || a.customerId === '') throw new InvalidInputError(`${where}: customerId must be a non-empty string`);
+    if (seen.has(a.customerId)) throw new InvalidInputError(`${where}: duplicate customerId`);
+    seen.add(a.customerId);
+    if (!segmentIds.has(a.segmentId)) throw new InvalidInputError(`${where}: segment ${a.segmentId} is not a segment of model ${version}`);
+    for (const name of FEATURE_NAMES) {
+      if (!Number.isFinite(a.features?.[name])) throw new InvalidInputError(`${where}: feature ${name} must be a finite number`);
+    }
+    const spend = a.features.monetary;
+    segmentCounts[a.segmentId] = (segmentCounts[a.segmentId] ?? 0) + 1;
+    const item = {
+      PK: customerPk(a.customerId),
+      SK: assignmentSk(version),
+      GSI1PK: segmentShardPk(version, a.segmentId, shardOf(a.customerId, shards)),
+      GSI1SK: spendSortKey(spend, a.customerId),
+      type: 'assignment',
+      customerId: a.customerId,
+      version,
+      segmentId: a.segmentId,
+      segmentName: a.segmentName,
+      previousSegmentId: a.previousSegmentId,
+      spend,
+      features: a.features,
+    };
+    requests[i] = { PutRequest: { Item: marshallItem(item, where) } };
+  });
+  return { requests, segmentCounts };
+}
+
 export class DynamoSegmentStore implements SegmentStore {
   private readonly client: DynamoDBClient;
   readonly tableName: string;
@@ -148,6 +207,10 @@ export class DynamoSegmentStore implements SegmentStore {
 
   private iso(): string {
     return this.now().toISOString();
+  }
+
+  private isoIn(ms: number): string {
+    return new Date(this.now().getTime() + ms).toISOString();
   }
 
   // ------------------------------------------------------------------------------------------
@@ -291,36 +354,7 @@ export class DynamoSegmentStore implements SegmentStore {
     const segmentIds = new Set<number>(meta.segmentIds);
 
     // Validate and build every item before writing anything.
-    const seen = new Set<string>();
-    const segmentCounts: Record<string, number> = {};
-    const requests: WriteRequest[] = new Array(assignments.length);
-    assignments.forEach((a, i) => {
-      const where = `assignments[${i}] (customer ${a.customerId})`;
-      if (typeof a.customerId !== 'string' || a.customerId === '') throw new InvalidInputError(`${where}: customerId must be a non-empty string`);
-      if (seen.has(a.customerId)) throw new InvalidInputError(`${where}: duplicate customerId`);
-      seen.add(a.customerId);
-      if (!segmentIds.has(a.segmentId)) throw new InvalidInputError(`${where}: segment ${a.segmentId} is not a segment of model ${version}`);
-      for (const name of FEATURE_NAMES) {
-        if (!Number.isFinite(a.features?.[name])) throw new InvalidInputError(`${where}: feature ${name} must be a finite number`);
-      }
-      const spend = a.features.monetary;
-      segmentCounts[a.segmentId] = (segmentCounts[a.segmentId] ?? 0) + 1;
-      const item = {
-        PK: customerPk(a.customerId),
-        SK: assignmentSk(version),
-        GSI1PK: segmentShardPk(version, a.segmentId, shardOf(a.customerId, shards)),
-        GSI1SK: spendSortKey(spend, a.customerId),
-        type: 'assignment',
-        customerId: a.customerId,
-        version,
-        segmentId: a.segmentId,
-        segmentName: a.segmentName,
-        previousSegmentId: a.previousSegmentId,
-        spend,
-        features: a.features,
-      };
-      requests[i] = { PutRequest: { Item: marshallItem(item, where) } };
-    });
+    const { requests, segmentCounts } = buildAssignmentRequests(version, assignments, shards, segmentIds);
 
     const statusIsWriting = {
       ConditionExpression: '#status = :writing',
@@ -344,6 +378,7 @@ export class DynamoSegmentStore implements SegmentStore {
 
     const result = await batchWrite(this.client, this.tableName, requests, {
       concurrency: options.concurrency,
+      limiter: rateLimiter(options.itemsPerSecond),
       retry: options.retry ?? this.retry,
       label: `writeAssignments(${version})`,
       onBatch: options.onProgress,
@@ -371,10 +406,74 @@ export class DynamoSegmentStore implements SegmentStore {
     return { written: result.written, batches: result.batches, retries: result.retries, durationMs: Date.now() - started, segmentCounts };
   }
 
+  /**
+   * One part of a version's assignments written by one of several parallel writers (the distributed path:
+   * one writer per feature partition; each customer is in exactly one part). Items are the ones writeAssignments
+   * writes, but META's counters are left alone: the parts' counts are added up and recorded once, by
+   * completeAssignmentParts, after every part succeeded (putModelDraft reset them to 0, so a version whose parts
+   * did not all finish can never be activated). Re-running a part is idempotent.
+   */
+  async writeAssignmentPart(
+    version: string,
+    assignments: readonly CustomerAssignment[],
+    options: Omit<WriteAssignmentsOptions, 'onProgress'> = {},
+  ): Promise<{ written: number; batches: number; retries: number; segmentCounts: Record<string, number> }> {
+    const meta = await this.getMeta(version);
+    if (!meta) throw new ModelNotFoundError(version);
+    if (meta.status !== 'writing') throw new ModelStateError(version, `cannot write assignments: the version is '${meta.status}'`);
+    const { requests, segmentCounts } = buildAssignmentRequests(version, assignments, meta.shards, new Set<number>(meta.segmentIds));
+    const result = await batchWrite(this.client, this.tableName, requests, {
+      concurrency: options.concurrency,
+      limiter: rateLimiter(options.itemsPerSecond),
+      retry: options.retry ?? this.retry,
+      label: `writeAssignmentPart(${version})`,
+    });
+    return { ...result, segmentCounts };
+  }
+
+  /** Records the total of the parts in META (what writeAssignments records at its end), while the version is 'writing'. */
+  async completeAssignmentParts(version: string, totals: { written: number; segmentCounts: Record<string, number> }): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { PK: S(modelPk(version)), SK: S(META_SK) },
+          UpdateExpression: 'SET assignmentsWritten = :n, segmentCounts = :counts, writtenAt = :now',
+          ConditionExpression: '#status = :writing',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':n': N(totals.written), ':counts': marshallValue(totals.segmentCounts), ':now': S(this.iso()), ':writing': S('writing') },
+        }),
+      );
+    } catch (err) {
+      if (isConditionFailure(err)) throw new ModelStateError(version, 'cannot complete assignments: the version is not in the writing state');
+      throw err;
+    }
+  }
+
   async activateModel(version: string, options: ActivateOptions = {}): Promise<ActivePointer> {
+    if (!options.ifNotOlder) return this.activateOnce(version, options);
+    // Another pipeline run may flip the pointer between our decision and our write: re-decide against the new one.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.activateOnce(version, options);
+      } catch (err) {
+        if (!(err instanceof ConcurrentActivationError) || attempt >= 5) throw err;
+      }
+    }
+  }
+
+  private async activateOnce(version: string, options: ActivateOptions): Promise<ActivePointer> {
     const record = await this.getModel(version);
     if (!record) throw new ModelNotFoundError(version);
     const pointer = await this.readPointer();
+    if (options.ifNotOlder && pointer && pointer.version !== version) {
+      // Decided against this pointer; the flip below is conditional on it, so the decision cannot go stale.
+      const active = await this.getMeta(pointer.version);
+      if (active && active.asOf > record.model.asOf) {
+        await this.markStale(version, pointer.version);
+        throw new StaleModelError(version, record.model.asOf, pointer.version, active.asOf);
+      }
+    }
 
     if (pointer?.version === version) {
       // Already active (possibly a re-run after a crash between the pointer flip and the bookkeeping).
@@ -499,6 +598,24 @@ export class DynamoSegmentStore implements SegmentStore {
         ExpressionAttributeValues: values,
       }),
     );
+  }
+
+  /** A complete version that lost to newer data: kept (it can still be activated on purpose), marked 'superseded'. */
+  private async markStale(version: string, by: string): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { PK: S(modelPk(version)), SK: S(META_SK) },
+          UpdateExpression: 'SET #status = :superseded, supersededAt = :now, supersededBy = :by',
+          ConditionExpression: 'attribute_exists(PK) AND #status = :writing',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':superseded': S('superseded'), ':writing': S('writing'), ':now': S(this.iso()), ':by': S(by) },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
   }
 
   private async supersede(previous: string, by: string): Promise<void> {
@@ -799,34 +916,147 @@ export class DynamoSegmentStore implements SegmentStore {
   // ------------------------------------------------------------------------------------------
   // runs
 
-  async claimRun(datasetId: string, options: { tablesPresent: string[] }): Promise<ClaimResult> {
-    assertKeyPart('dataset id', datasetId);
-    const now = this.iso();
+  async claimRun(datasetId: string, options: ClaimOptions): Promise<ClaimResult> {
+    const owner = options.owner ?? randomUUID();
+    const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     const run: RunRecord = {
-      datasetId,
-      status: 'claimed',
-      tablesPresent: [...options.tablesPresent],
-      claimedAt: now,
-      updatedAt: now,
-      reasons: [],
-      counts: {},
-      timings: {},
+      ...this.newRun(datasetId, 'claimed', options.tablesPresent, []),
+      attempts: 1,
+      leaseOwner: owner,
+      leaseUntil: this.isoIn(leaseMs),
     };
     try {
-      await this.client.send(
-        new PutItemCommand({
+      await this.putUnclaimedRun(run);
+      return { claimed: true, run };
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+    }
+    // The run exists: take it over if it failed or its holder stopped renewing its lease (crash, timeout).
+    const now = this.iso();
+    try {
+      const res = await this.client.send(
+        new UpdateItemCommand({
           TableName: this.tableName,
-          Item: marshallItem({ PK: runPk(datasetId), SK: META_SK, type: 'run', ...run }),
-          ConditionExpression: 'attribute_not_exists(PK)',
+          Key: { PK: S(runPk(datasetId)), SK: S(META_SK) },
+          UpdateExpression:
+            'SET previousStatus = #status, previousReasons = reasons, #status = :claimed, tablesPresent = :tables, claimedAt = :now, ' +
+            'updatedAt = :now, reasons = :none, leaseOwner = :owner, leaseUntil = :until, attempts = if_not_exists(attempts, :zero) + :one',
+          ConditionExpression: `attribute_exists(PK) AND (${TAKEOVER_CONDITION})`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ...takeoverValues(now),
+            ':claimed': S('claimed'),
+            ':tables': marshallValue([...options.tablesPresent]),
+            ':none': { L: [] },
+            ':owner': S(owner),
+            ':until': S(this.isoIn(leaseMs)),
+            ':zero': N(0),
+            ':one': N(1),
+          },
+          ReturnValues: 'ALL_NEW',
         }),
       );
-      return { claimed: true, run };
+      return { claimed: true, takeover: true, run: toRun(unmarshallItem(res.Attributes!)) };
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
       const existing = await this.getRun(datasetId);
       if (!existing) throw new Error(`run ${datasetId}: claim refused but no run record found`, { cause: err });
       return { claimed: false, run: existing };
     }
+  }
+
+  async acquireRunLease(datasetId: string, options: AcquireLeaseOptions): Promise<ClaimResult> {
+    assertKeyPart('dataset id', datasetId);
+    const now = this.iso();
+    const names: Record<string, string> = { '#status': 'status' };
+    const values: Item = {
+      ':status': S(options.status),
+      ':now': S(now),
+      ':failed': S('failed'),
+      ':owner': S(options.owner),
+      ':until': S(this.isoIn(options.leaseMs)),
+      ':handoff': S(options.handoff ?? '-'),
+    };
+    const from = options.from.map((status, i) => {
+      values[`:from${i}`] = S(status);
+      return `:from${i}`;
+    });
+    const held = `(leaseOwner = :handoff OR attribute_not_exists(leaseUntil) OR leaseUntil < :now)`;
+    try {
+      const res = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { PK: S(runPk(datasetId)), SK: S(META_SK) },
+          UpdateExpression: 'SET #status = :status, updatedAt = :now, leaseOwner = :owner, leaseUntil = :until',
+          ConditionExpression: `attribute_exists(PK) AND (#status = :failed${from.length ? ` OR (#status IN (${from.join(', ')}) AND ${held})` : ''})`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      const old = toRun(unmarshallItem(res.Attributes!));
+      const takeover = old.status === 'failed' || old.leaseOwner !== options.handoff;
+      const run: RunRecord = { ...old, status: options.status, updatedAt: now, leaseOwner: options.owner, leaseUntil: values[':until'].S };
+      if (takeover) {
+        run.previousStatus = old.status;
+        run.previousReasons = old.reasons;
+      }
+      return { claimed: true, takeover, run };
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      const existing = await this.getRun(datasetId);
+      if (!existing) throw new InvalidInputError(`run ${datasetId} does not exist (claimRun first)`);
+      return { claimed: false, run: existing };
+    }
+  }
+
+  async renewRunLease(datasetId: string, owner: string, leaseMs: number): Promise<boolean> {
+    assertKeyPart('dataset id', datasetId);
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { PK: S(runPk(datasetId)), SK: S(META_SK) },
+          UpdateExpression: 'SET leaseUntil = :until',
+          ConditionExpression: 'leaseOwner = :owner',
+          ExpressionAttributeValues: { ':owner': S(owner), ':until': S(this.isoIn(leaseMs)) },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  async noteWaiting(datasetId: string, options: { tablesPresent: string[]; reasons: string[] }): Promise<RunRecord | undefined> {
+    const run = this.newRun(datasetId, 'waiting', options.tablesPresent, options.reasons);
+    try {
+      await this.putUnclaimedRun(run);
+      return run;
+    } catch (err) {
+      if (isConditionFailure(err)) return undefined; // claimed meanwhile: the claim's record stands
+      throw err;
+    }
+  }
+
+  private newRun(datasetId: string, status: RunStatus, tablesPresent: string[], reasons: string[]): RunRecord {
+    assertKeyPart('dataset id', datasetId);
+    const now = this.iso();
+    return { datasetId, status, tablesPresent: [...tablesPresent], claimedAt: now, updatedAt: now, reasons: [...reasons], counts: {}, timings: {} };
+  }
+
+  /** Puts a run record unless one exists that is not 'waiting' (conditional writes are atomic per item: one winner). */
+  private async putUnclaimedRun(run: RunRecord): Promise<void> {
+    await this.client.send(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: marshallItem({ PK: runPk(run.datasetId), SK: META_SK, type: 'run', ...run }),
+        ConditionExpression: 'attribute_not_exists(PK) OR #status = :waiting',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':waiting': S('waiting') },
+      }),
+    );
   }
 
   async updateRun(datasetId: string, status: RunStatus, update: RunUpdate = {}): Promise<RunRecord> {
@@ -842,6 +1072,18 @@ export class DynamoSegmentStore implements SegmentStore {
       sets.push('modelVersion = :mv');
       values[':mv'] = S(update.modelVersion);
     }
+    if (update.lease === 'release') {
+      sets.push('leaseUntil = :now'); // expired from now on: a retry or a later event may take the run over
+    } else if (update.lease) {
+      sets.push('leaseOwner = :leaseOwner', 'leaseUntil = :leaseUntil');
+      values[':leaseOwner'] = S(update.lease.owner);
+      values[':leaseUntil'] = S(this.isoIn(update.lease.ms));
+    }
+    let condition = 'attribute_exists(PK)';
+    if (update.ifOwner !== undefined) {
+      condition += ' AND leaseOwner = :ifOwner';
+      values[':ifOwner'] = S(update.ifOwner);
+    }
     for (const [attr, map] of [['counts', update.counts], ['timings', update.timings]] as const) {
       Object.entries(map ?? {}).forEach(([key, value], i) => {
         if (!key) throw new InvalidInputError(`${attr}: keys must be non-empty`);
@@ -856,7 +1098,7 @@ export class DynamoSegmentStore implements SegmentStore {
           TableName: this.tableName,
           Key: { PK: S(runPk(datasetId)), SK: S(META_SK) },
           UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: 'attribute_exists(PK)',
+          ConditionExpression: condition,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
@@ -864,7 +1106,10 @@ export class DynamoSegmentStore implements SegmentStore {
       );
       return toRun(unmarshallItem(res.Attributes!));
     } catch (err) {
-      if (isConditionFailure(err)) throw new InvalidInputError(`run ${datasetId} does not exist (claimRun first)`);
+      if (isConditionFailure(err)) {
+        if (update.ifOwner !== undefined && (await this.getRun(datasetId))) throw new LeaseLostError(datasetId, update.ifOwner);
+        throw new InvalidInputError(`run ${datasetId} does not exist (claimRun first)`);
+      }
       throw err;
     }
   }
@@ -953,5 +1198,8 @@ function toRun(item: Record<string, any>): RunRecord {
     timings: item.timings ?? {},
   };
   if (item.modelVersion !== undefined) run.modelVersion = item.modelVersion;
+  for (const key of ['attempts', 'leaseOwner', 'leaseUntil', 'previousStatus', 'previousReasons'] as const) {
+    if (item[key] !== undefined) (run as any)[key] = item[key];
+  }
   return run;
 }

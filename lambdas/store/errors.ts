@@ -78,3 +78,27 @@ export class InvalidInputError extends Error {
     this.name = 'InvalidInputError';
   }
 }
+
+/** A run update was fenced off: the caller's lease on the run expired and another invocation took the run over. */
+export class LeaseLostError extends Error {
+  constructor(
+    readonly datasetId: string,
+    readonly owner: string,
+  ) {
+    super(`run ${datasetId}: the lease of ${owner} was lost (the run was taken over after the lease expired); this invocation stops`);
+    this.name = 'LeaseLostError';
+  }
+}
+
+/** activateModel({ ifNotOlder }) refused: the active version was trained on newer data. The version is kept ('superseded'). */
+export class StaleModelError extends Error {
+  constructor(
+    readonly version: string,
+    readonly asOf: string,
+    readonly activeVersion: string,
+    readonly activeAsOf: string,
+  ) {
+    super(`model version ${version} (data as of ${asOf}) was not activated: the active version ${activeVersion} has newer data (as of ${activeAsOf})`);
+    this.name = 'StaleModelError';
+  }
+}

@@ -11,6 +11,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import type { BlobHead, BlobInfo, BlobStore, PutOptions, PutResult, PutStreamOptions } from './blob-store';
 import { BlobNotFoundError } from './errors';
+import { resumableBody } from './resumable-read';
 
 const MIB = 1024 * 1024;
 
@@ -33,7 +34,13 @@ export class S3BlobStore implements BlobStore {
     try {
       const res = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
       if (!res.Body) throw new Error(`s3://${this.bucket}/${key}: empty response body`);
-      return res.Body as Readable;
+      // A connection reset mid-body is resumed from the same offset of the same object version (resumable-read.ts).
+      const reopen = async (offset: number) => {
+        const rest = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=${offset}-`, IfMatch: res.ETag }));
+        if (!rest.Body) throw new Error(`s3://${this.bucket}/${key}: empty response body (from byte ${offset})`);
+        return rest.Body as Readable;
+      };
+      return resumableBody(res.Body as Readable, reopen, { length: res.ContentLength });
     } catch (err) {
       if (isNotFound(err)) throw new BlobNotFoundError(this.bucket, key);
       throw err;
@@ -76,12 +83,19 @@ export class S3BlobStore implements BlobStore {
   async putStream(key: string, body: Readable, options: PutStreamOptions = {}): Promise<PutResult> {
     const partSize = Math.max(options.partSize ?? 8 * MIB, 5 * MIB);
     if (options.contentLength !== undefined && options.contentLength <= partSize) {
-      // Known small length: one PutObject with the stream and its length (no buffering).
+      // Known small length: one PutObject. The body is buffered (at most one part): the SDK never retries a
+      // streaming request body (it cannot rewind it), so a 500/503 would otherwise fail the whole step.
+      const chunks: Buffer[] = [];
+      for await (const chunk of body) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+      const buffered = Buffer.concat(chunks);
+      if (buffered.length !== options.contentLength) {
+        throw new Error(`s3://${this.bucket}/${key}: the body has ${buffered.length} bytes, contentLength says ${options.contentLength}`);
+      }
       const res = await this.s3.send(
         new PutObjectCommand({
           Bucket: this.bucket,
           Key: key,
-          Body: body,
+          Body: buffered,
           ContentLength: options.contentLength,
           ContentType: options.contentType ?? 'application/octet-stream',
         }),

@@ -66,6 +66,12 @@ export interface RetryOptions {
 export interface WriteAssignmentsOptions {
   /** BatchWriteItem calls in flight at once (default 8). */
   concurrency?: number;
+  /**
+   * Write budget in items per second (token bucket shared by the concurrent batches; retries count too).
+   * Undefined / 0 = unlimited (local runs). In AWS it keeps a bulk load below what the table can absorb
+   * (on-demand: ~1,000 WCU/s per partition) so that throttling stays the exception, not the flow control.
+   */
+  itemsPerSecond?: number;
   onProgress?: (progress: WriteProgress) => void;
   retry?: RetryOptions;
 }
@@ -87,6 +93,12 @@ export interface ActivateOptions {
   verifyIndex?: boolean;
   /** How long to wait for the index to catch up (default 60 s). */
   indexTimeoutMs?: number;
+  /**
+   * The pipeline's rule for concurrent datasets: refuse (StaleModelError; the version is marked 'superseded') when the
+   * active version was trained on newer data (a later model.asOf), and re-decide when another activation wins a race.
+   * Off by default (an operator's rollback activates an older version on purpose).
+   */
+  ifNotOlder?: boolean;
 }
 
 export interface ListMembersOptions {
@@ -109,7 +121,14 @@ export interface MembersPage {
   cursor?: string;
 }
 
-export type RunStatus = 'claimed' | 'ingesting' | 'training' | 'succeeded' | 'failed' | 'rejected' | 'skipped';
+/** 'waiting': some required tables have not arrived yet (reasons name them); claimRun takes the record over.
+ * claimed/ingesting/training: in progress, held by a lease; failed: a transient failure, a later event or retry may
+ * take the run over; succeeded/rejected/skipped/superseded: final. superseded: the run's model is complete but a
+ * model of newer data (later asOf) was already active, so it was not activated. */
+export type RunStatus = 'waiting' | 'claimed' | 'ingesting' | 'training' | 'succeeded' | 'failed' | 'rejected' | 'skipped' | 'superseded';
+
+/** Statuses in which a run is being worked on; a run in one of them whose lease expired may be taken over. */
+export const IN_PROGRESS_RUN_STATUSES: readonly RunStatus[] = ['claimed', 'ingesting', 'training'];
 
 export interface RunRecord {
   datasetId: string;
@@ -122,13 +141,42 @@ export interface RunRecord {
   /** Durations in milliseconds, by step name. */
   timings: Record<string, number>;
   modelVersion?: string;
+  /** Claims and takeovers so far (1 for a run claimed once; 0 or absent before the first claim). */
+  attempts?: number;
+  /** Who works on the run now (an invocation's random token, or a hand-off token) and until when (ISO time). */
+  leaseOwner?: string;
+  leaseUntil?: string;
+  /** The status the run had when it was last taken over (a failed or abandoned attempt), and its reasons. */
+  previousStatus?: RunStatus;
+  previousReasons?: string[];
+}
+
+export interface ClaimOptions {
+  tablesPresent: string[];
+  /** The caller's lease token (default: a random one, returned in run.leaseOwner). */
+  owner?: string;
+  /** Lease length; the holder renews it (renewRunLease) while it works. Default 60 s. */
+  leaseMs?: number;
 }
 
 export interface ClaimResult {
-  /** true for exactly one caller per dataset id. */
+  /** true for exactly one caller at a time: a new (or 'waiting') run, a 'failed' one, or one whose lease expired. */
   claimed: boolean;
-  /** The run record (the caller's new one, or the existing one when not claimed). */
+  /** The run record (the caller's, or the existing one when not claimed). */
   run: RunRecord;
+  /** true when an existing run was taken over (run.previousStatus says from what). */
+  takeover?: boolean;
+}
+
+export interface AcquireLeaseOptions {
+  owner: string;
+  leaseMs: number;
+  /** Status to set (e.g. 'training'). */
+  status: RunStatus;
+  /** Statuses the run may be in (besides 'failed', always accepted); a valid lease held by someone else refuses. */
+  from: RunStatus[];
+  /** A hand-off token: a run leased to this token is acquired even though its lease is still valid. */
+  handoff?: string;
 }
 
 export interface RunUpdate {
@@ -139,6 +187,10 @@ export interface RunUpdate {
   /** Merged into the existing timings, key by key. */
   timings?: Record<string, number>;
   modelVersion?: string;
+  /** Fencing: the update applies only while the run's lease is held by this owner (else LeaseLostError). */
+  ifOwner?: string;
+  /** Hand the lease to another owner (e.g. the training invocation) for ms, or release it (a failure: others may retry now). */
+  lease?: { owner: string; ms: number } | 'release';
 }
 
 export interface StabilityCheckRecord {
@@ -194,7 +246,15 @@ export interface SegmentStore {
   listSegmentMembers(segmentId: number, options?: ListMembersOptions): Promise<MembersPage>;
 
   // --- pipeline runs ------------------------------------------------------------------------
-  claimRun(datasetId: string, options: { tablesPresent: string[] }): Promise<ClaimResult>;
+  /** Exactly one caller gets claimed: true; a 'waiting' record counts as unclaimed, and so do a 'failed' run and an
+   * in-progress run whose lease expired (its holder crashed or timed out): those are taken over. */
+  claimRun(datasetId: string, options: ClaimOptions): Promise<ClaimResult>;
+  /** Takes the lease of an existing run (the training step); claimed: false when someone else holds it or the run is final. */
+  acquireRunLease(datasetId: string, options: AcquireLeaseOptions): Promise<ClaimResult>;
+  /** Extends the lease while its owner works; false when the lease was lost (taken over after it expired). */
+  renewRunLease(datasetId: string, owner: string, leaseMs: number): Promise<boolean>;
+  /** Writes a 'waiting' run (the missing tables as reasons) unless the dataset is already claimed; then undefined. */
+  noteWaiting(datasetId: string, options: { tablesPresent: string[]; reasons: string[] }): Promise<RunRecord | undefined>;
   updateRun(datasetId: string, status: RunStatus, update?: RunUpdate): Promise<RunRecord>;
   getRun(datasetId: string): Promise<RunRecord | undefined>;
 

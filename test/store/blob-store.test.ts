@@ -97,7 +97,7 @@ describe('S3BlobStore on s3rver', () => {
     expect(got.hex).toBe(expected);
   });
 
-  test('stream of known length: single PutObject with the stream', async () => {
+  test('stream of known length: single PutObject (the body buffered, so the SDK can retry it)', async () => {
     const size = 3 * 1024 * 1024 + 17;
     const src = byteStream(size, 7);
     const put = await env.stores.raw.putStream('incoming/ds2/orders.csv', src.stream, { contentLength: size, contentType: 'text/csv' });

@@ -4,9 +4,15 @@ import { toDynamoNumber, marshallValue, unmarshallValue } from '../../lambdas/st
 describe('config from the environment', () => {
   test('AWS: no endpoints, region from AWS_REGION, default credential chain', () => {
     const config = loadStoreConfig({ AWS_REGION: 'sa-east-1', RAW_BUCKET: 'raw', ARTIFACTS_BUCKET: 'art', TABLE_NAME: 't' });
-    expect(config).toEqual({ region: 'sa-east-1', s3Endpoint: undefined, dynamoEndpoint: undefined, rawBucket: 'raw', artifactsBucket: 'art', tableName: 't' });
+    expect(config).toEqual({ region: 'sa-east-1', s3Endpoint: undefined, dynamoEndpoint: undefined, rawBucket: 'raw', artifactsBucket: 'art', tableName: 't', dynamoMaxAttempts: 6, retryMode: 'standard' });
     expect(s3ClientConfig(config)).toEqual({ region: 'sa-east-1' });
-    expect(dynamoClientConfig(config)).toEqual({ region: 'sa-east-1' });
+    expect(dynamoClientConfig(config)).toEqual({ region: 'sa-east-1', maxAttempts: 6, retryMode: 'standard' });
+  });
+
+  test('DynamoDB retries: AWS_MAX_ATTEMPTS and AWS_RETRY_MODE from the given environment', () => {
+    const config = loadStoreConfig({ AWS_REGION: 'sa-east-1', AWS_MAX_ATTEMPTS: '3', AWS_RETRY_MODE: 'adaptive' });
+    expect(dynamoClientConfig(config)).toEqual({ region: 'sa-east-1', maxAttempts: 3, retryMode: 'adaptive' });
+    expect(() => loadStoreConfig({ AWS_MAX_ATTEMPTS: '0' })).toThrow(/AWS_MAX_ATTEMPTS=0 must be a positive integer/);
   });
 
   test('local: endpoints, dummy credentials, us-east-1, path style, checksums when required', () => {
@@ -29,6 +35,8 @@ describe('config from the environment', () => {
       endpoint: 'http://127.0.0.1:4567',
       region: 'us-east-1',
       credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      maxAttempts: 6,
+      retryMode: 'standard',
     });
   });
 
