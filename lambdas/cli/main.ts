@@ -19,7 +19,7 @@ const COMMANDS: Record<string, Command> = {
   },
   run: {
     summary: 'segment the customers of an Olist export and write summary.json, model.json, segments.json, assignments.csv',
-    usage: 'segments run --data DIR --out DIR [--k N] [--as-of DATE] [--seed N] [--full-silhouette] [--json] [--quiet]',
+    usage: 'segments run --data DIR --out DIR [--k N] [--as-of DATE] [--seed N] [--max-invalid-rows N] [--full-silhouette] [--json] [--quiet]',
     load: async () => (require('./commands/run') as typeof import('./commands/run')).runCommand,
   },
   assign: {
@@ -57,6 +57,16 @@ const COMMANDS: Record<string, Command> = {
     usage: 'segments bench-worker --data DIR --k N [--dump PREFIX]',
     load: async () => (require('./commands/bench') as typeof import('./commands/bench')).benchWorkerCommand,
   },
+  'bench-scale': {
+    summary: 'time and peak memory of the whole pipeline (ingest + train work) on synthetic exports of growing size',
+    usage: 'segments bench-scale [--customers 100000,250000,500000,1000000] [--seed S] [--threads N|auto] [--cache DIR] [--json] [--quiet]',
+    load: async () => (require('./commands/benchScale') as typeof import('./commands/benchScale')).benchScaleCommand,
+  },
+  'bench-scale-worker': {
+    summary: 'one phase (ingest or train) of the scale benchmark, in its own process (used by bench-scale)',
+    usage: 'segments bench-scale-worker --phase ingest|train --data DIR --handoff DIR [--threads N|auto] [--quiet]',
+    load: async () => (require('./commands/benchScale') as typeof import('./commands/benchScale')).benchScaleWorkerCommand,
+  },
   simulate: {
     summary: 'update-frequency simulation over the time axis: how long a model stays valid (writes stability.json)',
     usage: 'segments simulate --data DIR [--out DIR] [--start DATE] [--step 14d] [--horizon 52w] [--threshold 0.8] [--seeds 5] [--k N] [--json] [--quiet]',
@@ -69,7 +79,7 @@ const COMMANDS: Record<string, Command> = {
   },
   report: {
     summary: 'write the HTML reports (exploration, model trials, maintenance, segment cards) with charts',
-    usage: 'segments report --data DIR --out DIR [--k N] [--as-of DATE] [--seed N] [--stability FILE] [--with-simulation] [--json] [--quiet]',
+    usage: 'segments report --data DIR --out DIR [--k N] [--as-of DATE] [--seed N] [--max-invalid-rows N] [--stability FILE] [--with-simulation] [--json] [--quiet]',
     load: async () => (require('./commands/report') as typeof import('./commands/report')).reportCommand,
   },
 };
@@ -108,6 +118,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (process.env.SEGMENTS_DEBUG) console.error(err);
     process.stderr.write(`\nsegments ${name}: ${oneLine(err)}\n`);
+    // --json: the same error for programs on stdout, located fields included (file, line, column, expected, found).
+    if (rest.includes('--json')) process.stdout.write(JSON.stringify({ error: err instanceof DataFormatError ? err.toJSON() : { message: oneLine(err) } }) + '\n');
     return err instanceof UsageError ? EXIT.usage : EXIT.failure;
   }
 }

@@ -18,17 +18,17 @@ import { UsageError } from '../errors';
 import { OutputDir } from '../output';
 import { createProgress } from '../progress';
 
-export const REPORT_USAGE = 'segments report --data DIR --out DIR [--k N] [--as-of DATE] [--seed N] [--stability FILE] [--with-simulation] [--json] [--quiet]';
+export const REPORT_USAGE = 'segments report --data DIR --out DIR [--k N] [--as-of DATE] [--seed N] [--max-invalid-rows N] [--stability FILE] [--with-simulation] [--json] [--quiet]';
 
 export async function reportCommand(argv: string[]): Promise<void> {
   const o = parse(argv, { ...SEGMENT_EXPORT_OPTIONS, stability: { type: 'string' }, 'with-simulation': { type: 'boolean' } }, REPORT_USAGE);
-  const { data: dataDir, outDir, k, seed, asOf } = segmentExportArgs(o, REPORT_USAGE);
+  const { data: dataDir, outDir, k, seed, asOf, maxInvalidRows } = segmentExportArgs(o, REPORT_USAGE);
   if (o.stability && o['with-simulation']) throw new UsageError(`--stability and --with-simulation exclude each other\nusage: ${REPORT_USAGE}`);
   if (o.stability && !existsSync(o.stability)) throw new UsageError(`--stability: no such file ${o.stability}`);
   const progress = createProgress({ quiet: o.quiet || o.json });
 
   const started = performance.now();
-  const { data, result, coords, summary } = await segmentExport(dataDir, { k, seed, asOf, silhouetteSample: 10_000 }, progress);
+  const { data, result, coords, summary } = await segmentExport(dataDir, { k, seed, asOf, silhouetteSample: 10_000 }, progress, { maxInvalidRows });
   const loadSeconds = summary.timings.load;
 
   let stability: StabilityInput | undefined;

@@ -5,13 +5,13 @@ import { directorySource } from '../../core/olist/source';
 import { assignmentsCsv } from '../../core/model/assignmentsCsv';
 import { buildSummary, RunSummary } from '../../core/model/summary';
 import { trainSegmentation, TrainOptions, TrainResult } from '../../core/model/train';
-import { OlistData } from '../../core/olist/load';
+import { LoadOptions, OlistData } from '../../core/olist/load';
 import { dateOption, intOption, parse, required } from '../args';
 import { OutputDir } from '../output';
 import { createProgress, Progress } from '../progress';
 import { fmt, renderTable } from '../table';
 
-export const RUN_USAGE = 'segments run --data DIR --out DIR [--k N] [--as-of DATE] [--seed N] [--full-silhouette] [--json] [--quiet]';
+export const RUN_USAGE = 'segments run --data DIR --out DIR [--k N] [--as-of DATE] [--seed N] [--max-invalid-rows N] [--full-silhouette] [--json] [--quiet]';
 
 /** The options of every command that segments an export folder (run, report). */
 export const SEGMENT_EXPORT_OPTIONS = {
@@ -20,27 +20,30 @@ export const SEGMENT_EXPORT_OPTIONS = {
   k: { type: 'string' },
   'as-of': { type: 'string' },
   seed: { type: 'string' },
+  'max-invalid-rows': { type: 'string' },
   json: { type: 'boolean' },
   quiet: { type: 'boolean' },
 } as const;
 
 /** The checked values of SEGMENT_EXPORT_OPTIONS. */
-export function segmentExportArgs(o: { data?: string; out?: string; k?: string; 'as-of'?: string; seed?: string }, usage: string) {
+export function segmentExportArgs(o: { data?: string; out?: string; k?: string; 'as-of'?: string; seed?: string; 'max-invalid-rows'?: string }, usage: string) {
   return {
     data: required(o.data, '--data', usage),
     outDir: required(o.out, '--out', usage),
     k: intOption(o.k, '--k', 2, 20),
     seed: intOption(o.seed, '--seed', 0, 2 ** 32 - 1),
     asOf: dateOption(o['as-of'], '--as-of'),
+    /** Row tolerance per file (default 0: the first invalid row rejects the file). */
+    maxInvalidRows: intOption(o['max-invalid-rows'], '--max-invalid-rows', 0),
   };
 }
 
 export async function runCommand(argv: string[]): Promise<void> {
   const o = parse(argv, { ...SEGMENT_EXPORT_OPTIONS, 'full-silhouette': { type: 'boolean' } }, RUN_USAGE);
-  const { data, outDir, k, seed, asOf } = segmentExportArgs(o, RUN_USAGE);
+  const { data, outDir, k, seed, asOf, maxInvalidRows } = segmentExportArgs(o, RUN_USAGE);
   const progress = createProgress({ quiet: o.quiet || o.json });
   const started = performance.now();
-  const { result, coords, summary } = await segmentExport(data, { k, seed, asOf, silhouetteSample: o['full-silhouette'] ? Infinity : 10_000 }, progress);
+  const { result, coords, summary } = await segmentExport(data, { k, seed, asOf, silhouetteSample: o['full-silhouette'] ? Infinity : 10_000 }, progress, { maxInvalidRows });
 
   progress.stage('writing outputs');
   const t = performance.now();
@@ -71,9 +74,9 @@ export interface SegmentedExport {
 }
 
 /** Load, train and summarise an export folder: the work `run` and `report` share. */
-export async function segmentExport(dataDir: string, opts: TrainOptions, progress: Progress): Promise<SegmentedExport> {
+export async function segmentExport(dataDir: string, opts: TrainOptions, progress: Progress, load: Pick<LoadOptions, 'maxInvalidRows'> = {}): Promise<SegmentedExport> {
   const started = performance.now();
-  const data = await loadOlist(directorySource(dataDir), { onProgress: (t, b, total) => progress.update(`reading ${t}`, b, total) });
+  const data = await loadOlist(directorySource(dataDir), { ...load, onProgress: (t, b, total) => progress.update(`reading ${t}`, b, total) });
   const loadSeconds = (performance.now() - started) / 1000;
   progress.stage('computing features');
   const result = trainSegmentation(data, { ...opts, onProgress: (_stage, done, total) => progress.update('k-means sweep (k = 2..10, 10 initialisations each)', done, total, 'k') });
@@ -89,6 +92,7 @@ export async function segmentExport(dataDir: string, opts: TrainOptions, progres
 export function describeRun(s: RunSummary, outDir: string): string {
   const lines = [
     `Segmented ${fmt.int(s.customers)} customers (of ${fmt.int(s.counts.customersInExport)} in the export; ${fmt.int(s.counts.customersWithoutCountedOrder)} without a delivered order) as of ${s.asOf.slice(0, 10)}`,
+    ...(s.warnings ?? []).map((w) => `Tolerated: ${w}`),
     `k = ${s.k}${s.kChoice ? ' (chosen by rule)' : ' (fixed)'}: silhouette ${fmt.num(s.metrics.silhouette, 3)}, Davies-Bouldin ${fmt.num(s.metrics.daviesBouldin, 3)}, Calinski-Harabasz ${fmt.int(s.metrics.calinskiHarabasz)}; model ${s.modelVersion}`,
     '',
     renderTable(

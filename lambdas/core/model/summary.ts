@@ -7,6 +7,7 @@ import { TrainResult } from './train';
 import { AlternativeScore } from './alternatives';
 import { KChoice } from './selectK';
 import { TRAIT_RULES } from '../segments/naming';
+import { loadWarnings } from '../olist/warnings';
 
 export const ORDER_STATUS_RULE =
   'an order counts once it reached the customer: status delivered and delivered on or before the as-of date (delivered orders without a delivery date count from their purchase)';
@@ -39,6 +40,8 @@ export interface RunSummary {
   kChoice?: KChoice;
   metrics: SegmentModel['metrics'];
   sweep: SweepPoint[];
+  /** Present when the sweep (and the choice of k) ran on a seeded sample of the customers (train.ts SWEEP_SAMPLE). */
+  sweepSample?: TrainResult['sweepSample'];
   initStability: TrainResult['initStability'];
   alternatives: AlternativeScore[];
   pca?: { explainedVariance: number[] };
@@ -48,6 +51,8 @@ export interface RunSummary {
   /** The input files (absent when training from a stored feature table). */
   tables?: TableReport[];
   loadIssues?: LoadIssues;
+  /** What the load tolerated (rows skipped, orphans), in sentences (olist/warnings.ts); empty when nothing. */
+  warnings?: string[];
   timings: Record<string, number>;
 }
 
@@ -59,7 +64,7 @@ export function buildSummary(data: OlistData, result: TrainResult, extra: Extra)
   const s = buildSummaryFromFeatures(result, extra);
   s.counts.customersInExport = data.customerIds.length;
   s.counts.orders = data.orders.count;
-  return { ...s, tables: data.tables, loadIssues: data.issues };
+  return { ...s, tables: data.tables, loadIssues: data.issues, warnings: loadWarnings(data.tables, data.issues) };
 }
 
 /** The summary of a training on a stored feature table (the stack's train function). */
@@ -87,6 +92,7 @@ export function buildSummaryFromFeatures(result: TrainResult, extra: Extra): Run
     kChoice: result.choice,
     metrics: model.metrics,
     sweep: result.sweep,
+    ...(result.sweepSample ? { sweepSample: result.sweepSample } : {}),
     initStability: result.initStability,
     alternatives: result.alternatives,
     pca: extra.pca,
