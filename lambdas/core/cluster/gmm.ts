@@ -172,3 +172,45 @@ export function gaussianMixture(X: Matrix, k: number, init: GmmInit, opts: GmmOp
     converged,
   };
 }
+
+/**
+ * The most probable component of each row of X under fitted mixture parameters (the final E step's labels, for
+ * rows the mixture was not fitted on): argmax over c of log w_c + log N(x | mean_c, diag variances_c). Lets a
+ * mixture fitted on a sample label every customer in O(n k d).
+ */
+export function gmmPredict(X: Matrix, fit: Pick<GmmResult, 'k' | 'weights' | 'means' | 'variances'>): Int32Array {
+  const { rows: n, cols: d, data } = X;
+  const { k, weights, means, variances } = fit;
+  if (means.length !== k * d || variances.length !== k * d || weights.length !== k) throw new Error(`mixture parameters do not match k=${k} and ${d} columns`);
+  const logNorm = new Float64Array(k);
+  const invVar = new Float64Array(k * d);
+  for (let c = 0; c < k; c++) {
+    let s = Math.log(weights[c]) - 0.5 * d * LOG_2PI;
+    for (let j = 0; j < d; j++) {
+      s -= 0.5 * Math.log(variances[c * d + j]);
+      invVar[c * d + j] = 1 / variances[c * d + j];
+    }
+    logNorm[c] = s;
+  }
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const xo = i * d;
+    let best = 0;
+    let bestLp = -Infinity;
+    for (let c = 0; c < k; c++) {
+      const co = c * d;
+      let s = 0;
+      for (let j = 0; j < d; j++) {
+        const e = data[xo + j] - means[co + j];
+        s += e * e * invVar[co + j];
+      }
+      const lp = logNorm[c] - 0.5 * s;
+      if (lp > bestLp) {
+        bestLp = lp;
+        best = c;
+      }
+    }
+    labels[i] = best;
+  }
+  return labels;
+}

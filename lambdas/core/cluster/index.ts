@@ -6,7 +6,7 @@ export { inertia, silhouette, daviesBouldin, calinskiHarabasz, clusterMeans } fr
 export type { SilhouetteOptions } from './metrics';
 export { adjustedRandIndex, contingencyTable } from './ari';
 export type { ContingencyTable } from './ari';
-export { gaussianMixture } from './gmm';
+export { gaussianMixture, gmmPredict } from './gmm';
 export type { GmmInit, GmmOptions, GmmResult } from './gmm';
 export { ward, wardClusters, wardMerges, cutTree } from './ward';
 export type { Merge, WardResult } from './ward';

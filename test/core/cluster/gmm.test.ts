@@ -1,5 +1,5 @@
 import { adjustedRandIndex } from '../../../lambdas/core/cluster/ari';
-import { gaussianMixture } from '../../../lambdas/core/cluster/gmm';
+import { gaussianMixture, gmmPredict } from '../../../lambdas/core/cluster/gmm';
 import { fromRows } from '../../../lambdas/core/util/matrix';
 import { anisotropicBlobs, blobs, randomCentres } from './helpers';
 
@@ -44,6 +44,15 @@ describe('Gaussian mixture (diagonal covariances, EM)', () => {
     expect(r.variances[0]).toBeCloseTo(1e-6, 12);
     expect(Number.isFinite(r.logLikelihood)).toBe(true);
     expect(Array.from(r.labels)).toEqual([0, 0, 0, 1, 1, 1]);
+  });
+
+  test('gmmPredict labels rows by the fitted parameters: the final E step labels on the fitted rows, and new rows too', () => {
+    const r = gaussianMixture(X, 3, truth);
+    expect(Array.from(gmmPredict(X, r))).toEqual(Array.from(r.labels));
+    // A point at a component's mean goes to that component.
+    const at = fromRows([0, 1, 2].map((c) => [r.means[2 * c], r.means[2 * c + 1]]));
+    expect(Array.from(gmmPredict(at, r))).toEqual([0, 1, 2]);
+    expect(() => gmmPredict(fromRows([[0, 0, 0]]), r)).toThrow(/do not match k=3 and 3 columns/);
   });
 
   test('rejects bad input', () => {
