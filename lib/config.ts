@@ -26,6 +26,11 @@ export interface SegmentationConfig {
   readonly lambdaMemoryMb: LambdaMemoryConfig;
   /** Uploads above this size are rejected by ingest (reported under errors/), in bytes. */
   readonly maxUploadBytes: number;
+  /**
+   * Row tolerance per file (MAX_INVALID_ROWS of ingest and stability): invalid rows skipped and counted (run
+   * record, summary) before the dataset is rejected. 0 rejects at the first invalid row.
+   */
+  readonly maxInvalidRows: number;
   /** When true, the stability function may start a retraining (it is granted lambda:InvokeFunction on train). */
   readonly autoRetrain: boolean;
   /** Write budget of the assignment writer, in items per second (the train function throttles itself to it). */
@@ -35,6 +40,11 @@ export interface SegmentationConfig {
    * budget global). Set false only in accounts whose concurrency quota is too low to reserve any (new/sandbox accounts).
    */
   readonly reserveConcurrency: boolean;
+  /**
+   * Also deploy the distributed path (lib/constructs/distributed-pipeline.ts): a Step Functions workflow with
+   * Distributed Map states for exports beyond what one train function handles. Off by default (the default stack stays small).
+   */
+  readonly distributed: boolean;
 }
 
 export const DEFAULT_CONFIG: SegmentationConfig = {
@@ -43,9 +53,11 @@ export const DEFAULT_CONFIG: SegmentationConfig = {
   k: undefined,
   lambdaMemoryMb: { ingest: 2048, train: 3008, stability: 1769 },
   maxUploadBytes: 256 * 1024 * 1024,
+  maxInvalidRows: 0,
   autoRetrain: false,
-  assignmentWriteRate: 500,
+  assignmentWriteRate: 1000,
   reserveConcurrency: true,
+  distributed: false,
 };
 
 /** The context keys read by {@link configFromContext} (same names as the props). */
@@ -55,9 +67,11 @@ export const CONTEXT_KEYS = [
   'k',
   'lambdaMemoryMb',
   'maxUploadBytes',
+  'maxInvalidRows',
   'autoRetrain',
   'assignmentWriteRate',
   'reserveConcurrency',
+  'distributed',
 ] as const;
 
 export type SegmentationConfigInput = Partial<Omit<SegmentationConfig, 'lambdaMemoryMb'>> & {
@@ -107,9 +121,11 @@ export function configFromContext(node: Node): SegmentationConfigInput {
     k: typeof k === 'string' && k.trim().toLowerCase() === 'auto' ? undefined : toNumber('k', k),
     lambdaMemoryMb: toMemory(get('lambdaMemoryMb')),
     maxUploadBytes: toNumber('maxUploadBytes', get('maxUploadBytes')),
+    maxInvalidRows: toNumber('maxInvalidRows', get('maxInvalidRows')),
     autoRetrain: toBoolean('autoRetrain', get('autoRetrain')),
     assignmentWriteRate: toNumber('assignmentWriteRate', get('assignmentWriteRate')),
     reserveConcurrency: toBoolean('reserveConcurrency', get('reserveConcurrency')),
+    distributed: toBoolean('distributed', get('distributed')),
   };
 }
 
@@ -133,9 +149,11 @@ export function resolveConfig(input: SegmentationConfigInput = {}): Segmentation
       stability: pick(input.lambdaMemoryMb?.stability, DEFAULT_CONFIG.lambdaMemoryMb.stability),
     },
     maxUploadBytes: pick(input.maxUploadBytes, DEFAULT_CONFIG.maxUploadBytes),
+    maxInvalidRows: pick(input.maxInvalidRows, DEFAULT_CONFIG.maxInvalidRows),
     autoRetrain: pick(input.autoRetrain, DEFAULT_CONFIG.autoRetrain),
     assignmentWriteRate: pick(input.assignmentWriteRate, DEFAULT_CONFIG.assignmentWriteRate),
     reserveConcurrency: pick(input.reserveConcurrency, DEFAULT_CONFIG.reserveConcurrency),
+    distributed: pick(input.distributed, DEFAULT_CONFIG.distributed),
   };
 
   const errors: string[] = [];
@@ -154,6 +172,7 @@ export function resolveConfig(input: SegmentationConfigInput = {}): Segmentation
   if (config.k !== undefined) checkInt(errors, 'k', config.k, 2, 50);
   for (const [name, mb] of Object.entries(config.lambdaMemoryMb)) checkInt(errors, `lambdaMemoryMb.${name}`, mb, 128, 10240);
   checkInt(errors, 'maxUploadBytes', config.maxUploadBytes, 1, 5 * 1024 ** 3);
+  checkInt(errors, 'maxInvalidRows', config.maxInvalidRows, 0, 1_000_000);
   checkInt(errors, 'assignmentWriteRate', config.assignmentWriteRate, 1, 40000);
   if (errors.length > 0) throw new Error(`Invalid segmentation stack configuration:\n - ${errors.join('\n - ')}`);
   return config;

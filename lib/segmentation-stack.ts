@@ -6,6 +6,7 @@ import { CfnOutput, Stack, StackProps, Tags } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { resolveConfig, SegmentationConfig, SegmentationConfigInput } from './config';
 import { DataBuckets } from './constructs/data-buckets';
+import { DistributedPipeline } from './constructs/distributed-pipeline';
 import { Monitoring } from './constructs/monitoring';
 import { PipelineFunctions } from './constructs/pipeline-functions';
 import { SegmentTable } from './constructs/segment-table';
@@ -20,6 +21,8 @@ export class SegmentationStack extends Stack {
   readonly pipeline: PipelineFunctions;
   readonly stabilitySchedule: StabilitySchedule;
   readonly monitoring: Monitoring;
+  /** Only with config `distributed` (context distributed=true). */
+  readonly distributed?: DistributedPipeline;
 
   constructor(scope: Construct, id: string, props: SegmentationStackProps = {}) {
     super(scope, id, {
@@ -53,6 +56,19 @@ export class SegmentationStack extends Stack {
         { name: 'stabilityScheduleDlq', queue: scheduleDeadLetterQueue },
       ],
     });
+
+    if (this.config.distributed) {
+      this.distributed = new DistributedPipeline(this, 'DistributedPipeline', {
+        buckets: this.buckets,
+        table: this.segmentTable,
+        config: this.config,
+        alarmTopic: this.monitoring.topic,
+      });
+      new CfnOutput(this, 'DistributedStateMachineArn', {
+        value: this.distributed.stateMachine.stateMachineArn,
+        description: 'Start with {"datasetId": "<id>", "partitions": 64} after uploading to incoming/<id>/',
+      });
+    }
 
     Tags.of(this).add('project', 'olist-segments');
 

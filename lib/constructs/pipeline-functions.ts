@@ -54,7 +54,9 @@ export class PipelineFunctions extends Construct {
       // One training at a time: ACTIVE pointer flips are serialised and the write budget is global.
       // Extra requests wait (throttled) in Lambda's async queue, up to maxEventAge.
       reservedConcurrentExecutions: config.reserveConcurrency ? 1 : undefined,
-      retryAttempts: 1,
+      // Two retries: a crashed or timed-out attempt leaves a run lease that expires (45 s) before Lambda's first
+      // retry (~1 min), so the retry takes the run over and restarts from the features, discarding the draft.
+      retryAttempts: 2,
       maxEventAge: Duration.hours(6),
       environment: {
         ...common,
@@ -76,6 +78,7 @@ export class PipelineFunctions extends Construct {
         RAW_BUCKET: buckets.raw.bucketName,
         TRAIN_FUNCTION_NAME: this.train.functionName,
         MAX_UPLOAD_BYTES: String(config.maxUploadBytes),
+        MAX_INVALID_ROWS: String(config.maxInvalidRows),
       },
     });
 

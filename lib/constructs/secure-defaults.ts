@@ -179,7 +179,8 @@ export function createFailureQueue(scope: Construct, id: string): sqs.Queue {
 // Lambda
 // ---------------------------------------------------------------------------------------------
 
-export type HandlerName = 'ingest' | 'train' | 'stability';
+/** A handler file under lambdas/handlers/ (without .ts); the distributed path's live in lambdas/handlers/distributed/. */
+export type HandlerName = 'ingest' | 'train' | 'stability' | 'distributed/compute' | 'distributed/publish';
 
 export interface SecureFunctionProps {
   /** Entry file `lambdas/handlers/<handlerName>.ts`, exporting `handler`. */

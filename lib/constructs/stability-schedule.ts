@@ -48,6 +48,8 @@ export class StabilitySchedule extends Construct {
         RAW_BUCKET: buckets.raw.bucketName,
         ARI_THRESHOLD: String(config.ariThreshold),
         AUTO_RETRAIN: String(config.autoRetrain),
+        // The latest dataset was accepted with this row tolerance: it must load here with the same one.
+        MAX_INVALID_ROWS: String(config.maxInvalidRows),
         TRAIN_FUNCTION_NAME: train.functionName,
       },
     });

@@ -17,9 +17,11 @@ describe('resolveConfig', () => {
       k: undefined,
       lambdaMemoryMb: { ingest: 2048, train: 3008, stability: 1769 },
       maxUploadBytes: 256 * 1024 * 1024,
+      maxInvalidRows: 0,
       autoRetrain: false,
-      assignmentWriteRate: 500,
+      assignmentWriteRate: 1000,
       reserveConcurrency: true,
+      distributed: false,
     });
     expect(DEFAULT_CONFIG.lambdaMemoryMb.train).toBe(3008);
   });
@@ -41,9 +43,11 @@ describe('resolveConfig', () => {
         k: '6',
         lambdaMemoryMb: '{"train": 4096}',
         maxUploadBytes: '1048576',
+        maxInvalidRows: '25',
         autoRetrain: 'true',
         assignmentWriteRate: '250',
         reserveConcurrency: 'false',
+        distributed: 'true',
       },
     });
     expect(resolveConfig(configFromContext(app.node))).toEqual({
@@ -52,9 +56,11 @@ describe('resolveConfig', () => {
       k: 6,
       lambdaMemoryMb: { ingest: 2048, train: 4096, stability: 1769 },
       maxUploadBytes: 1048576,
+      maxInvalidRows: 25,
       autoRetrain: true,
       assignmentWriteRate: 250,
       reserveConcurrency: false,
+      distributed: true,
     });
   });
 
@@ -77,6 +83,7 @@ describe('resolveConfig', () => {
     [{ k: 2.5 }, /k must be/],
     [{ lambdaMemoryMb: { train: 64 } }, /lambdaMemoryMb.train/],
     [{ maxUploadBytes: 0 }, /maxUploadBytes/],
+    [{ maxInvalidRows: -1 }, /maxInvalidRows/],
     [{ assignmentWriteRate: -1 }, /assignmentWriteRate/],
   ])('rejects %p', (input, message) => {
     expect(() => resolveConfig(input)).toThrow(message);

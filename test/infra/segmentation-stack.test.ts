@@ -214,7 +214,7 @@ describe('functions', () => {
         Runtime: 'nodejs22.x',
         Architectures: ['arm64'],
         TracingConfig: { Mode: 'Active' },
-        MemorySize: memory[fn.handlerName],
+        MemorySize: memory[fn.handlerName as keyof typeof memory],
         Handler: 'index.handler',
         Role: getAtt(fn.role),
         LoggingConfig: { LogGroup: ref(fn.logGroup) },
@@ -270,14 +270,16 @@ describe('functions', () => {
       RAW_BUCKET: ref(stack.buckets.raw),
       TRAIN_FUNCTION_NAME: ref(stack.pipeline.train.function),
       MAX_UPLOAD_BYTES: String(256 * 1024 * 1024),
+      MAX_INVALID_ROWS: '0',
     });
     // FIXED_K is absent when k is chosen by the sweep (see the variant test for a fixed k).
-    expect(env(stack.pipeline.train)).toEqual({ ...common, WRITE_RATE_PER_SECOND: '500' });
+    expect(env(stack.pipeline.train)).toEqual({ ...common, WRITE_RATE_PER_SECOND: '1000' });
     expect(env(stack.stabilitySchedule.stability)).toEqual({
       ...common,
       RAW_BUCKET: ref(stack.buckets.raw),
       ARI_THRESHOLD: '0.8',
       AUTO_RETRAIN: 'false',
+      MAX_INVALID_ROWS: '0',
       TRAIN_FUNCTION_NAME: ref(stack.pipeline.train.function),
     });
   });

@@ -1,0 +1,59 @@
+/**
+ * Lambda of the distributed path's compute steps (lib/constructs/distributed-pipeline.ts): shuffle, features, fit and
+ * k-means iterations. S3 only (raw bucket read, artifacts work/ read-write); no table access. One function for all
+ * these steps: one bundle and one role, and each step is a few lines of lambdas/pipeline/distributed.ts.
+ */
+import {
+  fitStep,
+  joinChildrenStep,
+  joinOrdersStep,
+  partialStepOf,
+  partitionFeaturesStep,
+  planRun,
+  reduceStep,
+  scatter,
+  type DistributedDeps,
+  type Plan,
+  type RunInput,
+} from '../../pipeline/distributed';
+import { awsRuntime, type Runtime } from '../runtime';
+
+export type ComputeEvent =
+  | { step: 'plan'; input: RunInput }
+  | { step: 'scatter'; plan: Plan; key: string }
+  | { step: 'joinOrders'; plan: Plan; q: number }
+  | { step: 'joinChildren'; plan: Plan; q: number }
+  | { step: 'features'; plan: Plan; p: number }
+  | { step: 'fit'; plan: Plan }
+  | { step: 'partial'; plan: Plan; p: number; iteration: number }
+  | { step: 'reduce'; plan: Plan; iteration: number };
+
+export function createComputeHandler(runtime: () => Runtime) {
+  return async (event: ComputeEvent): Promise<unknown> => {
+    const rt = runtime();
+    const deps: DistributedDeps = { raw: rt.stores.raw, artifacts: rt.stores.artifacts, log: rt.log };
+    switch (event?.step) {
+      case 'plan':
+        return planRun(deps, event.input);
+      case 'scatter':
+        return scatter(deps, event.plan, event.key);
+      case 'joinOrders':
+        return joinOrdersStep(deps, event.plan, event.q);
+      case 'joinChildren':
+        return joinChildrenStep(deps, event.plan, event.q);
+      case 'features':
+        return partitionFeaturesStep(deps, event.plan, event.p);
+      case 'fit':
+        return fitStep(deps, event.plan);
+      case 'partial':
+        return partialStepOf(deps, event.plan, event.p, event.iteration);
+      case 'reduce':
+        return reduceStep(deps, event.plan, event.iteration);
+      default:
+        throw new Error(`distributed compute: unknown step in ${JSON.stringify(event).slice(0, 200)}`);
+    }
+  };
+}
+
+let cached: Runtime | undefined;
+export const handler = createComputeHandler(() => (cached ??= awsRuntime('distributed-compute')));

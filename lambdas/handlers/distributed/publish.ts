@@ -1,0 +1,46 @@
+/**
+ * Lambda of the distributed path's publishing steps: draft the model, write one partition's assignments under the
+ * write budget, activate. The only function of the path with table access.
+ *
+ * Write budget: WRITE_RATE_PER_SECOND is the budget of the whole table; the state machine runs at most WRITERS
+ * write tasks at once (the Distributed Map's MaxConcurrency), so each writer takes WRITE_RATE_PER_SECOND / WRITERS.
+ */
+import { activateStep, draftStep, writePartitionStep, type LoopState, type ModelRef, type Plan, type PublishDeps } from '../../pipeline/distributed';
+import type { DynamoSegmentStore } from '../../store/dynamo-segment-store';
+import { awsRuntime, numberFromEnv, type Runtime } from '../runtime';
+
+export type PublishEvent =
+  | { step: 'draft'; plan: Plan; loop: LoopState }
+  | { step: 'write'; plan: Plan; model: ModelRef; p: number }
+  | { step: 'activate'; plan: Plan; model: ModelRef };
+
+export function createPublishHandler(runtime: () => Runtime) {
+  return async (event: PublishEvent): Promise<unknown> => {
+    const rt = runtime();
+    const rate = numberFromEnv(rt.env, 'WRITE_RATE_PER_SECOND');
+    const writers = numberFromEnv(rt.env, 'WRITERS') ?? 1;
+    const deps: PublishDeps = {
+      raw: rt.stores.raw,
+      artifacts: rt.stores.artifacts,
+      log: rt.log,
+      segments: rt.stores.segments as DynamoSegmentStore,
+      writeRatePerWriter: rate ? rate / writers : undefined,
+      // Enough calls in flight to reach the writer's share with margin (~250 items/s per connection against DynamoDB,
+      // so two per 250 items/s); the token bucket, not the concurrency, holds the rate down.
+      writeConcurrency: rate ? Math.max(2, Math.min(8, Math.ceil(rate / writers / 125))) : undefined,
+    };
+    switch (event?.step) {
+      case 'draft':
+        return draftStep(deps, event.plan, event.loop);
+      case 'write':
+        return writePartitionStep(deps, event.plan, event.model, event.p);
+      case 'activate':
+        return activateStep(deps, event.plan, event.model);
+      default:
+        throw new Error(`distributed publish: unknown step in ${JSON.stringify(event).slice(0, 200)}`);
+    }
+  };
+}
+
+let cached: Runtime | undefined;
+export const handler = createPublishHandler(() => (cached ??= awsRuntime('distributed-publish')));
