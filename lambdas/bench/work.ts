@@ -20,9 +20,10 @@ export interface WorkResult {
   sizes: number[];
   sweep: { k: number; inertia: number; silhouette: number; daviesBouldin: number; calinskiHarabasz: number }[];
   maxRssMb: number;
+  threads: number | 'auto';
 }
 
-export async function benchWork(dataDir: string, k: number, dumpPrefix?: string): Promise<WorkResult> {
+export async function benchWork(dataDir: string, k: number, dumpPrefix?: string, threads: number | 'auto' = 'auto'): Promise<WorkResult> {
   const stages: Record<string, number> = {};
   let t = performance.now();
   const stage = (name: string) => {
@@ -38,7 +39,7 @@ export async function benchWork(dataDir: string, k: number, dumpPrefix?: string)
   stage('features');
   const sweep: WorkResult['sweep'] = [];
   for (let kk = 2; kk <= 10; kk++) {
-    const fit = kmeans(X, kk, { seed: 0, nInit: 10 });
+    const fit = kmeans(X, kk, { seed: 0, nInit: 10, threads });
     sweep.push({
       k: kk,
       inertia: fit.inertia,
@@ -48,7 +49,7 @@ export async function benchWork(dataDir: string, k: number, dumpPrefix?: string)
     });
   }
   stage('sweep');
-  const final = kmeans(X, k, { seed: 0, nInit: 10 });
+  const final = kmeans(X, k, { seed: 0, nInit: 10, threads });
   const sizes = new Array<number>(k).fill(0);
   for (const l of final.labels) sizes[l]++;
   stage('final');
@@ -57,5 +58,5 @@ export async function benchWork(dataDir: string, k: number, dumpPrefix?: string)
     await writeFile(`${dumpPrefix}.X.f64`, Buffer.from(X.data.buffer, X.data.byteOffset, X.data.byteLength));
     await writeFile(`${dumpPrefix}.labels.i32`, Buffer.from(final.labels.buffer, final.labels.byteOffset, final.labels.byteLength));
   }
-  return { stages, customers: X.rows, k, inertia: final.inertia, sizes: sizes.sort((a, b) => b - a), sweep, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) };
+  return { stages, customers: X.rows, k, inertia: final.inertia, sizes: sizes.sort((a, b) => b - a), sweep, threads, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) };
 }

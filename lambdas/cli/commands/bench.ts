@@ -9,11 +9,12 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { benchWork, WorkResult } from '../../bench/work';
+import { availableCores } from '../../core/cluster/workerPool';
 import { FEATURE_NAMES } from '../../core/model/types';
 import { intOption, parse } from '../args';
 import { fmt, renderTable } from '../table';
 
-const USAGE = 'segments bench [--data DIR] [--runs N] [--k N] [--reference FILE] [--python FILE] [--json]';
+const USAGE = 'segments bench [--data DIR] [--runs N] [--k N] [--threads N|auto] [--reference FILE] [--python FILE] [--json]';
 const ROOT = resolve(__dirname, '../../..');
 
 interface Measured {
@@ -23,9 +24,19 @@ interface Measured {
 }
 
 export async function benchWorkerCommand(argv: string[]): Promise<void> {
-  const o = parse(argv, { data: { type: 'string' }, k: { type: 'string' }, dump: { type: 'string' } }, 'segments bench-worker --data DIR --k N [--dump PREFIX]');
-  const result = await benchWork(o.data!, intOption(o.k ?? '6', '--k', 2)!, o.dump);
+  const o = parse(argv, { data: { type: 'string' }, k: { type: 'string' }, dump: { type: 'string' }, threads: { type: 'string' } }, 'segments bench-worker --data DIR --k N [--threads N|auto] [--dump PREFIX]');
+  const result = await benchWork(o.data!, intOption(o.k ?? '6', '--k', 2)!, o.dump, threadsOption(o.threads));
   process.stdout.write(JSON.stringify(result) + '\n');
+}
+
+/**
+ * k-means threads. Default: every core, as scikit-learn's OpenMP loops use them. The library's own default
+ * ('auto', from the load average) is meant for shared machines, and would here mostly see the reference run that
+ * just ended, so the two would not be compared on the same machine.
+ */
+function threadsOption(v: string | undefined): number | 'auto' {
+  if (v === 'auto') return 'auto';
+  return v === undefined ? availableCores() : intOption(v, '--threads', 1, 256)!;
 }
 
 function median(xs: number[]): number {
@@ -34,9 +45,9 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-function runProject(data: string, k: number, dump?: string): Measured & { result: WorkResult } {
+function runProject(data: string, k: number, threads: number | 'auto', dump?: string): Measured & { result: WorkResult } {
   const t = performance.now();
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/segments.js'), 'bench-worker', '--data', data, '--k', String(k), ...(dump ? ['--dump', dump] : [])], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin/segments.js'), 'bench-worker', '--data', data, '--k', String(k), '--threads', String(threads), ...(dump ? ['--dump', dump] : [])], { encoding: 'utf8', maxBuffer: 1 << 26 });
   const wall = (performance.now() - t) / 1000;
   if (r.status !== 0) throw new Error(`project run failed: ${r.stderr.trim().split('\n').pop()}`);
   const result = JSON.parse(r.stdout) as WorkResult;
@@ -56,12 +67,13 @@ function runReference(python: string, reference: string, data: string, k: number
 export async function benchCommand(argv: string[]): Promise<void> {
   const o = parse(
     argv,
-    { data: { type: 'string' }, runs: { type: 'string' }, k: { type: 'string' }, reference: { type: 'string' }, python: { type: 'string' }, json: { type: 'boolean' } },
+    { data: { type: 'string' }, runs: { type: 'string' }, k: { type: 'string' }, threads: { type: 'string' }, reference: { type: 'string' }, python: { type: 'string' }, json: { type: 'boolean' } },
     USAGE,
   );
   const data = resolve(o.data ?? join(ROOT, '../shared/olist'));
   const runs = intOption(o.runs ?? '3', '--runs', 1, 50)!;
   const k = intOption(o.k ?? '6', '--k', 2, 10)!;
+  const threads = threadsOption(o.threads);
   const reference = resolve(o.reference ?? join(ROOT, '../shared/bench/reference_pipeline.py'));
   const python = o.python ?? '/usr/bin/python3';
   const hasReference = existsSync(reference) && spawnSync(python, ['-c', 'import sklearn, pandas'], { encoding: 'utf8' }).status === 0;
@@ -77,7 +89,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
     const order = i % 2 === 0 ? ['project', 'reference'] : ['reference', 'project'];
     for (const side of order) {
       if (side === 'project') {
-        const m = runProject(data, k, i === 0 ? dump : undefined);
+        const m = runProject(data, k, threads, i === 0 ? dump : undefined);
         project.push(m);
         last = m.result;
         log(`run ${i + 1}/${runs} project   ${m.wall.toFixed(1)} s, ${m.peakMb} MB`);
