@@ -263,11 +263,13 @@ export function kmeansInitPartitions(X: Matrix, k: number, opts: KMeansOptions):
   return kmeans(X, k, { ...opts, keepInitLabels: true }).inits as Required<KMeansInit>[];
 }
 
-/** Index of the nearest centroid (squared Euclidean, lowest index on ties) of every row of X. */
-export function assignToCentroids(X: Matrix, centroids: Float64Array, k: number): Int32Array {
+/**
+ * Index of the nearest centroid (squared Euclidean, lowest index on ties) of every row of X, into `labels`;
+ * the squared distance to it into `dist` when given (the distributed Lloyd step needs it for its inertia).
+ */
+export function assignToCentroids(X: Matrix, centroids: ArrayLike<number>, k: number, labels = new Int32Array(X.rows), dist?: Float64Array): Int32Array {
   const { rows: n, cols: d, data: x } = X;
   if (centroids.length !== k * d) throw new Error(`centroids have ${centroids.length} values, expected ${k}x${d}`);
-  const labels = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const xo = i * d;
     let best = Infinity;
@@ -285,6 +287,7 @@ export function assignToCentroids(X: Matrix, centroids: Float64Array, k: number)
       }
     }
     labels[i] = b;
+    if (dist) dist[i] = best;
   }
   return labels;
 }

@@ -22,6 +22,7 @@
  * (at most k - 1) even when some candidates are skipped.
  */
 import type { Matrix } from '../util/matrix';
+import { assignToCentroids } from '../cluster/kmeans';
 
 export interface FarPoint {
   dist: number;
@@ -42,31 +43,8 @@ export interface KMeansPartial {
   far: FarPoint[];
 }
 
-/** Nearest centre of every row (squared Euclidean, lowest index on ties), as cluster/kmeans.ts assignToCentroids. */
-export function nearest(X: Matrix, centroids: ArrayLike<number>, k: number, labels = new Int32Array(X.rows), dist?: Float64Array): Int32Array {
-  const { rows: n, cols: d, data: x } = X;
-  if (centroids.length !== k * d) throw new Error(`centroids have ${centroids.length} values, expected ${k}x${d}`);
-  for (let i = 0; i < n; i++) {
-    const xo = i * d;
-    let best = Infinity;
-    let b = 0;
-    for (let c = 0; c < k; c++) {
-      const co = c * d;
-      let s = 0;
-      for (let t = 0; t < d; t++) {
-        const diff = x[xo + t] - centroids[co + t];
-        s += diff * diff;
-      }
-      if (s < best) {
-        best = s;
-        b = c;
-      }
-    }
-    labels[i] = b;
-    if (dist) dist[i] = best;
-  }
-  return labels;
-}
+/** Nearest centre of every row (squared Euclidean, lowest index on ties): the single-process assignment itself. */
+export const nearest = assignToCentroids;
 
 /** The map step on one partition. */
 export function partialStep(X: Matrix, centroids: ArrayLike<number>, k: number): KMeansPartial {
