@@ -200,3 +200,12 @@ test('text widths follow font metrics, and long titles wrap to the chart width',
   for (const l of lines as string[]) expect(textWidth(l, 12)).toBeLessThanOrEqual(200);
   expect(wrapText('short', 200, 12, 400)).toBe('short');
 });
+
+test('a sweep run on a sample says so on the model-trials page, and only then', async () => {
+  const { buildReports } = await import('../../lambdas/core/report');
+  const exploration = explorationStats(await loadOlist(directorySource(writeMiniExport())));
+  const sampled = await buildReports({ exploration, summary: { ...summary, sweepSample: { customers: 200_000, of: 969_537 } } });
+  expect(sampled['model-trials.html']).toContain('a seeded random sample of 200,000 of the 969,537 customers');
+  const full = await buildReports({ exploration, summary });
+  expect(full['model-trials.html']).not.toContain('seeded random sample of');
+});

@@ -53,7 +53,9 @@ export async function trialsPage(ctx: PageContext): Promise<string> {
     'sweep',
     'Metrics by number of segments',
     charts([c.get('elbow'), c.get('silhouette-by-k'), c.get('davies-bouldin-by-k'), c.get('calinski-harabasz-by-k'), c.get('init-stability-by-k'), c.get('k-choice-score')]) + sweepTable,
-    'Each metric judges a different aspect of the partition; none of them alone picks a marketing-friendly number of segments, hence the explicit rule above.',
+    'Each metric judges a different aspect of the partition; none of them alone picks a marketing-friendly number of segments, hence the explicit rule above.' +
+      // Above 200,000 customers k is chosen on a sample: say so where the sample's figures are shown.
+      (s.sweepSample ? ` These figures come from a seeded random sample of ${fmt.int(s.sweepSample.customers)} of the ${fmt.int(s.sweepSample.of)} customers; the model at the chosen k was then fitted on all of them.` : ''),
   );
 
   const stability = section(
