@@ -26,6 +26,18 @@ export function numberFromEnv(env: Record<string, string | undefined>, name: str
   return n;
 }
 
+/**
+ * KMEANS_THREADS: 'auto' (unset) or a positive integer, the threads k-means may use in this function (the stack sets
+ * it from the memory size: Lambda's CPU share, which the load average does not show).
+ */
+export function threadsFromEnv(env: Record<string, string | undefined>): number | 'auto' {
+  const v = env.KMEANS_THREADS;
+  if (v === undefined || v === '' || v === 'auto') return 'auto';
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`environment variable KMEANS_THREADS=${v} is not 'auto' or a positive integer`);
+  return n;
+}
+
 export function awsRuntime(service: string, env: Record<string, string | undefined> = process.env, clients: { lambda?: LambdaClient; events?: EventBridgeClient; log?: Log } = {}): Runtime {
   const stores = createStores(env);
   let lambda = clients.lambda;

@@ -110,6 +110,21 @@ export function policyOf(role: iam.IRole): IConstruct {
 /** Vega builds the report renderer loads from the bundle directory in Lambda. */
 export const VEGA_BUILDS = ['vega/build/vega.js', 'vega-lite/build/vega-lite.min.js'];
 
+/** The k-means worker thread entry, bundled on its own next to each handler (lambdas/core/cluster/workerPool.ts). */
+export const KMEANS_WORKER_SOURCE = 'lambdas/core/cluster/kmeansWorker.ts';
+/** Its file name in the bundle directory; workerPool.entryPoint() looks for it beside the handler's index.js. */
+export const KMEANS_WORKER_BUNDLE = 'kmeans-worker.js';
+/** Lambda's CPU share: one vCPU of CPU time per 1,769 MB of memory, six at most (10,240 MB). */
+export const MB_PER_VCPU = 1769;
+
+/**
+ * k-means threads for a function of `memoryMb` (KMEANS_THREADS): its vCPU share rounded, so 3,008 MB (1.7 vCPU) runs
+ * two threads and 1,769 or 2,048 MB one. The share is a CPU-time quota: extra threads beyond it only contend.
+ */
+export function kmeansThreadsFor(memoryMb: number): number {
+  return Math.max(1, Math.min(6, Math.round(memoryMb / MB_PER_VCPU)));
+}
+
 export function grantPrefixAccess(role: iam.IRole, bucket: s3.IBucket, access: PrefixAccess): void {
   const acknowledged = new Set<string>();
   const objects = (prefixes: string[]) => prefixes.map((p) => bucket.arnForObjects(`${p}*`));
@@ -246,6 +261,8 @@ export class SecureFunction extends Construct {
         ...props.environment,
         // Stack traces point at the TypeScript sources (the bundle ships a source map).
         NODE_OPTIONS: '--enable-source-maps',
+        // k-means threads (main + workers) of the handlers that fit models; see kmeansThreadsFor.
+        KMEANS_THREADS: String(kmeansThreadsFor(props.memorySize)),
       },
       bundling: {
         minify: true,
@@ -260,10 +277,16 @@ export class SecureFunction extends Construct {
         logLevel: nodejs.LogLevel.ERROR,
         // The report renderer evaluates Vega's and Vega-Lite's self-contained UMD builds at run time
         // (lambdas/core/report/vegaRuntime.ts); they are copied next to the bundle, not bundled.
+        // k-means worker threads need a file to start from, which the single handler bundle is not: the worker is
+        // bundled on its own, with the same esbuild and settings, beside index.js (without it k-means runs on one
+        // thread; test/infra/segmentation-stack.test.ts "bundles" fails).
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
-          afterBundling: (inputDir: string, outputDir: string) => VEGA_BUILDS.map((f) => `cp "${inputDir}/node_modules/${f}" "${outputDir}/"`),
+          afterBundling: (inputDir: string, outputDir: string) => [
+            ...VEGA_BUILDS.map((f) => `cp "${inputDir}/node_modules/${f}" "${outputDir}/"`),
+            `"${inputDir}/node_modules/.bin/esbuild" "${inputDir}/${KMEANS_WORKER_SOURCE}" --bundle --platform=node --target=node22 --format=cjs --minify --sourcemap --sources-content=false --log-level=error --outfile="${outputDir}/${KMEANS_WORKER_BUNDLE}"`,
+          ],
         },
       },
       // Asynchronous invocations (S3 notification, EventBridge, invoke with InvocationType=Event).

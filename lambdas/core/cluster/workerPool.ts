@@ -7,10 +7,12 @@
  * initialisations, writes the results into shared buffers of the job and sets DONE (or FAILED). The main thread
  * waits on the word with Atomics.wait, which needs no event loop turn, and the worker needs none either.
  *
- * Workers load the TypeScript sources through tsx (a dependency of the product, also what the CLI uses), so they
- * are only available where those sources are (CLI, tests); where they are not (a bundled Lambda) or a worker fails
- * to start, `acquireWorkers` returns none and k-means runs on the main thread alone. Workers are unref'd: an idle
- * pool never keeps the process alive.
+ * Where the worker entry comes from (`entryPoint`): next to the TypeScript sources it is kmeansWorker.ts, loaded
+ * through tsx (a dependency of the product, also what the CLI uses: CLI, tests); in a Lambda bundle it is
+ * kmeans-worker.js, a separate esbuild bundle of kmeansWorker.ts that the function construct writes next to the
+ * handler's index.js (lib/constructs/secure-defaults.ts). Where neither exists or a worker fails to start,
+ * `acquireWorkers` returns none and k-means runs on the main thread alone. Workers are unref'd: an idle pool never
+ * keeps the process alive.
  */
 import { existsSync } from 'node:fs';
 import * as os from 'node:os';
@@ -68,13 +70,28 @@ try {
 const pool: WorkerHandle[] = [];
 let unavailable = false;
 
-/** How the worker entry can be loaded here, or undefined if it cannot. */
-function entryPoint(): { entry: string; loader?: string } | undefined {
+/** File name of the bundled worker beside a bundled handler (written by lib/constructs/secure-defaults.ts). */
+export const BUNDLED_WORKER = 'kmeans-worker.js';
+
+export interface WorkerEntry {
+  entry: string;
+  /** Module required before the entry (tsx, to load TypeScript). */
+  loader?: string;
+}
+
+/**
+ * How the worker entry can be loaded from `dir` (default: this module's directory, which in a bundle is the
+ * bundle's), or undefined if it cannot: the sources (through tsx), the bundled worker, or compiled output.
+ */
+export function entryPoint(dir: string = __dirname): WorkerEntry | undefined {
   try {
-    const ts = join(__dirname, 'kmeansWorker.ts');
+    const ts = join(dir, 'kmeansWorker.ts');
     if (existsSync(ts)) return { entry: ts, loader: require.resolve('tsx/cjs') };
-    const js = join(__dirname, 'kmeansWorker.js');
-    return existsSync(js) ? { entry: js } : undefined;
+    for (const name of [BUNDLED_WORKER, 'kmeansWorker.js']) {
+      const js = join(dir, name);
+      if (existsSync(js)) return { entry: js };
+    }
+    return undefined;
   } catch {
     return undefined; // no __dirname / require (ESM bundle), or tsx not installed
   }
@@ -83,6 +100,22 @@ function entryPoint(): { entry: string; loader?: string } | undefined {
 /** Cores this process may use. */
 export function availableCores(): number {
   return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+}
+
+/** Set by `limitThreads`: replaces the load-average estimate of `idleCores`. */
+let threadsLimit: number | undefined;
+
+/**
+ * Sets what threads: 'auto' may use, for processes that know their CPU share better than the load average tells:
+ * a Lambda function gets memory / 1,769 MB vCPUs of CPU time (the handler passes KMEANS_THREADS, computed by the
+ * construct from the memory size), whatever number of cores the sandbox shows. undefined or 'auto' restores the
+ * load-average estimate. Still capped by the visible cores.
+ */
+export function limitThreads(limit: number | 'auto' | undefined): void {
+  if (limit !== undefined && limit !== 'auto' && (!Number.isInteger(limit) || limit < 1)) {
+    throw new Error(`threads limit must be a positive integer or 'auto', got ${limit}`);
+  }
+  threadsLimit = limit === 'auto' ? undefined : limit;
 }
 
 /** Threads this process ran on in its last parallel call, and when that ended (for idleCores). */
@@ -101,6 +134,7 @@ export function noteThreadsUsed(threads: number): void {
  */
 export function idleCores(): number {
   const cores = availableCores();
+  if (threadsLimit !== undefined) return Math.min(cores, threadsLimit);
   const own = performance.now() - lastEnd < 60_000 ? lastThreads : 1;
   const others = Math.max(0, os.loadavg()[0] - own);
   return Math.max(1, Math.min(cores, Math.floor(cores - others + 0.25)));
@@ -115,27 +149,35 @@ export function acquireWorkers(count: number): WorkerHandle[] {
     return [];
   }
   while (pool.length < count) {
-    const control = new Int32Array(new SharedArrayBuffer(8));
-    control[0] = STARTING;
-    let worker: Worker;
-    try {
-      worker = new Worker(BOOTSTRAP, { eval: true, workerData: { ...where, control } });
-    } catch {
+    const handle = startWorker(where);
+    if (!handle) {
       unavailable = true;
       return [];
     }
-    worker.unref();
-    // An error after startup is reported through the control word; this only keeps it from being unhandled.
-    worker.on('error', () => undefined);
-    Atomics.wait(control, 0, STARTING, STARTUP_TIMEOUT_MS);
-    if (Atomics.load(control, 0) !== IDLE) {
-      void worker.terminate();
-      unavailable = true;
-      return [];
-    }
-    pool.push({ worker, control, treeId: -1 });
+    pool.push(handle);
   }
   return pool.slice(0, count);
+}
+
+/** Starts one worker on `where` and waits until it is ready; undefined if it cannot load or start. */
+export function startWorker(where: WorkerEntry): WorkerHandle | undefined {
+  const control = new Int32Array(new SharedArrayBuffer(8));
+  control[0] = STARTING;
+  let worker: Worker;
+  try {
+    worker = new Worker(BOOTSTRAP, { eval: true, workerData: { ...where, control } });
+  } catch {
+    return undefined;
+  }
+  worker.unref();
+  // An error after startup is reported through the control word; this only keeps it from being unhandled.
+  worker.on('error', () => undefined);
+  Atomics.wait(control, 0, STARTING, STARTUP_TIMEOUT_MS);
+  if (Atomics.load(control, 0) !== IDLE) {
+    void worker.terminate();
+    return undefined;
+  }
+  return { worker, control, treeId: -1 };
 }
 
 /** Hands a job to an idle worker; the tree goes along only if the worker does not hold it yet. */
