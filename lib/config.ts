@@ -45,6 +45,12 @@ export interface SegmentationConfig {
    * Distributed Map states for exports beyond what one train function handles. Off by default (the default stack stays small).
    */
   readonly distributed: boolean;
+  /**
+   * Retention (KEEP_VERSIONS of the stability function, lambdas/core/retention/plan.ts): complete model versions kept
+   * in the table besides the active one and its rollback target; older superseded versions and abandoned drafts are
+   * deleted after each scheduled check. Their S3 artifacts stay.
+   */
+  readonly keepVersions: number;
 }
 
 export const DEFAULT_CONFIG: SegmentationConfig = {
@@ -58,6 +64,7 @@ export const DEFAULT_CONFIG: SegmentationConfig = {
   assignmentWriteRate: 1000,
   reserveConcurrency: true,
   distributed: false,
+  keepVersions: 3,
 };
 
 /** The context keys read by {@link configFromContext} (same names as the props). */
@@ -72,6 +79,7 @@ export const CONTEXT_KEYS = [
   'assignmentWriteRate',
   'reserveConcurrency',
   'distributed',
+  'keepVersions',
 ] as const;
 
 export type SegmentationConfigInput = Partial<Omit<SegmentationConfig, 'lambdaMemoryMb'>> & {
@@ -126,6 +134,7 @@ export function configFromContext(node: Node): SegmentationConfigInput {
     assignmentWriteRate: toNumber('assignmentWriteRate', get('assignmentWriteRate')),
     reserveConcurrency: toBoolean('reserveConcurrency', get('reserveConcurrency')),
     distributed: toBoolean('distributed', get('distributed')),
+    keepVersions: toNumber('keepVersions', get('keepVersions')),
   };
 }
 
@@ -154,6 +163,7 @@ export function resolveConfig(input: SegmentationConfigInput = {}): Segmentation
     assignmentWriteRate: pick(input.assignmentWriteRate, DEFAULT_CONFIG.assignmentWriteRate),
     reserveConcurrency: pick(input.reserveConcurrency, DEFAULT_CONFIG.reserveConcurrency),
     distributed: pick(input.distributed, DEFAULT_CONFIG.distributed),
+    keepVersions: pick(input.keepVersions, DEFAULT_CONFIG.keepVersions),
   };
 
   const errors: string[] = [];
@@ -174,6 +184,7 @@ export function resolveConfig(input: SegmentationConfigInput = {}): Segmentation
   checkInt(errors, 'maxUploadBytes', config.maxUploadBytes, 1, 5 * 1024 ** 3);
   checkInt(errors, 'maxInvalidRows', config.maxInvalidRows, 0, 1_000_000);
   checkInt(errors, 'assignmentWriteRate', config.assignmentWriteRate, 1, 40000);
+  checkInt(errors, 'keepVersions', config.keepVersions, 1, 100);
   if (errors.length > 0) throw new Error(`Invalid segmentation stack configuration:\n - ${errors.join('\n - ')}`);
   return config;
 }

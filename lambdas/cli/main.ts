@@ -43,8 +43,8 @@ const COMMANDS: Record<string, Command> = {
     load: async () => (require('./commands/query') as typeof import('./commands/query')).segmentsCommand,
   },
   models: {
-    summary: 'model versions and the stability-check history',
-    usage: 'segments models [--aws [--table NAME] [--region R]] [--state DIR] [--json]',
+    summary: 'model versions and the stability-check history; --prune deletes old versions from the local table (retention policy)',
+    usage: 'segments models [--aws [--table NAME] [--region R]] [--state DIR] [--json] | segments models --prune [--keep N] [--dry-run] [--state DIR] [--json]',
     load: async () => (require('./commands/query') as typeof import('./commands/query')).modelsCommand,
   },
   bench: {

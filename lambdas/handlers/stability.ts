@@ -1,11 +1,15 @@
 /** Lambda: EventBridge schedule -> stability check (lambdas/pipeline/stability.ts). */
 import { checkStability, StabilityOutcome } from '../pipeline/stability';
-import { awsRuntime, numberFromEnv, Runtime } from './runtime';
+import { limitThreads } from '../core/cluster/workerPool';
+import { awsRuntime, numberFromEnv, Runtime, threadsFromEnv } from './runtime';
+import { pruneModelVersions, RetentionSummary } from './retention';
 
 export function createStabilityHandler(runtime: () => Runtime, clock?: () => Date) {
-  return async (_event?: unknown): Promise<StabilityOutcome> => {
+  return async (_event?: unknown, context?: { getRemainingTimeInMillis?(): number }): Promise<StabilityOutcome & { retention: RetentionSummary }> => {
     const rt = runtime();
-    return checkStability({
+    // The refit of the stability check runs k-means too.
+    limitThreads(threadsFromEnv(rt.env));
+    const outcome = await checkStability({
       raw: rt.stores.raw,
       artifacts: rt.stores.artifacts,
       segments: rt.stores.segments,
@@ -18,6 +22,10 @@ export function createStabilityHandler(runtime: () => Runtime, clock?: () => Dat
       autoRetrain: rt.env.AUTO_RETRAIN === 'true',
       now: clock,
     });
+    // Then the retention of old model versions (best effort, never fails the check; wall-clock time, not `clock`).
+    // Here rather than after each training: the train function's 15 min go to fitting and writing, and deleting a
+    // version costs as many writes as writing one. Each scheduled run brings the table back to the policy.
+    return { ...outcome, retention: await pruneModelVersions(rt, context) };
   };
 }
 

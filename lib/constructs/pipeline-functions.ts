@@ -54,8 +54,9 @@ export class PipelineFunctions extends Construct {
       // One training at a time: ACTIVE pointer flips are serialised and the write budget is global.
       // Extra requests wait (throttled) in Lambda's async queue, up to maxEventAge.
       reservedConcurrentExecutions: config.reserveConcurrency ? 1 : undefined,
-      // Two retries: a crashed or timed-out attempt leaves a run lease that expires (45 s) before Lambda's first
-      // retry (~1 min), so the retry takes the run over and restarts from the features, discarding the draft.
+      // Two retries: a crashed or timed-out attempt leaves its run leased to its request id; Lambda's retry carries the
+      // same id, so it takes the run over at once (lambdas/pipeline/lease.ts) and restarts from the features, discarding
+      // the draft. The lease itself lasts the invocation's remaining time + 1 min (context), no RUN_LEASE_MS needed.
       retryAttempts: 2,
       maxEventAge: Duration.hours(6),
       environment: {

@@ -51,6 +51,9 @@ export class StabilitySchedule extends Construct {
         // The latest dataset was accepted with this row tolerance: it must load here with the same one.
         MAX_INVALID_ROWS: String(config.maxInvalidRows),
         TRAIN_FUNCTION_NAME: train.functionName,
+        // Retention after the check (lambdas/handlers/retention.ts): deletes go through BatchWriteItem and Query on
+        // GSI1, both already granted by grantReadWriteItems below (no DeleteItem).
+        KEEP_VERSIONS: String(config.keepVersions),
       },
     });
 

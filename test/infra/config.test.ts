@@ -22,6 +22,7 @@ describe('resolveConfig', () => {
       assignmentWriteRate: 1000,
       reserveConcurrency: true,
       distributed: false,
+      keepVersions: 3,
     });
     expect(DEFAULT_CONFIG.lambdaMemoryMb.train).toBe(3008);
   });
@@ -48,6 +49,7 @@ describe('resolveConfig', () => {
         assignmentWriteRate: '250',
         reserveConcurrency: 'false',
         distributed: 'true',
+        keepVersions: '5',
       },
     });
     expect(resolveConfig(configFromContext(app.node))).toEqual({
@@ -61,6 +63,7 @@ describe('resolveConfig', () => {
       assignmentWriteRate: 250,
       reserveConcurrency: false,
       distributed: true,
+      keepVersions: 5,
     });
   });
 
@@ -85,6 +88,8 @@ describe('resolveConfig', () => {
     [{ maxUploadBytes: 0 }, /maxUploadBytes/],
     [{ maxInvalidRows: -1 }, /maxInvalidRows/],
     [{ assignmentWriteRate: -1 }, /assignmentWriteRate/],
+    [{ keepVersions: 0 }, /keepVersions/],
+    [{ keepVersions: 2.5 }, /keepVersions/],
   ])('rejects %p', (input, message) => {
     expect(() => resolveConfig(input)).toThrow(message);
   });
@@ -114,6 +119,7 @@ describe('variant stack: autoRetrain, fixed k, cron schedule, no reserved concur
           scheduleRate: 'cron(0 3 ? * MON *)',
           reserveConcurrency: 'false',
           assignmentWriteRate: '250',
+          keepVersions: '7',
         },
       },
       config: { lambdaMemoryMb: { train: 4096 } },
@@ -133,6 +139,7 @@ describe('variant stack: autoRetrain, fixed k, cron schedule, no reserved concur
     ]);
     const env = template.toJSON().Resources[logicalId(stack.stabilitySchedule.stability.function)].Properties.Environment.Variables;
     expect(env.AUTO_RETRAIN).toBe('true');
+    expect(env.KEEP_VERSIONS).toBe('7');
   });
 
   test('train gets FIXED_K, the write budget and the memory override; nothing reserves concurrency', () => {

@@ -6,14 +6,17 @@
  * plugins exactly as `npx cdk synth` does: an unacknowledged finding makes the synth itself throw in beforeAll
  * (and the cdk-nag tests below list the findings readably).
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, NagPack, ServerlessChecks } from 'cdk-nag';
 import { createApp, STACK_NAME } from '../../lib/app';
 import { INCOMING_PREFIX } from '../../lib/constructs/data-buckets';
-import { SecureFunction } from '../../lib/constructs/secure-defaults';
+import { KMEANS_WORKER_BUNDLE, SecureFunction } from '../../lib/constructs/secure-defaults';
 import { SegmentationStack } from '../../lib/segmentation-stack';
 import { asArray, CDK_JSON_CONTEXT, logicalId, Statement } from './helpers';
+import { assetDirOf, runBundledWorker } from './worker-bundle';
 
 let app: App;
 let stack: SegmentationStack;
@@ -265,24 +268,61 @@ describe('functions', () => {
       METRICS_NAMESPACE: 'Segments',
       NODE_OPTIONS: '--enable-source-maps',
     };
+    // KMEANS_THREADS: the vCPU share of the memory size, rounded (2,048 MB -> 1, 3,008 MB -> 2, 1,769 MB -> 1).
     expect(env(stack.pipeline.ingest)).toEqual({
       ...common,
+      KMEANS_THREADS: '1',
       RAW_BUCKET: ref(stack.buckets.raw),
       TRAIN_FUNCTION_NAME: ref(stack.pipeline.train.function),
       MAX_UPLOAD_BYTES: String(256 * 1024 * 1024),
       MAX_INVALID_ROWS: '0',
     });
     // FIXED_K is absent when k is chosen by the sweep (see the variant test for a fixed k).
-    expect(env(stack.pipeline.train)).toEqual({ ...common, WRITE_RATE_PER_SECOND: '1000' });
+    expect(env(stack.pipeline.train)).toEqual({ ...common, KMEANS_THREADS: '2', WRITE_RATE_PER_SECOND: '1000' });
     expect(env(stack.stabilitySchedule.stability)).toEqual({
       ...common,
+      KMEANS_THREADS: '1',
       RAW_BUCKET: ref(stack.buckets.raw),
       ARI_THRESHOLD: '0.8',
       AUTO_RETRAIN: 'false',
       MAX_INVALID_ROWS: '0',
       TRAIN_FUNCTION_NAME: ref(stack.pipeline.train.function),
+      KEEP_VERSIONS: '3',
     });
   });
+});
+
+describe('bundles', () => {
+  const assetDir = (fn: SecureFunction) => assetDirOf(app, resources[logicalId(fn.function)]);
+
+  test('every function bundle ships the k-means worker; the handlers that fit models look for it', () => {
+    const shipped = fns().map((fn) => [fn.handlerName, fs.existsSync(path.join(assetDir(fn), KMEANS_WORKER_BUNDLE))]);
+    expect(shipped).toEqual(fns().map((fn) => [fn.handlerName, true]));
+    // workerPool.entryPoint() is in the train and stability bundles, with the file name it looks for.
+    const looksUp = [stack.pipeline.train, stack.stabilitySchedule.stability].map((fn) => [
+      fn.handlerName,
+      fs.readFileSync(path.join(assetDir(fn), 'index.js'), 'utf8').includes(KMEANS_WORKER_BUNDLE),
+    ]);
+    expect(looksUp).toEqual([['train', true], ['stability', true]]);
+  });
+
+  test.each(['train', 'stability'] as const)(
+    "the %s bundle's worker starts in plain Node and answers a job exactly as the engine does in-process",
+    async (name) => {
+      const fn = name === 'train' ? stack.pipeline.train : stack.stabilitySchedule.stability;
+      const dir = assetDir(fn);
+      const r = await runBundledWorker(dir);
+      // Found as the bundled file, without tsx: what the deployed pool starts.
+      expect({ entry: r.entry, loader: r.loader }).toEqual({ entry: path.join(dir, KMEANS_WORKER_BUNDLE), loader: undefined });
+      expect({ started: r.started, done: r.done }).toEqual({ started: true, done: true });
+      // Several centre updates per initialisation, so the comparison covers the Lloyd iterations.
+      expect(Math.min(r.inProcess.stats[1], r.inProcess.stats[4], r.inProcess.stats[7])).toBeGreaterThan(2);
+      expect(r.worker.stats).toEqual(r.inProcess.stats);
+      expect(r.worker.centers).toEqual(r.inProcess.centers);
+      expect(r.worker.labels).toEqual(r.inProcess.labels);
+    },
+    60_000,
+  );
 });
 
 describe('IAM', () => {
@@ -383,6 +423,17 @@ describe('IAM', () => {
       expect(allows(fn.role, 'dynamodb:PutItem')).toHaveLength(1);
       expect(allows(fn.role, 'dynamodb:Query')).toHaveLength(1);
     }
+  });
+
+  test('the stability function can prune model versions: Query on GSI1, BatchWriteItem (deletes) and UpdateItem on the table', () => {
+    const tableArn = getAtt(stack.segmentTable.table);
+    const gsi1 = { 'Fn::Join': ['', [tableArn, '/index/GSI1']] };
+    const role = stack.stabilitySchedule.stability.role;
+    const on = (action: string) => allows(role, action).flatMap((s) => asArray(s.Resource));
+    expect(on('dynamodb:Query')).toContainEqual(gsi1);
+    expect(on('dynamodb:BatchWriteItem')).toEqual([tableArn]);
+    expect(on('dynamodb:UpdateItem')).toEqual([tableArn]); // the 'deleting' mark
+    expect(on('dynamodb:DeleteItem')).toEqual([]); // deleteModelVersion deletes through BatchWriteItem only
   });
 
   test('only ingest may invoke train (stability too only with autoRetrain), on the unqualified ARN', () => {

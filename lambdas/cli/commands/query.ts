@@ -3,6 +3,7 @@
  *   segments query --customer ID | --segment ID [--limit N] [--cursor C] [--order spendDesc|spendAsc]
  *   segments segments            the segments of the active model
  *   segments models              model versions and the stability history
+ *   segments models --prune      the retention policy on the local table (commands/prune.ts)
  * Locally (default) the emulated table in --state (.local) is read; --aws reads a deployed stack's table
  * (--table NAME, or TABLE_NAME; credentials and region from the usual AWS chain).
  */
@@ -90,6 +91,7 @@ export async function segmentsCommand(argv: string[]): Promise<void> {
 }
 
 export async function modelsCommand(argv: string[]): Promise<void> {
+  if (argv.includes('--prune')) return (require('./prune') as typeof import('./prune')).pruneCommand(argv);
   const o = parse(argv, COMMON, 'segments models [--aws [--table NAME]] [--state DIR] [--json]');
   await withClient(o, async (client) => {
     const [models, history] = await Promise.all([client.listModelVersions(), client.stabilityHistory(20)]);
