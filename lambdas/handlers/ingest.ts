@@ -1,12 +1,12 @@
 /** Lambda: S3 ObjectCreated under incoming/ -> ingest (lambdas/pipeline/ingest.ts). */
 import { ingestUpload, IngestOutcome } from '../pipeline/ingest';
 import { decodeS3EventKey } from '../store/s3-event-key';
-import { S3NotificationEvent } from './events';
+import { InvocationContext, S3NotificationEvent } from './events';
 import { leaseTimesFromEnv } from '../pipeline/lease';
 import { awsRuntime, numberFromEnv, Runtime } from './runtime';
 
 export function createIngestHandler(runtime: () => Runtime) {
-  return async (event: S3NotificationEvent): Promise<IngestOutcome[]> => {
+  return async (event: S3NotificationEvent, context?: InvocationContext): Promise<IngestOutcome[]> => {
     const rt = runtime();
     const deps = {
       raw: rt.stores.raw,
@@ -16,7 +16,9 @@ export function createIngestHandler(runtime: () => Runtime) {
       log: rt.log,
       maxUploadBytes: numberFromEnv(rt.env, 'MAX_UPLOAD_BYTES'),
       maxInvalidRows: numberFromEnv(rt.env, 'MAX_INVALID_ROWS'),
-      leaseTimes: leaseTimesFromEnv(rt.env),
+      // The lease: owned by this invocation's request id, for its remaining time + a margin (lease.ts).
+      leaseTimes: leaseTimesFromEnv(rt.env, context?.getRemainingTimeInMillis()),
+      leaseOwner: context?.awsRequestId,
     };
     const outcomes: IngestOutcome[] = [];
     for (const record of event.Records ?? []) outcomes.push(await ingestUpload(deps, decodeS3EventKey(record.s3.object.key)));

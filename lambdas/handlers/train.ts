@@ -3,13 +3,16 @@ import { TrainRequest } from '../pipeline/ingest';
 import { TrainDeps, trainDataset, TrainOutcome, TrainSkipped } from '../pipeline/train';
 import { leaseTimesFromEnv } from '../pipeline/lease';
 import { reconcileWithPrevious } from '../pipeline/reconcile';
-import { awsRuntime, numberFromEnv, Runtime } from './runtime';
+import { InvocationContext } from './events';
+import { limitThreads } from '../core/cluster/workerPool';
+import { awsRuntime, numberFromEnv, Runtime, threadsFromEnv } from './runtime';
 
 /** overrides: dependencies the environment cannot express (the local stack's cheaper training options in tests). */
 export function createTrainHandler(runtime: () => Runtime, overrides: Partial<Pick<TrainDeps, 'trainOptions'>> = {}) {
-  return async (event: TrainRequest): Promise<TrainOutcome | TrainSkipped> => {
+  return async (event: TrainRequest, context?: InvocationContext): Promise<TrainOutcome | TrainSkipped> => {
     if (!event?.datasetId || !event?.featuresKey) throw new Error(`train expects {datasetId, featuresKey}, got ${JSON.stringify(event)}`);
     const rt = runtime();
+    limitThreads(threadsFromEnv(rt.env));
     const rate = numberFromEnv(rt.env, 'WRITE_RATE_PER_SECOND');
     const fixedK = numberFromEnv(rt.env, 'FIXED_K');
     return trainDataset(
@@ -31,7 +34,9 @@ export function createTrainHandler(runtime: () => Runtime, overrides: Partial<Pi
         writeConcurrency: rate ? Math.max(1, Math.min(16, Math.round(rate / 250))) : undefined,
         writeRatePerSecond: rate,
         reconcile: (result, previous) => reconcileWithPrevious(rt.stores.artifacts, result, previous),
-        leaseTimes: leaseTimesFromEnv(rt.env),
+        // The lease: owned by this invocation's request id, for its remaining time + a margin (lease.ts).
+        leaseTimes: leaseTimesFromEnv(rt.env, context?.getRemainingTimeInMillis()),
+        leaseOwner: context?.awsRequestId,
       },
       event,
     );

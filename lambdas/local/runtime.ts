@@ -8,8 +8,15 @@
  * error (lambdaRetries), and containers: each function runs in a container whose SDK clients carry the fault
  * injector (lambdas/local/faults.ts); a crash kills the container (its requests never complete, like a
  * process that timed out), the invocation counts as failed, and the retry runs in a fresh container.
+ *
+ * Every invocation gets a Lambda-like context: a request id that is new per delivery (each `invoke`, each S3
+ * event, each training start) and the same across the emulated retries of that delivery, as Lambda's async
+ * retries are (the run lease's owner: lambdas/pipeline/lease.ts), and the remaining time until the function's
+ * timeout (not enforced here; it sizes the lease).
  */
+import { randomUUID } from 'node:crypto';
 import { createIngestHandler } from '../handlers/ingest';
+import type { InvocationContext } from '../handlers/events';
 import { createTrainHandler } from '../handlers/train';
 import { Runtime } from '../handlers/runtime';
 import { INCOMING_PREFIX } from '../pipeline/datasets';
@@ -50,7 +57,12 @@ export interface LocalStackOptions {
   faults?: FaultInjector;
   /** Lambda's retries of a failed async invocation (the stack: ingest 2, train 1) and the wait before each (Lambda: 1-2 min). */
   lambdaRetries?: { ingest?: number; train?: number; delayMs?: number };
+  /** Function timeouts reported by the emulated context (default: the stack's, ingest 10 min, train 15 min). */
+  timeoutsMs?: { ingest?: number; train?: number };
 }
+
+/** lib/constructs/pipeline-functions.ts: ingest 10 min, train 15 min. */
+const STACK_TIMEOUTS_MS = { ingest: 600_000, train: 900_000 };
 
 /** One emulated Lambda container: its runtime (clients) and its fate. */
 interface Container {
@@ -109,16 +121,20 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     return container;
   };
   const handlers = {
-    ingest: (rt: Runtime, event: unknown) => createIngestHandler(() => rt)(event as never),
-    train: (rt: Runtime, event: unknown) => createTrainHandler(() => rt, { trainOptions: opts.trainOptions })(event as never),
+    ingest: (rt: Runtime, event: unknown, context: InvocationContext) => createIngestHandler(() => rt)(event as never, context),
+    train: (rt: Runtime, event: unknown, context: InvocationContext) => createTrainHandler(() => rt, { trainOptions: opts.trainOptions })(event as never, context),
   };
   /** One async invocation with Lambda's retries: a thrown error or a crash fails the attempt; the last failure is reported. */
   const invoke = async (fn: 'ingest' | 'train', event: unknown): Promise<unknown> => {
     const retries = opts.lambdaRetries?.[fn] ?? 0;
+    const awsRequestId = randomUUID(); // one delivery: its retries keep the id, as Lambda's do
+    const timeoutMs = opts.timeoutsMs?.[fn] ?? STACK_TIMEOUTS_MS[fn];
     for (let attempt = 0; ; attempt++) {
       const container = containerFor(fn);
+      const deadline = Date.now() + timeoutMs;
+      const context: InvocationContext = { awsRequestId, getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) };
       try {
-        return await Promise.race([handlers[fn](container.runtime, event), container.crashed]);
+        return await Promise.race([handlers[fn](container.runtime, event, context), container.crashed]);
       } catch (err) {
         log.warn(`${fn} invocation failed`, { attempt: attempt + 1, error: (err as Error).message });
         if (attempt >= retries) throw err;

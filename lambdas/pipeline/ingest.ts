@@ -16,7 +16,7 @@ import { loadWarnings } from '../core/olist/warnings';
 import { explorationStats } from '../core/report/exploration';
 import type { ExplorationStats } from '../core/report/exploration';
 import { BlobStore } from '../store/blob-store';
-import { SegmentStore } from '../store/segment-store';
+import { handoffToken, SegmentStore } from '../store/segment-store';
 import { artifactKeys, blobTableSource, datasetContents, datasetPrefix, parseIncomingKey } from './datasets';
 import { Log } from './log';
 import { DEFAULT_LEASE_TIMES, LeaseTimes, startHeartbeat } from './lease';
@@ -49,8 +49,11 @@ export interface IngestDeps {
   maxUploadBytes?: number;
   /** Row tolerance per file (MAX_INVALID_ROWS): invalid rows skipped and counted before a file is rejected. */
   maxInvalidRows?: number;
-  /** Run lease and hand-off lengths (RUN_LEASE_MS, RUN_HANDOFF_MS). */
+  /** Run lease and hand-off lengths (RUN_LEASE_MS, RUN_HANDOFF_MS, or the invocation's deadline: lease.ts). */
   leaseTimes?: LeaseTimes;
+  /** The run's lease owner: the invocation's Lambda request id (Lambda's retries of the event carry the same one, so a
+   * retry takes its dead attempt's run over at once: lease.ts); default a random token. */
+  leaseOwner?: string;
 }
 
 /** Fewer customers with a counted order than this cannot be segmented: the dataset is rejected. */
@@ -77,7 +80,7 @@ export async function ingestUpload(deps: IngestDeps, key: string): Promise<Inges
     return { status: 'waiting', datasetId, missing };
   }
   const times = deps.leaseTimes ?? DEFAULT_LEASE_TIMES;
-  const claim = await deps.segments.claimRun(datasetId, { tablesPresent: [...present.keys()].sort(), owner: randomUUID(), leaseMs: times.leaseMs });
+  const claim = await deps.segments.claimRun(datasetId, { tablesPresent: [...present.keys()].sort(), owner: deps.leaseOwner ?? randomUUID(), leaseMs: times.leaseMs });
   if (!claim.claimed) {
     deps.log.info('dataset already claimed', { datasetId, runStatus: claim.run.status });
     return { status: 'duplicate', datasetId, runStatus: claim.run.status };
@@ -87,7 +90,7 @@ export async function ingestUpload(deps: IngestDeps, key: string): Promise<Inges
   // Fencing: every run update below applies only while this invocation still holds the lease.
   const owner = claim.run.leaseOwner!;
   let holder = owner; // after the hand-off, a failure to start training is recorded under the hand-off token
-  const heartbeat = startHeartbeat(deps.segments, datasetId, owner, times.leaseMs, deps.log);
+  const heartbeat = startHeartbeat(deps.segments, datasetId, owner, times.leaseMs, deps.log, times.renew !== false);
   const started = Date.now();
   try {
     await deps.segments.updateRun(datasetId, 'ingesting', { ifOwner: owner });
@@ -119,7 +122,7 @@ export async function ingestUpload(deps: IngestDeps, key: string): Promise<Inges
     };
     // What was tolerated (skipped rows, orphans) stays on the run record of an accepted dataset.
     // The lease passes to the training invocation (a token it carries), long enough to wait in Lambda's async queue.
-    const handoff = randomUUID();
+    const handoff = handoffToken(owner);
     heartbeat.assertHeld();
     await deps.segments.updateRun(datasetId, 'training', { counts, reasons: loadWarnings(data.tables, data.issues), timings: { loadMs: loaded - started, featuresMs: Date.now() - loaded }, ifOwner: owner, lease: { owner: handoff, ms: times.handoffMs } });
     heartbeat.stop();

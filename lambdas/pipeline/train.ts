@@ -38,8 +38,11 @@ export interface TrainDeps {
   writeRatePerSecond?: number;
   /** Called after the model's files are written and before assignments: lets the stability layer relabel ids. */
   reconcile?: (result: TrainResult, previous: SegmentModel | undefined) => Promise<Map<string, number> | undefined>;
-  /** Run lease length (RUN_LEASE_MS). */
+  /** Run lease length (RUN_LEASE_MS, or the invocation's deadline: lease.ts). */
   leaseTimes?: LeaseTimes;
+  /** The lease owner once acquired: the invocation's Lambda request id (train's own, not ingest's hand-off token), so
+   * that Lambda's retry of this training event takes its dead attempt's run over at once; default a random token. */
+  leaseOwner?: string;
 }
 
 export interface TrainOutcome {
@@ -63,15 +66,16 @@ export async function trainDataset(deps: TrainDeps, request: TrainRequest): Prom
   const { datasetId } = request;
   const t0 = Date.now();
   // Exactly one invocation trains a run: the one ingest handed the lease to, or a retry after a failure or after the
-  // holder crashed (its lease expired). Duplicated deliveries of the event stop here.
+  // holder crashed (Lambda's retry of the same request: same owner, at once; anyone else: once its lease expired).
+  // Duplicated deliveries of the event stop here.
   const times = deps.leaseTimes ?? DEFAULT_LEASE_TIMES;
-  const owner = randomUUID();
+  const owner = deps.leaseOwner ?? randomUUID();
   const lease = await deps.segments.acquireRunLease(datasetId, { owner, leaseMs: times.leaseMs, status: 'training', from: ['training'], handoff: request.lease });
   if (!lease.claimed) {
     deps.log.info('training already done or in progress elsewhere', { datasetId, runStatus: lease.run.status });
     return { datasetId, status: 'duplicate', runStatus: lease.run.status };
   }
-  const heartbeat = startHeartbeat(deps.segments, datasetId, owner, times.leaseMs, deps.log);
+  const heartbeat = startHeartbeat(deps.segments, datasetId, owner, times.leaseMs, deps.log, times.renew !== false);
   if (lease.takeover && lease.run.modelVersion) await dropAbandonedDraft(deps, datasetId, lease.run.modelVersion);
   try {
     const stored = decodeFeatures(await readAll(await deps.artifacts.get(request.featuresKey)), request.featuresKey);
@@ -104,7 +108,7 @@ export async function trainDataset(deps: TrainDeps, request: TrainRequest): Prom
       for (const [file, html] of Object.entries(pages)) await deps.artifacts.putText(artifactKeys.reports(model.version) + file, html, { contentType: 'text/html; charset=utf-8' });
     }
 
-    await deps.segments.putModelDraft(model);
+    await deps.segments.putModelDraft(model, { runId: datasetId });
     // The draft's version on the run: a retry after a crash deletes it (it can never be activated half-written).
     await deps.segments.updateRun(datasetId, 'training', { modelVersion: model.version, ifOwner: owner });
     const assignments = toAssignments(result, previousSegments);

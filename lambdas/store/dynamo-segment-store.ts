@@ -72,6 +72,7 @@ import type {
   WriteAssignmentsOptions,
   WriteAssignmentsResult,
 } from './segment-store';
+import { handoffToken } from './segment-store';
 import { DEFAULT_SEGMENT_SHARDS, GSI1_NAME } from './table-schema';
 
 export interface DynamoSegmentStoreOptions {
@@ -92,9 +93,14 @@ const N = (value: number) => marshallValue(value);
 /** Lease of a claim when the caller names none: long enough for a few missed renewals. */
 export const DEFAULT_LEASE_MS = 60_000;
 
-/** A run may be taken over when it failed, or when it is in progress but its lease expired (or it predates leases). */
+/** A run may be taken over when it failed, or when it is in progress but its lease expired (or it predates leases),
+ * or when the caller is the lease's owner itself: owners are Lambda request ids, and Lambda retries an async
+ * invocation under the same request id only after the previous attempt ended (error, crash, timeout), so a claim
+ * by the current owner is that retry, taking over its own dead attempt at once whatever the lease's expiry.
+ * Assumption: the same owner never runs twice concurrently (true in AWS: a timeout kills the runtime before the
+ * retry starts); a random owner (no request id) is unique, so it never matches. */
 const TAKEOVER_CONDITION =
-  '#status = :failed OR (#status IN (:tClaimed, :tIngesting, :tTraining) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now))';
+  '#status = :failed OR (#status IN (:tClaimed, :tIngesting, :tTraining) AND (leaseOwner IN (:owner, :ownerHandoff) OR attribute_not_exists(leaseUntil) OR leaseUntil < :now))';
 function takeoverValues(now: string): Item {
   return { ':failed': S('failed'), ':tClaimed': S('claimed'), ':tIngesting': S('ingesting'), ':tTraining': S('training'), ':now': S(now) };
 }
@@ -263,7 +269,7 @@ export class DynamoSegmentStore implements SegmentStore {
   // ------------------------------------------------------------------------------------------
   // models
 
-  async putModelDraft(model: SegmentModel): Promise<void> {
+  async putModelDraft(model: SegmentModel, options: { runId?: string } = {}): Promise<void> {
     const version = model.version;
     assertKeyPart('model version', version);
     if (!Number.isInteger(model.customers) || model.customers < 0) throw new InvalidInputError(`model ${version}: customers must be an integer >= 0`);
@@ -299,6 +305,7 @@ export class DynamoSegmentStore implements SegmentStore {
       segmentIds: ids,
       shards,
       draftedAt: this.iso(),
+      ...(options.runId !== undefined ? { runId: options.runId } : {}),
       model: body,
     };
     try {
@@ -601,37 +608,29 @@ export class DynamoSegmentStore implements SegmentStore {
   }
 
   /** A complete version that lost to newer data: kept (it can still be activated on purpose), marked 'superseded'. */
-  private async markStale(version: string, by: string): Promise<void> {
+  private markStale(version: string, by: string): Promise<void> {
+    return this.markSuperseded(version, by, 'writing');
+  }
+
+  /** The version the pointer just left. */
+  private supersede(previous: string, by: string): Promise<void> {
+    return this.markSuperseded(previous, by, 'active');
+  }
+
+  private async markSuperseded(version: string, by: string, from: 'writing' | 'active'): Promise<void> {
     try {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: { PK: S(modelPk(version)), SK: S(META_SK) },
           UpdateExpression: 'SET #status = :superseded, supersededAt = :now, supersededBy = :by',
-          ConditionExpression: 'attribute_exists(PK) AND #status = :writing',
+          ConditionExpression: 'attribute_exists(PK) AND #status = :from',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':superseded': S('superseded'), ':writing': S('writing'), ':now': S(this.iso()), ':by': S(by) },
+          ExpressionAttributeValues: { ':superseded': S('superseded'), ':from': S(from), ':now': S(this.iso()), ':by': S(by) },
         }),
       );
     } catch (err) {
-      if (!isConditionFailure(err)) throw err;
-    }
-  }
-
-  private async supersede(previous: string, by: string): Promise<void> {
-    try {
-      await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: { PK: S(modelPk(previous)), SK: S(META_SK) },
-          UpdateExpression: 'SET #status = :superseded, supersededAt = :now, supersededBy = :by',
-          ConditionExpression: 'attribute_exists(PK) AND #status = :active',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':superseded': S('superseded'), ':active': S('active'), ':now': S(this.iso()), ':by': S(by) },
-        }),
-      );
-    } catch (err) {
-      if (!isConditionFailure(err)) throw err; // already superseded or deleted: nothing to do
+      if (!isConditionFailure(err)) throw err; // no longer in `from` (already superseded, activated or deleted): nothing to do
     }
   }
 
@@ -677,10 +676,12 @@ export class DynamoSegmentStore implements SegmentStore {
       segmentCounts: meta.segmentCounts ?? {},
       shards: meta.shards,
       draftedAt: meta.draftedAt,
+      writeStartedAt: meta.writeStartedAt,
       writtenAt: meta.writtenAt,
       activatedAt: meta.activatedAt,
       supersededAt: meta.supersededAt,
       supersededBy: meta.supersededBy,
+      runId: meta.runId,
     };
   }
 
@@ -705,10 +706,12 @@ export class DynamoSegmentStore implements SegmentStore {
       assignmentsWritten: m.assignmentsWritten,
       shards: m.shards,
       draftedAt: m.draftedAt,
+      writeStartedAt: m.writeStartedAt,
       writtenAt: m.writtenAt,
       activatedAt: m.activatedAt,
       supersededAt: m.supersededAt,
       supersededBy: m.supersededBy,
+      runId: m.runId,
     }));
   }
 
@@ -931,7 +934,8 @@ export class DynamoSegmentStore implements SegmentStore {
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
     }
-    // The run exists: take it over if it failed or its holder stopped renewing its lease (crash, timeout).
+    // The run exists: take it over if it failed, its lease expired (crash, timeout), or it is this owner's own
+    // earlier attempt (Lambda's retry of the same request, see TAKEOVER_CONDITION).
     const now = this.iso();
     try {
       const res = await this.client.send(
@@ -949,6 +953,7 @@ export class DynamoSegmentStore implements SegmentStore {
             ':tables': marshallValue([...options.tablesPresent]),
             ':none': { L: [] },
             ':owner': S(owner),
+            ':ownerHandoff': S(handoffToken(owner)),
             ':until': S(this.isoIn(leaseMs)),
             ':zero': N(0),
             ':one': N(1),
@@ -981,7 +986,9 @@ export class DynamoSegmentStore implements SegmentStore {
       values[`:from${i}`] = S(status);
       return `:from${i}`;
     });
-    const held = `(leaseOwner = :handoff OR attribute_not_exists(leaseUntil) OR leaseUntil < :now)`;
+    // Held by the hand-off token, by this owner's earlier attempt (Lambda's retry of the same request, see
+    // TAKEOVER_CONDITION), or by nobody any more (expired).
+    const held = `(leaseOwner = :handoff OR leaseOwner = :owner OR attribute_not_exists(leaseUntil) OR leaseUntil < :now)`;
     try {
       const res = await this.client.send(
         new UpdateItemCommand({

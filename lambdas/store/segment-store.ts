@@ -20,10 +20,14 @@ export interface ModelRecord {
   /** GSI1 shards per segment used by this version. */
   shards: number;
   draftedAt: string;
+  /** When the last writeAssignments started (a draft's latest activity, with writtenAt). */
+  writeStartedAt?: string;
   writtenAt?: string;
   activatedAt?: string;
   supersededAt?: string;
   supersededBy?: string;
+  /** The pipeline run (dataset id) that drafted the version (putModelDraft's runId): retention checks its lease. */
+  runId?: string;
 }
 
 export type ModelSummary = Omit<ModelRecord, 'model' | 'segmentCounts'> &
@@ -128,6 +132,15 @@ export interface MembersPage {
 export type RunStatus = 'waiting' | 'claimed' | 'ingesting' | 'training' | 'succeeded' | 'failed' | 'rejected' | 'skipped' | 'superseded';
 
 /** Statuses in which a run is being worked on; a run in one of them whose lease expired may be taken over. */
+/**
+ * The token a run's holder hands its lease to (ingest → the training invocation). Derived from the holder, so that
+ * the holder's own retry (same owner: Lambda retries keep the request id) can still take the run back if it died
+ * between handing the lease over and starting training.
+ */
+export function handoffToken(owner: string): string {
+  return `${owner}/handoff`;
+}
+
 export const IN_PROGRESS_RUN_STATUSES: readonly RunStatus[] = ['claimed', 'ingesting', 'training'];
 
 export interface RunRecord {
@@ -153,14 +166,16 @@ export interface RunRecord {
 
 export interface ClaimOptions {
   tablesPresent: string[];
-  /** The caller's lease token (default: a random one, returned in run.leaseOwner). */
+  /** The caller's lease token (default: a random one, returned in run.leaseOwner): the Lambda request id, so that
+   * Lambda's retry of the same request (same id) takes its dead attempt's run over at once. */
   owner?: string;
-  /** Lease length; the holder renews it (renewRunLease) while it works. Default 60 s. */
+  /** Lease length (the pipeline: the invocation's timeout + a margin; renewRunLease extends it). Default 60 s. */
   leaseMs?: number;
 }
 
 export interface ClaimResult {
-  /** true for exactly one caller at a time: a new (or 'waiting') run, a 'failed' one, or one whose lease expired. */
+  /** true for exactly one caller at a time: a new (or 'waiting') run, a 'failed' one, one whose lease expired, or
+   * one whose lease the caller's own owner holds (a retry of the same request). */
   claimed: boolean;
   /** The run record (the caller's, or the existing one when not claimed). */
   run: RunRecord;
@@ -173,7 +188,8 @@ export interface AcquireLeaseOptions {
   leaseMs: number;
   /** Status to set (e.g. 'training'). */
   status: RunStatus;
-  /** Statuses the run may be in (besides 'failed', always accepted); a valid lease held by someone else refuses. */
+  /** Statuses the run may be in (besides 'failed', always accepted); a valid lease held by another owner refuses
+   * (one held by `owner` itself is a retry of the same request: acquired at once). */
   from: RunStatus[];
   /** A hand-off token: a run leased to this token is acquired even though its lease is still valid. */
   handoff?: string;
@@ -218,7 +234,7 @@ export interface SegmentStore {
   // --- models -------------------------------------------------------------------------------
   /** Writes the model META (status 'writing', assignment counter 0) and one item per segment. Re-running for a
    * version that is not yet activated overwrites it; an activated version is refused (ModelStateError). */
-  putModelDraft(model: SegmentModel): Promise<void>;
+  putModelDraft(model: SegmentModel, options?: { runId?: string }): Promise<void>;
   /** Writes all assignments of a drafted version (BatchWriteItem by 25, bounded parallelism, retries), then records
    * the distinct count in META. Idempotent: re-running overwrites the same keys. Refused once the version is activated. */
   writeAssignments(
@@ -246,8 +262,9 @@ export interface SegmentStore {
   listSegmentMembers(segmentId: number, options?: ListMembersOptions): Promise<MembersPage>;
 
   // --- pipeline runs ------------------------------------------------------------------------
-  /** Exactly one caller gets claimed: true; a 'waiting' record counts as unclaimed, and so do a 'failed' run and an
-   * in-progress run whose lease expired (its holder crashed or timed out): those are taken over. */
+  /** Exactly one caller gets claimed: true; a 'waiting' record counts as unclaimed, and so do a 'failed' run, an
+   * in-progress run whose lease expired (its holder crashed or timed out) and an in-progress run leased to the same
+   * owner (Lambda's retry of the same request id after its attempt died): those are taken over. */
   claimRun(datasetId: string, options: ClaimOptions): Promise<ClaimResult>;
   /** Takes the lease of an existing run (the training step); claimed: false when someone else holds it or the run is final. */
   acquireRunLease(datasetId: string, options: AcquireLeaseOptions): Promise<ClaimResult>;

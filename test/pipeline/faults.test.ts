@@ -26,7 +26,8 @@ import type { RunStatus, StoredAssignment } from '../../lambdas/store/segment-st
 const work = mkdtempSync(join(tmpdir(), 'segments-faults-'));
 const data = join(work, 'data');
 const older = join(work, 'older');
-const LEASE_MS = 1500;
+/** Lambda's async retry delay, emulated (Lambda: 1-2 min). Short: a retry no longer waits for a lease to expire. */
+const RETRY_DELAY_MS = 200;
 const faults = new FaultInjector();
 let stack: LocalStack;
 /** dataset id -> file -> size, for the "raw data stays" check. */
@@ -128,6 +129,17 @@ interface Case {
   act?: (datasetId: string) => Promise<void>;
 }
 
+/** When the current case started. */
+let caseStartedAt = 0;
+
+/** After a crash case: the retry took over the in-progress run (not a 'failed' one: the dead attempt recorded nothing)
+ * well before the dead attempt's lease (the emulated timeout + 1 min, >= 11 min) could expire: only the same request
+ * id lets it (store: claimRun / acquireRunLease). previousStatus: what claimRun records (acquireRunLease stores none). */
+async function expectImmediateTakeover(ds: string, previousStatus?: RunStatus): Promise<void> {
+  if (previousStatus) expect((await segments().getRun(ds))!.previousStatus).toBe(previousStatus);
+  expect(Date.now() - caseStartedAt).toBeLessThan(60_000);
+}
+
 const objectKeyIs = (k: string) => (input: any) => input.Key === k;
 const isActivation = (input: any) => typeof input.UpdateExpression === 'string' && input.UpdateExpression.includes('activatedAt = :now REMOVE');
 
@@ -193,7 +205,10 @@ const cases: Case[] = [
     rules: (ds) => [{ name: 'crash-ingest', service: 's3', operations: ['GetObject'], when: objectKeyIs(key(ds, 'olist_orders_dataset.csv')), from: 1, to: 1, fault: { kind: 'crash', message: 'Task timed out after 600.00 seconds' } }],
     run: 'succeeded',
     activates: true,
-    attempts: 2, // the retry waited for the lease of the dead invocation to expire, then took the run over
+    attempts: 2,
+    // the retry carries the dead attempt's request id, so it took the run over at once: the lease (emulated timeout
+    // 10 min + 1 min) is far from expired
+    check: (ds) => expectImmediateTakeover(ds, 'ingesting'),
   },
   {
     name: 'train Lambda crashes (timeout) in the middle of writing assignments',
@@ -201,8 +216,10 @@ const cases: Case[] = [
     run: 'succeeded',
     activates: true,
     attempts: 1,
-    // the retry took the abandoned 'training' run over once its lease expired, and deleted the crashed attempt's
-    // draft: the model count grows by one (checked for every case)
+    // the retry (same request id as the crashed attempt) took the abandoned 'training' run over at once, long before
+    // its lease (15 min + 1 min) expired, and deleted the crashed attempt's draft: the model count grows by one
+    // (checked for every case)
+    check: (ds) => expectImmediateTakeover(ds),
   },
   {
     name: 'duplicated and concurrent S3 events: all tables at once, plus 3 redeliveries in parallel and 1 after',
@@ -225,9 +242,11 @@ beforeAll(async () => {
     dir: join(work, 'state'),
     inMemoryDynamo: true,
     faults,
-    lambdaRetries: { ingest: 2, train: 1, delayMs: LEASE_MS + 500 },
-    // cheap training: the fixed k only (no sweep, no comparison, no HTML reports), few restarts, no worker threads
-    env: { FIXED_K: '4', TRAIN_SWEEP: 'false', TRAIN_COMPARE: 'false', TRAIN_REPORTS: 'false', RUN_LEASE_MS: String(LEASE_MS), AWS_MAX_ATTEMPTS: '3' },
+    lambdaRetries: { ingest: 2, train: 1, delayMs: RETRY_DELAY_MS },
+    // cheap training: the fixed k only (no sweep, no comparison, no HTML reports), few restarts, no worker threads.
+    // No RUN_LEASE_MS: the lease is the emulated function timeout + 1 min, as in Lambda, so a crashed attempt's run
+    // can only be recovered in time by its retry's same request id.
+    env: { FIXED_K: '4', TRAIN_SWEEP: 'false', TRAIN_COMPARE: 'false', TRAIN_REPORTS: 'false', AWS_MAX_ATTEMPTS: '3' },
     trainOptions: { nInit: 2, threads: 1 },
     logs: process.env.FAULTS_LOGS === '1',
   });
@@ -261,6 +280,7 @@ describe('faults: the pipeline loses nothing and never activates a half-written 
     const before = (await segments().getActivePointer())!;
     const sample = await sampleCustomers();
     const models = (await segments().listModels()).length;
+    caseStartedAt = Date.now();
     faults.set(c.rules(ds));
     const watch = watchActive();
     try {

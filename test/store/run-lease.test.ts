@@ -1,13 +1,15 @@
 /**
  * Run leases and the activation rule for concurrent datasets, on dynalite: who may take a run over (a failed
- * run, an expired lease, a hand-off), that concurrent takeovers have one winner, that a holder whose lease
+ * run, an expired lease, a hand-off, the lease's own owner: Lambda's retry of the same request id), that concurrent takeovers have one winner, that a holder whose lease
  * was taken is fenced off, and that a model of older data never replaces an active model of newer data.
  */
 import { createDynamoClient, loadStoreConfig } from '../../lambdas/store/config';
 import { DynamoSegmentStore } from '../../lambdas/store/dynamo-segment-store';
 import { LeaseLostError, StaleModelError } from '../../lambdas/store/errors';
+import { handoffToken } from '../../lambdas/store/segment-store';
 import { syntheticAssignments, syntheticModel } from '../../lambdas/local/synthetic-segments';
 import { startTestEnv, type TestEnv } from './helpers';
+import { DEFAULT_LEASE_TIMES, LEASE_MARGIN_MS, leaseTimesFromEnv } from '../../lambdas/pipeline/lease';
 
 describe('run leases and takeover', () => {
   let env: TestEnv;
@@ -68,6 +70,65 @@ describe('run leases and takeover', () => {
     await s.updateRun('ds-train', 'training', { ifOwner: 'T1', modelVersion: 'v-draft' });
     clock += 61_000; // T1 timed out
     expect(await s.acquireRunLease('ds-train', { ...opts, owner: 'T3' })).toMatchObject({ claimed: true, takeover: true, run: { leaseOwner: 'T3', modelVersion: 'v-draft', previousStatus: 'training' } });
+  });
+
+  test("Lambda's retry (same owner: the request id) takes its dead attempt's run over at once; another owner waits for expiry", async () => {
+    const s = store();
+    await s.claimRun('ds-same', { tablesPresent: ['orders'], owner: 'req-1', leaseMs: 11 * 60_000 });
+    await s.updateRun('ds-same', 'ingesting', { ifOwner: 'req-1' });
+    clock += 70_000; // req-1's attempt timed out; Lambda retries it (same request id) about a minute later
+    expect(await s.claimRun('ds-same', { tablesPresent: ['orders'], owner: 'req-2', leaseMs: 11 * 60_000 })).toMatchObject({ claimed: false, run: { leaseOwner: 'req-1' } }); // an S3 duplicate
+    const retry = await s.claimRun('ds-same', { tablesPresent: ['orders'], owner: 'req-1', leaseMs: 11 * 60_000 });
+    expect(retry).toMatchObject({ claimed: true, takeover: true, run: { status: 'claimed', attempts: 2, previousStatus: 'ingesting', leaseOwner: 'req-1' } });
+    // the retry's lease is new: the duplicate is still refused until it expires (retries exhausted: the failure destination)
+    clock += 11 * 60_000 - 1_000;
+    expect(await s.claimRun('ds-same', { tablesPresent: ['orders'], owner: 'req-2' })).toMatchObject({ claimed: false });
+    clock += 2_000;
+    expect(await s.claimRun('ds-same', { tablesPresent: ['orders'], owner: 'req-2' })).toMatchObject({ claimed: true, takeover: true, run: { attempts: 3, leaseOwner: 'req-2' } });
+    // a final run is never re-claimed, not even by its own owner
+    await s.updateRun('ds-same', 'succeeded', { ifOwner: 'req-2', lease: 'release' });
+    expect(await s.claimRun('ds-same', { tablesPresent: ['orders'], owner: 'req-2' })).toMatchObject({ claimed: false, run: { status: 'succeeded' } });
+  });
+
+  test('ingest dying between the hand-off and starting training: its retry takes the run back; nobody else does', async () => {
+    const s = store();
+    await s.claimRun('ds-handoff', { tablesPresent: ['orders'], owner: 'ingest-req', leaseMs: 11 * 60_000 });
+    await s.updateRun('ds-handoff', 'training', { ifOwner: 'ingest-req', lease: { owner: handoffToken('ingest-req'), ms: 6.5 * 3600_000 } });
+    clock += 70_000; // the training event was never sent; Lambda retries ingest with the same request id
+    expect(await s.claimRun('ds-handoff', { tablesPresent: ['orders'], owner: 'other-req' })).toMatchObject({ claimed: false });
+    expect(await s.claimRun('ds-handoff', { tablesPresent: ['orders'], owner: 'ingest-req', leaseMs: 11 * 60_000 })).toMatchObject({ claimed: true, takeover: true, run: { attempts: 2, previousStatus: 'training', leaseOwner: 'ingest-req' } });
+    // once training holds the run under its own id, ingest's token no longer opens it
+    await s.updateRun('ds-handoff', 'training', { ifOwner: 'ingest-req', lease: { owner: handoffToken('ingest-req'), ms: 6.5 * 3600_000 } });
+    const opts = { leaseMs: 16 * 60_000, status: 'training' as const, from: ['training' as const], handoff: handoffToken('ingest-req') };
+    expect(await s.acquireRunLease('ds-handoff', { ...opts, owner: 'train-req' })).toMatchObject({ claimed: true });
+    expect(await s.claimRun('ds-handoff', { tablesPresent: ['orders'], owner: 'ingest-req' })).toMatchObject({ claimed: false, run: { leaseOwner: 'train-req' } });
+  });
+
+  test("training: after the hand-off, train's own request id re-acquires at once; a duplicate delivery waits for expiry", async () => {
+    const s = store();
+    await s.claimRun('ds-same-train', { tablesPresent: ['orders'], owner: 'ingest-req' });
+    await s.updateRun('ds-same-train', 'training', { ifOwner: 'ingest-req', lease: { owner: 'handoff-2', ms: 6 * 3600_000 } });
+    const opts = { leaseMs: 16 * 60_000, status: 'training' as const, from: ['training' as const], handoff: 'handoff-2' };
+    expect(await s.acquireRunLease('ds-same-train', { ...opts, owner: 'train-req' })).toMatchObject({ claimed: true, takeover: false, run: { leaseOwner: 'train-req' } });
+    await s.updateRun('ds-same-train', 'training', { ifOwner: 'train-req', modelVersion: 'v-crashed' });
+    clock += 60_000; // train-req crashed mid-write; its retry carries the same request id and the same hand-off token
+    expect(await s.acquireRunLease('ds-same-train', { ...opts, owner: 'dup-req' })).toMatchObject({ claimed: false, run: { leaseOwner: 'train-req' } });
+    const retry = await s.acquireRunLease('ds-same-train', { ...opts, owner: 'train-req' });
+    // takeover: true, so the retry drops the crashed attempt's draft (train.ts)
+    expect(retry).toMatchObject({ claimed: true, takeover: true, run: { leaseOwner: 'train-req', modelVersion: 'v-crashed', previousStatus: 'training' } });
+    clock += 16 * 60_000 + 1_000; // retries exhausted, the lease expired: a later delivery takes the run over
+    expect(await s.acquireRunLease('ds-same-train', { ...opts, owner: 'dup-req' })).toMatchObject({ claimed: true, takeover: true, run: { leaseOwner: 'dup-req' } });
+    await expect(s.updateRun('ds-same-train', 'succeeded', { ifOwner: 'train-req' })).rejects.toBeInstanceOf(LeaseLostError);
+  });
+});
+
+describe('lease length (lambdas/pipeline/lease.ts)', () => {
+  test('the invocation: its remaining time + 1 min, not renewed; RUN_LEASE_MS: as set, renewed; neither: 16 min, renewed', () => {
+    expect(leaseTimesFromEnv({}, 899_950)).toMatchObject({ leaseMs: 899_950 + LEASE_MARGIN_MS, renew: false });
+    expect(leaseTimesFromEnv({ RUN_LEASE_MS: '1500' }, 899_950)).toMatchObject({ leaseMs: 1500, renew: true });
+    expect(leaseTimesFromEnv({})).toEqual(DEFAULT_LEASE_TIMES);
+    expect(DEFAULT_LEASE_TIMES).toMatchObject({ leaseMs: 16 * 60_000, renew: true });
+    expect(() => leaseTimesFromEnv({ RUN_LEASE_MS: '-1' })).toThrow(/RUN_LEASE_MS=-1 must be a positive number/);
   });
 });
 
