@@ -20,9 +20,9 @@ import { buildSummaryFromFeatures } from '../core/model/summary';
 import { trainOnFeatures } from '../core/model/train';
 import { loadOlist } from '../core/olist/load';
 import { directorySource } from '../core/olist/source';
-import { buildReports, explorationStats, sampleMap } from '../core/report';
+import { buildReports, sampleMap } from '../core/report';
 import { summarizeDistribution } from '../core/stability/drift';
-import type { DatasetFacts } from '../pipeline/ingest';
+import { datasetFacts, type DatasetFacts } from '../pipeline/ingest';
 import { toAssignments } from '../pipeline/train';
 
 export type ScalePhase = 'ingest' | 'train';
@@ -87,13 +87,7 @@ export async function ingestWork(dataDir: string, handoffDir: string, onStage?: 
   const features = computeFeatures(data, lastPurchase(data));
   const encoded = encodeFeatures(features, data.fingerprint);
   clock.lap('features');
-  const facts: DatasetFacts = {
-    exploration: explorationStats(data),
-    customersInExport: data.customerIds.length,
-    orders: data.orders.count,
-    tables: data.tables,
-    loadIssues: data.issues,
-  };
+  const facts = datasetFacts(data);
   clock.lap('exploration');
   await mkdir(handoffDir, { recursive: true });
   await writeFile(join(handoffDir, FEATURES_FILE), encoded);

@@ -10,7 +10,7 @@ import { Readable } from 'node:stream';
 import { DataFormatError } from '../core/csv/errors';
 import { computeFeatures, lastPurchase } from '../core/features/customerFeatures';
 import { encodeFeatures } from '../core/features/serialize';
-import { LoadIssues, loadOlist, MissingTableError, TableReport } from '../core/olist/load';
+import { LoadIssues, loadOlist, MissingTableError, OlistData, TableReport } from '../core/olist/load';
 import { ORDERS } from '../core/olist/tables';
 import { loadWarnings } from '../core/olist/warnings';
 import { explorationStats } from '../core/report/exploration';
@@ -103,13 +103,7 @@ export async function ingestUpload(deps: IngestDeps, key: string): Promise<Inges
     const featuresKey = artifactKeys.features(datasetId);
     const encoded = encodeFeatures(features, data.fingerprint);
     await deps.artifacts.putStream(featuresKey, Readable.from([encoded]), { contentType: 'application/octet-stream', contentLength: encoded.length });
-    const facts: DatasetFacts = {
-      exploration: explorationStats(data),
-      customersInExport: data.customerIds.length,
-      orders: data.orders.count,
-      tables: data.tables,
-      loadIssues: data.issues,
-    };
+    const facts = datasetFacts(data);
     await deps.artifacts.putJson(artifactKeys.datasetFacts(datasetId), facts);
     await deps.artifacts.putJson(artifactKeys.latestFeatures(), { datasetId, featuresKey, asOf: new Date(features.asOf).toISOString(), writtenAt: new Date().toISOString() });
     const counts = {
@@ -145,6 +139,17 @@ export async function ingestUpload(deps: IngestDeps, key: string): Promise<Inges
   } finally {
     heartbeat.stop();
   }
+}
+
+/** What training passes on about the raw dataset (exploration for the reports, counts, per-table reports). */
+export function datasetFacts(data: OlistData): DatasetFacts {
+  return {
+    exploration: explorationStats(data),
+    customersInExport: data.customerIds.length,
+    orders: data.orders.count,
+    tables: data.tables,
+    loadIssues: data.issues,
+  };
 }
 
 export function describe(err: unknown): string {

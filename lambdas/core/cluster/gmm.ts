@@ -99,14 +99,7 @@ export function gaussianMixture(X: Matrix, k: number, init: GmmInit, opts: GmmOp
       weights[c] /= n;
     }
     // Normalising constants of the components, for the E step.
-    for (let c = 0; c < k; c++) {
-      let s = Math.log(weights[c]) - 0.5 * d * LOG_2PI;
-      for (let j = 0; j < d; j++) {
-        s -= 0.5 * Math.log(variances[c * d + j]);
-        invVar[c * d + j] = 1 / variances[c * d + j];
-      }
-      logNorm[c] = s;
-    }
+    componentNorms(weights, variances, k, d, logNorm, invVar);
   };
 
   /** Responsibilities from the current parameters (log-sum-exp for stability); returns the total log-likelihood. */
@@ -184,14 +177,7 @@ export function gmmPredict(X: Matrix, fit: Pick<GmmResult, 'k' | 'weights' | 'me
   if (means.length !== k * d || variances.length !== k * d || weights.length !== k) throw new Error(`mixture parameters do not match k=${k} and ${d} columns`);
   const logNorm = new Float64Array(k);
   const invVar = new Float64Array(k * d);
-  for (let c = 0; c < k; c++) {
-    let s = Math.log(weights[c]) - 0.5 * d * LOG_2PI;
-    for (let j = 0; j < d; j++) {
-      s -= 0.5 * Math.log(variances[c * d + j]);
-      invVar[c * d + j] = 1 / variances[c * d + j];
-    }
-    logNorm[c] = s;
-  }
+  componentNorms(weights, variances, k, d, logNorm, invVar);
   const labels = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const xo = i * d;
@@ -213,4 +199,16 @@ export function gmmPredict(X: Matrix, fit: Pick<GmmResult, 'k' | 'weights' | 'me
     labels[i] = best;
   }
   return labels;
+}
+
+/** log(weight) plus the log normalising constant of each diagonal component, and the inverse variances. */
+function componentNorms(weights: ArrayLike<number>, variances: ArrayLike<number>, k: number, d: number, logNorm: Float64Array, invVar: Float64Array): void {
+  for (let c = 0; c < k; c++) {
+    let s = Math.log(weights[c]) - 0.5 * d * LOG_2PI;
+    for (let j = 0; j < d; j++) {
+      s -= 0.5 * Math.log(variances[c * d + j]);
+      invVar[c * d + j] = 1 / variances[c * d + j];
+    }
+    logNorm[c] = s;
+  }
 }
