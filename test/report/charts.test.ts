@@ -184,7 +184,7 @@ test('drift is read from the shapes a simulation may write', () => {
 
 test('the maintenance contract comes from the recommendation, the reasons from the rest of the rationale', () => {
   const c = contractText(stability);
-  expect(c.contract[0]).toBe('Retrain the segmentation on the latest data every 56 days (8 weeks), and run a stability check every 14 days in between.');
+  expect(c.contract[0]).toBe('Retrain the segmentation on the latest data every 56 days (8 weeks), and run a stability check every 7 days in between.');
   expect(c.checks).toHaveLength(3);
   expect(c.triggers).toEqual(stability.recommendation.triggers);
   expect(c.why).toEqual(['Evidence: the median ARI stays above 0.80 for 8 weeks and falls to 0.76 after 10 weeks.']);

@@ -141,7 +141,8 @@ export function contractText(st: StabilityInput): { contract: string[]; checks: 
   if (typeof rec.contract === 'string' && rec.contract.trim()) return { contract: rec.contract.trim().split('\n').filter(Boolean), checks, triggers, why };
   const d = rec.everyDays;
   const weeks = d % 7 === 0 ? ` (${d / 7} week${d === 7 ? '' : 's'})` : '';
-  const step = typeof st.stepDays === 'number' ? st.stepDays : undefined;
+  // Checks at least weekly (the stack's default schedule), more often only if the simulation stepped finer.
+  const step = typeof st.stepDays === 'number' ? Math.min(7, st.stepDays) : undefined;
   const contract = [
     `Retrain the segmentation on the latest data every ${d} days${weeks}${step && step < d ? `, and run a stability check every ${step} days in between` : ''}.`,
     `Between two retrainings, the model in use is expected to agree with a model fitted on fresh data at an adjusted Rand index of at least ${fmt.num(st.threshold, 2)} (median of the simulation).`,
