@@ -13,7 +13,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fitPca } from '../core/cluster/pca';
-import { computeFeatures, lastPurchase } from '../core/features/customerFeatures';
+import { computeFeatures, effectiveEnd } from '../core/features/customerFeatures';
 import { decodeFeatures, encodeFeatures } from '../core/features/serialize';
 import { assignmentsCsv } from '../core/model/assignmentsCsv';
 import { buildSummaryFromFeatures } from '../core/model/summary';
@@ -84,7 +84,7 @@ export async function ingestWork(dataDir: string, handoffDir: string, onStage?: 
   const clock = stageClock(onStage);
   const data = await loadOlist(directorySource(dataDir));
   clock.lap('load');
-  const features = computeFeatures(data, lastPurchase(data));
+  const features = computeFeatures(data, effectiveEnd(data), { uncounted: true, everyone: true });
   const encoded = encodeFeatures(features, data.fingerprint);
   clock.lap('features');
   const facts = datasetFacts(data);
@@ -123,7 +123,7 @@ export async function trainWork(handoffDir: string, opts: { threads?: number | '
     jsonBytes += Buffer.byteLength(JSON.stringify(v));
   clock.lap('pca+summary');
   let csvBytes = 0;
-  for (const chunk of assignmentsCsv(model, result.features, result.imputed, result.labels, coords)) csvBytes += Buffer.byteLength(chunk);
+  for (const chunk of assignmentsCsv(result, coords)) csvBytes += Buffer.byteLength(chunk);
   clock.lap('assignments csv');
   const pages = await buildReports({ exploration: facts.exploration, summary, map: sampleMap(coords, result.labels, 3000, 1) });
   const reportBytes = Object.values(pages).reduce((s, html) => s + Buffer.byteLength(html), 0);

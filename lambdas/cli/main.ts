@@ -74,7 +74,7 @@ const COMMANDS: Record<string, Command> = {
   },
   check: {
     summary: 'stability check of a model against a fresh fit on the latest data (ARI, feature drift, age)',
-    usage: 'segments check --model FILE --data DIR [--threshold 0.8] [--cadence-days N] [--json] [--quiet]',
+    usage: 'segments check --model FILE --data DIR [--stability FILE] [--threshold 0.8] [--cadence-days N] [--json] [--quiet]',
     load: async () => (require('./commands/check') as typeof import('./commands/check')).checkCommand,
   },
   report: {

@@ -8,9 +8,12 @@ export function renderTable(headers: string[], rows: (string | number)[][], opts
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
 }
 
+/** A value that is not a finite number (no review, nothing delivered; null once read from JSON) prints as a dash. */
+const known = (x: number | null | undefined, f: (x: number) => string) => (typeof x === 'number' && Number.isFinite(x) ? f(x) : '–');
+
 export const fmt = {
-  int: (n: number) => Math.round(n).toLocaleString('en-US'),
-  pct: (x: number, digits = 1) => `${(x * 100).toFixed(digits)}%`,
-  brl: (x: number) => `R$ ${x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`,
-  num: (x: number, digits = 2) => x.toFixed(digits),
+  int: (n: number) => known(n, (x) => Math.round(x).toLocaleString('en-US')),
+  pct: (x: number, digits = 1) => known(x, (v) => `${(v * 100).toFixed(digits)}%`),
+  brl: (x: number) => known(x, (v) => `R$ ${v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`),
+  num: (x: number, digits = 2) => known(x, (v) => v.toFixed(digits)),
 };

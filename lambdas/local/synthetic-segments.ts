@@ -15,6 +15,7 @@ export function syntheticModel(version: string, options: { k?: number; customers
   const rng = createRng(options.seed ?? 1);
   const segments: SegmentDescription[] = Array.from({ length: k }, (_, id) => ({
     id,
+    kind: 'cluster' as const,
     name: `Segment ${id}`,
     description: `Synthetic segment ${id} (seeded)`,
     action: `Action for segment ${id}`,
@@ -24,9 +25,10 @@ export function syntheticModel(version: string, options: { k?: number; customers
     profile: Object.fromEntries(
       FEATURE_NAMES.map((f) => [f, { mean: rng.normal(), median: rng.normal(), populationMean: rng.next(), populationMedian: rng.next(), zScore: rng.normal() }]),
     ) as SegmentDescription['profile'],
+    fidelity: {},
   }));
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     version,
     createdAt: options.createdAt ?? new Date().toISOString(),
     asOf: '2018-10-17T00:00:00.000Z',
@@ -34,12 +36,13 @@ export function syntheticModel(version: string, options: { k?: number; customers
     algorithm: 'kmeans',
     k,
     seed: options.seed ?? 1,
-    features: FEATURE_NAMES.map((name) => ({ name, log: name === 'monetary', mean: rng.normal() * 10, std: rng.next() + 0.1 })),
+    features: FEATURE_NAMES.map((name) => ({ name, log: name === 'monetary', lo: -rng.next() * 10, hi: rng.next() * 10 + 0.1, weight: 1 })),
     reviewImputation: { rule: 'late deliveries get the mean score of late orders', onTime: 4.2857142857142855, late: 2.5714285714285716 },
     centroids: Array.from({ length: k }, () => FEATURE_NAMES.map(() => rng.normal())),
     metrics: { silhouette: 0.1 + 0.2, daviesBouldin: 1 / 3, calinskiHarabasz: 12345.678901234567, inertia: 98765.4321 },
     segments,
     customers: options.customers,
+    people: options.customers,
   };
 }
 

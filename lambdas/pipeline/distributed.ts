@@ -26,17 +26,18 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { calinskiHarabasz, daviesBouldin, silhouette } from '../core/cluster/metrics';
 import { kmeans } from '../core/cluster/kmeans';
-import { lloydUpdate, mergePartials, nearest, partialStep, type KMeansPartial } from '../core/distributed/lloyd';
+import { lloydUpdate, meanColumnVarianceOf, mergePartials, nearest, partialStep, type KMeansPartial } from '../core/distributed/lloyd';
 import { fitFromPartial, mergeTransformPartials } from '../core/distributed/moments';
 import { featuresOfPartition, fitContribution, gatherSample, type FitContribution } from '../core/distributed/partitionFeatures';
 import { joinChildren, joinOrders, scatterByKey, scatterCustomers, tableOfKey, TABLE_FILES } from '../core/distributed/shuffle';
-import type { FeatureTable } from '../core/features/customerFeatures';
+import { effectiveEndOfDays, emptyUncounted, type DailyPurchases, type FeatureTable } from '../core/features/customerFeatures';
 import { decodeFeatures, encodeFeatures } from '../core/features/serialize';
 import { applyTransforms, imputeReviews } from '../core/features/transforms';
 import { trainOnFeatures } from '../core/model/train';
 import { FEATURE_NAMES, type CustomerAssignment, type FeatureTransform, type FeatureVector, type SegmentDescription, type SegmentModel } from '../core/model/types';
 import { labelSegments } from '../core/segments/naming';
-import { populationStats, profileSegments } from '../core/segments/profile';
+import { membersOf, populationStats, profileSegments } from '../core/segments/profile';
+import { fitTraitThresholds, traitSupport } from '../core/segments/traits';
 import type { BlobStore } from '../store/blob-store';
 import type { DynamoSegmentStore } from '../store/dynamo-segment-store';
 import { artifactKeys, datasetPrefix } from './datasets';
@@ -214,7 +215,7 @@ export async function joinOrdersStep(deps: DistributedDeps, plan: Plan, q: numbe
   out.partitions.forEach((t, p) => puts.push([k.aPart(p, q), t]));
   out.routes.forEach((t, q2) => puts.push([k.aRoutes(q2, q), t]));
   await putAll(deps.artifacts, puts);
-  await deps.artifacts.putJson(k.aStats(q), { lastPurchase: Number.isFinite(out.lastPurchase) ? out.lastPurchase : null, orders: out.orders });
+  await deps.artifacts.putJson(k.aStats(q), { lastPurchase: Number.isFinite(out.lastPurchase) ? out.lastPurchase : null, orders: out.orders, days: out.days });
   return { q, orders: out.orders };
 }
 
@@ -239,15 +240,22 @@ export async function joinChildrenStep(deps: DistributedDeps, plan: Plan, q: num
 // features
 
 /** The global as-of date: the latest purchase over every bucket of pass A. */
+/** The default as-of date (features/customerFeatures.ts effectiveEnd) from the buckets' daily purchase counts. */
 async function globalAsOf(deps: DistributedDeps, plan: Plan): Promise<number> {
   const statKeys = await expectObjects(deps.artifacts, `${plan.work}a/stats/`, plan.buckets, 'as-of date');
-  let asOf = -Infinity;
+  const days: DailyPurchases = new Map();
   for (const key of statKeys) {
-    const s = await deps.artifacts.getJson<{ lastPurchase: number | null }>(key);
-    if (s.lastPurchase !== null && s.lastPurchase > asOf) asOf = s.lastPurchase;
+    const s = await deps.artifacts.getJson<{ days: [number, number, number][] }>(key);
+    for (const [day, count, last] of s.days) {
+      const d = days.get(day);
+      if (d) {
+        d.count += count;
+        if (last > d.last) d.last = last;
+      } else days.set(day, { count, last });
+    }
   }
-  if (!Number.isFinite(asOf)) throw new Error(`run ${plan.runId}: the export has no order`);
-  return asOf;
+  if (!days.size) throw new Error(`run ${plan.runId}: the export has no order`);
+  return effectiveEndOfDays(days);
 }
 
 export async function partitionFeaturesStep(deps: DistributedDeps, plan: Plan, p: number): Promise<{ p: number; customers: number; sampled: number }> {
@@ -283,8 +291,8 @@ export interface KMeansState {
   k: number;
   transforms: FeatureTransform[];
   reviewImputation: SegmentModel['reviewImputation'];
-  /** tol * mean column variance of the model coordinates (from the merged moments). */
-  tolAbs: number;
+  /** tol * mean column variance of the model coordinates (from the first Lloyd pass's column moments). */
+  tolAbs?: number;
   customers: number;
   sampleSize: number;
 }
@@ -313,7 +321,6 @@ export async function fitStep(deps: DistributedDeps, plan: Plan): Promise<LoopSt
     k: chosenK,
     transforms: fitted.transforms,
     reviewImputation: fitted.reviewImputation,
-    tolAbs: plan.tol * fitted.meanColumnVariance,
     customers: fitted.rows,
     sampleSize: sample.ids.length,
   };
@@ -333,6 +340,7 @@ function chooseKOnSample(sample: { ids: string[]; values: FeatureTable['values']
     firstPurchase: new Float64Array(sample.ids.length),
     notCounted: 0,
     customersWithOrders: sample.ids.length,
+    uncounted: emptyUncounted(),
   };
   return trainOnFeatures(table, plan.fingerprint, { seed: plan.seed, compare: false }).model.k;
 }
@@ -354,7 +362,7 @@ export async function partialStepOf(deps: DistributedDeps, plan: Plan, p: number
   const state = await readState(deps, plan);
   const centroids = await deps.artifacts.getJson<number[]>(k.centroids(iteration));
   const { X } = coordinates(await readFeatures(deps, plan, p), state);
-  await deps.artifacts.putJson(k.partial(iteration, p), partialStep(X, centroids, state.k));
+  await deps.artifacts.putJson(k.partial(iteration, p), partialStep(X, centroids, state.k, { columns: state.tolAbs === undefined }));
   return { p, rows: X.rows };
 }
 
@@ -364,7 +372,14 @@ export async function reduceStep(deps: DistributedDeps, plan: Plan, iteration: n
   const partialKeys = await expectObjects(deps.artifacts, `${plan.work}kmeans/it-${pad(iteration)}/partials/`, plan.partitions, `k-means iteration ${iteration}`);
   const partials = await Promise.all(partialKeys.map((key) => deps.artifacts.getJson<KMeansPartial>(key)));
   const previous = await deps.artifacts.getJson<number[]>(k.centroids(iteration));
-  const update = lloydUpdate(mergePartials(partials), previous);
+  const merged = mergePartials(partials);
+  if (state.tolAbs === undefined) {
+    // First pass: the tolerance's scale from the exact column variances of the model coordinates.
+    if (!merged.columns) throw new Error(`run ${plan.runId}: the first k-means pass carries no column moments`);
+    state.tolAbs = plan.tol * meanColumnVarianceOf(merged.columns);
+    await deps.artifacts.putJson(k.state, state);
+  }
+  const update = lloydUpdate(merged, previous);
   const next = iteration + 1;
   await deps.artifacts.putJson(k.centroids(next), Array.from(update.centroids));
   const done = update.shift <= state.tolAbs || next >= plan.maxIter;
@@ -395,13 +410,18 @@ async function describeModel(deps: DistributedDeps, plan: Plan, loop: LoopState,
     (a, b) => rawProfiles[b].monetary.mean * rawProfiles[b].frequency.mean - rawProfiles[a].monetary.mean * rawProfiles[a].frequency.mean,
   );
   const profiles = order.map((old) => rawProfiles[old]);
-  const names = labelSegments(profiles);
+  const thresholds = fitTraitThresholds(imputed);
+  const members = membersOf(labels, k);
+  const support = order.map((old) => traitSupport(imputed, members, thresholds)[old]);
+  const names = labelSegments(profiles, support);
   const sampleSizes = new Array<number>(k).fill(0);
   for (const l of labels) sampleSizes[l]++;
   // Exact sizes once the assignments are written; before that, estimated from the sample.
   const size = (id: number) => (sizes ? sizes[id] : Math.round((sampleSizes[order[id]] / Math.max(1, labels.length)) * state.customers));
+  // Rule segments (people without a delivered order) are not produced by this path yet: its people are its customers.
   const segments: SegmentDescription[] = profiles.map((profile, id) => ({
     id,
+    kind: 'cluster',
     name: names[id].name,
     description: names[id].description,
     action: names[id].action,
@@ -409,13 +429,14 @@ async function describeModel(deps: DistributedDeps, plan: Plan, loop: LoopState,
     size: size(id),
     share: size(id) / state.customers,
     profile,
+    fidelity: names[id].fidelity,
   }));
   const relabel = new Int32Array(k);
   order.forEach((old, id) => (relabel[old] = id));
   const sampleLabels = labels.map((l) => relabel[l]);
   const hash = createHash('sha256').update(plan.fingerprint).update(JSON.stringify({ k, seed: plan.seed, runId: plan.runId })).digest('hex').slice(0, 8);
   const model: SegmentModel = {
-    schemaVersion: 1,
+    schemaVersion: 2,
     version: `${plan.createdAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${hash}`,
     createdAt: plan.createdAt,
     asOf: new Date(await globalAsOf(deps, plan)).toISOString(),
@@ -435,6 +456,7 @@ async function describeModel(deps: DistributedDeps, plan: Plan, loop: LoopState,
     },
     segments,
     customers: state.customers,
+    people: state.customers,
   };
   return { model, order };
 }

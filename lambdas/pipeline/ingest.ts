@@ -8,7 +8,7 @@
  */
 import { Readable } from 'node:stream';
 import { DataFormatError } from '../core/csv/errors';
-import { computeFeatures, lastPurchase } from '../core/features/customerFeatures';
+import { computeFeatures, effectiveEnd } from '../core/features/customerFeatures';
 import { encodeFeatures } from '../core/features/serialize';
 import { LoadIssues, loadOlist, MissingTableError, OlistData, TableReport } from '../core/olist/load';
 import { ORDERS } from '../core/olist/tables';
@@ -96,7 +96,7 @@ export async function ingestUpload(deps: IngestDeps, key: string): Promise<Inges
     await deps.segments.updateRun(datasetId, 'ingesting', { ifOwner: owner });
     const data = await loadOlist(blobTableSource(deps.raw, datasetId, present), { maxFileBytes: deps.maxUploadBytes, maxInvalidRows: deps.maxInvalidRows });
     const loaded = Date.now();
-    const features = computeFeatures(data, lastPurchase(data));
+    const features = computeFeatures(data, effectiveEnd(data), { uncounted: true, everyone: true });
     if (features.values.rows < MIN_SEGMENTABLE_CUSTOMERS) {
       throw new DataFormatError(ORDERS.file, undefined, undefined, `at least ${MIN_SEGMENTABLE_CUSTOMERS} customers with a delivered order, to segment`, String(features.values.rows), false);
     }

@@ -5,6 +5,7 @@
  * previous version's assignments.csv, and the transition matrix is written beside the new model.
  */
 import { createInterface } from 'node:readline';
+import { MODEL_SCHEMA_VERSION } from '../core/model/assign';
 import { TrainResult } from '../core/model/train';
 import { SegmentModel } from '../core/model/types';
 import { matchSegments, relabel, transitionMatrix } from '../core/stability/matching';
@@ -13,6 +14,8 @@ import { artifactKeys } from './datasets';
 
 export async function reconcileWithPrevious(artifacts: BlobStore, result: TrainResult, previous: SegmentModel | undefined): Promise<Map<string, number> | undefined> {
   if (!previous) return undefined;
+  // A model of an earlier schema (standardised features, no rule segments) lives in another space: no carry-over.
+  if ((previous.schemaVersion as number) !== MODEL_SCHEMA_VERSION) return undefined;
   const match = matchSegments(previous, result.model);
   result.model = match.model;
   result.labels = relabel(result.labels, match.idMap);
@@ -21,6 +24,7 @@ export async function reconcileWithPrevious(artifacts: BlobStore, result: TrainR
   if (!before) return undefined;
   const after = new Map<string, number>();
   result.features.customerIds.forEach((id, i) => after.set(id, result.labels[i]));
+  result.features.uncounted.customerIds.forEach((id, i) => after.set(id, result.ruleLabels[i]));
   await artifacts.putJson(`models/${result.model.version}/transitions.json`, {
     previousVersion: previous.version,
     version: result.model.version,

@@ -5,7 +5,7 @@
  * when enabled, starts a retraining on the latest features.
  */
 import { loadOlist } from '../core/olist/load';
-import { CheckResult, runStabilityCheck } from '../core/stability/check';
+import { CheckResult, contractOf, runStabilityCheck } from '../core/stability/check';
 import { effectiveEnd } from '../core/stability/simulate';
 import { TrainingDistribution } from '../core/stability/drift';
 import { BlobStore } from '../store/blob-store';
@@ -55,7 +55,10 @@ export async function checkStability(deps: StabilityDeps): Promise<StabilityOutc
   const byClock = modelAsOf + Math.max(0, now.getTime() - Date.parse(model.createdAt));
   const distributionKey = artifactKeys.distribution(model.version);
   const training = (await deps.artifacts.exists(distributionKey)) ? await deps.artifacts.getJson<TrainingDistribution>(distributionKey) : undefined;
-  const result = runStabilityCheck(model, data, { threshold: deps.threshold, cadenceDays: deps.cadenceDays, now: Math.max(byClock, effectiveEnd(data)), training });
+  // The contract: the configured cadence, else the one the team's latest simulation recommends (models/stability.json).
+  const simulationKey = artifactKeys.stabilitySimulation();
+  const contract = (await deps.artifacts.exists(simulationKey)) ? contractOf(await deps.artifacts.getJson<unknown>(simulationKey)) : {};
+  const result = runStabilityCheck(model, data, { threshold: deps.threshold ?? contract.threshold, cadenceDays: deps.cadenceDays ?? contract.cadenceDays, now: Math.max(byClock, effectiveEnd(data)), training });
   const record = toRecord(result, now, latest.datasetId);
   await deps.segments.putStabilityCheck(record);
   deps.log.info('stability check', { verdict: result.verdict, ari: result.ari, ageDays: result.ageDays, modelVersion: model.version });

@@ -100,7 +100,7 @@ export async function trainDataset(deps: TrainDeps, request: TrainRequest): Prom
     await deps.artifacts.putJson(artifactKeys.summary(model.version), summary);
     await deps.artifacts.putJson(artifactKeys.segments(model.version), { modelVersion: model.version, segments: model.segments });
     await deps.artifacts.putJson(artifactKeys.distribution(model.version), summarizeDistribution(result.imputed, { asOf: model.asOf, modelVersion: model.version }));
-    await deps.artifacts.putStream(artifactKeys.assignments(model.version), Readable.from(assignmentsCsv(model, result.features, result.imputed, result.labels, coords)), { contentType: 'text/csv' });
+    await deps.artifacts.putStream(artifactKeys.assignments(model.version), Readable.from(assignmentsCsv(result, coords)), { contentType: 'text/csv' });
     if (facts && deps.reports !== false) {
       // Reports for people, beside the model (the maintenance page uses the team's latest simulation, if any).
       const stability = await readOptionalJson<StabilityInput>(deps.artifacts, artifactKeys.stabilitySimulation());
@@ -131,7 +131,7 @@ export async function trainDataset(deps: TrainDeps, request: TrainRequest): Prom
       ifOwner: owner,
       lease: 'release',
     });
-    deps.log.info('model activated', { datasetId, version: model.version, previousVersion: pointer.previousVersion, k: model.k, customers: model.customers });
+    deps.log.info('model activated', { datasetId, version: model.version, previousVersion: pointer.previousVersion, k: model.k, customers: model.customers, people: model.people });
     return { datasetId, version: model.version, previousVersion: pointer.previousVersion, k: model.k, customers: model.customers, status: 'activated' };
   } catch (err) {
     if (err instanceof LeaseLostError) {
@@ -157,18 +157,24 @@ async function dropAbandonedDraft(deps: TrainDeps, datasetId: string, version: s
   }
 }
 
+/**
+ * Everyone's assignment: the clustered customers, then the people of the rule segments. Features are the person's
+ * own values (NaN where undefined: no review, or nothing delivered; the store leaves those out of the item).
+ */
 export function toAssignments(result: TrainResult, previousSegments?: Map<string, number>): CustomerAssignment[] {
-  const { model, features, imputed, labels } = result;
+  const { model, features, labels, ruleLabels } = result;
   const names = new Map(model.segments.map((s) => [s.id, s.name]));
   const d = FEATURE_NAMES.length;
-  const out: CustomerAssignment[] = new Array(labels.length);
-  for (let i = 0; i < labels.length; i++) {
+  const u = features.uncounted;
+  const out: CustomerAssignment[] = new Array(labels.length + ruleLabels.length);
+  const add = (at: number, id: string, segmentId: number, values: Float64Array, row: number) => {
     const f = {} as FeatureVector;
-    for (let j = 0; j < d; j++) f[FEATURE_NAMES[j]] = Math.round(imputed.data[i * d + j] * 1e4) / 1e4;
-    const id = features.customerIds[i];
+    for (let j = 0; j < d; j++) f[FEATURE_NAMES[j]] = Math.round(values[row * d + j] * 1e4) / 1e4;
     const previous = previousSegments?.get(id);
-    out[i] = { customerId: id, segmentId: labels[i], segmentName: names.get(labels[i])!, features: f, ...(previous === undefined ? {} : { previousSegmentId: previous }) };
-  }
+    out[at] = { customerId: id, segmentId, segmentName: names.get(segmentId)!, features: f, ...(previous === undefined ? {} : { previousSegmentId: previous }) };
+  };
+  for (let i = 0; i < labels.length; i++) add(i, features.customerIds[i], labels[i], features.values.data, i);
+  for (let i = 0; i < ruleLabels.length; i++) add(labels.length + i, u.customerIds[i], ruleLabels[i], u.values.data, i);
   return out;
 }
 

@@ -166,10 +166,17 @@ export function buildAssignmentRequests(
     if (seen.has(a.customerId)) throw new InvalidInputError(`${where}: duplicate customerId`);
     seen.add(a.customerId);
     if (!segmentIds.has(a.segmentId)) throw new InvalidInputError(`${where}: segment ${a.segmentId} is not a segment of model ${version}`);
+    // A feature may be undefined for a person (NaN: no review, or nothing delivered for the delivery features of a
+    // rule segment's member): it is left out of the item. Anything else must be a finite number.
+    const features: Partial<Record<string, number>> = {};
     for (const name of FEATURE_NAMES) {
-      if (!Number.isFinite(a.features?.[name])) throw new InvalidInputError(`${where}: feature ${name} must be a finite number`);
+      const v = a.features?.[name];
+      if (typeof v === 'number' && Number.isNaN(v)) continue;
+      if (!Number.isFinite(v)) throw new InvalidInputError(`${where}: feature ${name} must be a finite number or NaN (undefined)`);
+      features[name] = v;
     }
     const spend = a.features.monetary;
+    if (!Number.isFinite(spend)) throw new InvalidInputError(`${where}: feature monetary must be a finite number`);
     segmentCounts[a.segmentId] = (segmentCounts[a.segmentId] ?? 0) + 1;
     const item = {
       PK: customerPk(a.customerId),
@@ -183,7 +190,7 @@ export function buildAssignmentRequests(
       segmentName: a.segmentName,
       previousSegmentId: a.previousSegmentId,
       spend,
-      features: a.features,
+      features,
     };
     requests[i] = { PutRequest: { Item: marshallItem(item, where) } };
   });
@@ -299,7 +306,8 @@ export class DynamoSegmentStore implements SegmentStore {
       algorithm: model.algorithm,
       dataFingerprint: model.dataFingerprint,
       metrics: model.metrics,
-      expectedAssignments: model.customers,
+      // Everyone gets an assignment: the clustered customers and the people of the rule segments.
+      expectedAssignments: model.people ?? model.customers,
       assignmentsWritten: 0,
       segmentCounts: {},
       segmentIds: ids,
@@ -339,7 +347,8 @@ export class DynamoSegmentStore implements SegmentStore {
       ...segments.map((segment) => ({
         PutRequest: {
           Item: marshallItem(
-            { PK: modelPk(version), SK: segmentSk(segment.id), type: 'segment', version, ...segment },
+            // NaN (a statistic over no value: a rule segment's delivery features) is stored as null (toSegment reverses it).
+            { PK: modelPk(version), SK: segmentSk(segment.id), type: 'segment', version, ...nanAsNull(segment) },
             `segment ${segment.id}`,
           ),
         },
@@ -495,7 +504,8 @@ export class DynamoSegmentStore implements SegmentStore {
     if (record.assignmentsWritten !== record.expectedAssignments) {
       reasons.push(`assignments written ${record.assignmentsWritten} of ${record.expectedAssignments} (writeAssignments not completed for all customers)`);
     }
-    if (record.model.segments.length !== record.model.k) reasons.push(`segments stored ${record.model.segments.length} of k=${record.model.k}`);
+    const clusters = record.model.segments.filter((s) => s.kind !== 'rule').length;
+    if (clusters !== record.model.k) reasons.push(`cluster segments stored ${clusters} of k=${record.model.k}`);
     if (reasons.length) throw new ActivationRefusedError(version, reasons);
 
     if (options.verifyIndex ?? true) await this.waitForIndex(version, record, options.indexTimeoutMs ?? 60_000);
@@ -1170,14 +1180,26 @@ export class DynamoSegmentStore implements SegmentStore {
 function toSegment(item: Record<string, any>): SegmentDescription {
   return {
     id: item.id,
+    kind: item.kind ?? 'cluster',
     name: item.name,
     description: item.description,
     action: item.action,
     traits: item.traits,
     size: item.size,
     share: item.share,
-    profile: item.profile,
+    profile: nullAsNaN(item.profile),
+    fidelity: item.fidelity ?? {},
   };
+}
+
+/** A copy with NaN numbers replaced by null (DynamoDB stores no NaN). */
+function nanAsNull<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === 'number' && Number.isNaN(v) ? null : v)));
+}
+
+/** The reverse of nanAsNull for a segment profile (every stored null there was a NaN). */
+function nullAsNaN<T>(profile: T): T {
+  return JSON.parse(JSON.stringify(profile), (_k, v) => (v === null ? NaN : v));
 }
 
 function toAssignment(item: Record<string, any>): StoredAssignment {

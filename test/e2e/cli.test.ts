@@ -43,7 +43,10 @@ describe('segments CLI', () => {
       for (const key of ['id', 'name', 'size', 'share', 'action']) expect(s[key]).toBeDefined();
       for (const f of ['recencyDays', 'frequency', 'monetary', 'reviewScore']) expect(typeof s.profile[f]).toBe('number');
     }
-    expect(summary.segments.reduce((a: number, s: { size: number }) => a + s.size, 0)).toBe(summary.customers);
+    // Every person of the export has a segment: the clustered customers and the rule segments.
+    expect(summary.segments.reduce((a: number, s: { size: number }) => a + s.size, 0)).toBe(summary.people);
+    expect(summary.people).toBe(3000);
+    expect(summary.segments.filter((s: { kind: string }) => s.kind === 'cluster')).toHaveLength(summary.k);
     for (const stage of ['load', 'features', 'sweep', 'total']) expect(summary.timings[stage]).toBeGreaterThanOrEqual(0);
 
     const model = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
@@ -53,7 +56,7 @@ describe('segments CLI', () => {
     expect(model.dataFingerprint).toMatch(/^[0-9a-f]{64}$/);
     const csv = readFileSync(join(out, 'assignments.csv'), 'utf8').trimEnd().split('\n');
     expect(csv[0]).toMatch(/^customer_unique_id,segment_id,segment_name,recencyDays,frequency,monetary,reviewScore/);
-    expect(csv).toHaveLength(summary.customers + 1);
+    expect(csv).toHaveLength(summary.people + 1);
     expect(readdirSync(out).filter((f) => f.startsWith('.partial'))).toEqual([]);
   }, 300_000);
 

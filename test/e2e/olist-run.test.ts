@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { describeWithOlist, OLIST_DIR, realReviewOrders } from '../helpers/olist';
 import type { RunSummary } from '../../lambdas/core/model/summary';
 import type { SegmentModel } from '../../lambdas/core/model/types';
@@ -15,21 +16,60 @@ import type { SegmentModel } from '../../lambdas/core/model/types';
 const BIN = resolve(__dirname, '../../bin/segments.js');
 const segments = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 900_000, maxBuffer: 1 << 26 });
 
-function readAssignments(file: string): Map<string, number> {
-  const map = new Map<string, number>();
-  const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
-  for (const line of lines.slice(1)) {
-    const a = line.indexOf(',');
-    map.set(line.slice(0, a), Number(line.slice(a + 1, line.indexOf(',', a + 1))));
+interface Row {
+  segment: number;
+  recency: number;
+  /** The person's own mean review (NaN when none). */
+  review: number;
+}
+
+/** assignments.csv read with an independent CSV parser: customer -> segment, recency, own review. */
+function readAssignments(file: string): Map<string, Row> {
+  const records: Record<string, string>[] = parse(readFileSync(file, 'utf8'), { columns: true });
+  return new Map(records.map((r) => [r.customer_unique_id, { segment: Number(r.segment_id), recency: Number(r.recencyDays), review: r.reviewScore === '' ? NaN : Number(r.reviewScore) }]));
+}
+
+/** Correlation ratio of x on the groups. */
+function eta2(rows: { g: number; x: number }[]): number {
+  const mean = rows.reduce((s, r) => s + r.x, 0) / rows.length;
+  const groups = new Map<number, { s: number; n: number }>();
+  for (const r of rows) {
+    const e = groups.get(r.g) ?? { s: 0, n: 0 };
+    e.s += r.x;
+    e.n++;
+    groups.set(r.g, e);
   }
-  return map;
+  let between = 0;
+  for (const e of groups.values()) between += e.n * (e.s / e.n - mean) ** 2;
+  return between / rows.reduce((s, r) => s + (r.x - mean) ** 2, 0);
+}
+
+/** Each person's mean review over the real (not imputed) review rows: order means first, as the features do. */
+function realReviewMeans(): Map<string, number> {
+  const real = realReviewOrders();
+  const customers = new Map<string, string>();
+  for (const r of parse(readFileSync(join(OLIST_DIR, 'olist_customers_dataset.csv'), 'utf8'), { columns: true }) as Record<string, string>[]) customers.set(r.customer_id, r.customer_unique_id);
+  const orderCustomer = new Map<string, string>();
+  for (const r of parse(readFileSync(join(OLIST_DIR, 'olist_orders_dataset.csv'), 'utf8'), { columns: true }) as Record<string, string>[]) orderCustomer.set(r.order_id, customers.get(r.customer_id)!);
+  const byOrder = new Map<string, number[]>();
+  for (const r of parse(readFileSync(join(OLIST_DIR, 'olist_order_reviews_dataset.csv'), 'utf8'), { columns: true, bom: true }) as Record<string, string>[]) {
+    if (!real.has(r.order_id)) continue;
+    byOrder.set(r.order_id, [...(byOrder.get(r.order_id) ?? []), Number(r.review_score)]);
+  }
+  const byPerson = new Map<string, number[]>();
+  for (const [order, scores] of byOrder) {
+    const person = orderCustomer.get(order)!;
+    byPerson.set(person, [...(byPerson.get(person) ?? []), scores.reduce((a, b) => a + b, 0) / scores.length]);
+  }
+  return new Map([...byPerson].map(([p, m]) => [p, m.reduce((a, b) => a + b, 0) / m.length]));
 }
 
 describeWithOlist('segments run on the real Olist export', () => {
   const out = mkdtempSync(join(tmpdir(), 'olist-run-'));
   let summary: RunSummary;
   let model: SegmentModel;
-  let assignments: Map<string, number>;
+  let assignments: Map<string, Row>;
+  let meanReview: Map<number, number>;
 
   beforeAll(() => {
     const r = segments('run', '--data', OLIST_DIR, '--out', out, '--json');
@@ -37,95 +77,99 @@ describeWithOlist('segments run on the real Olist export', () => {
     summary = JSON.parse(r.stdout);
     model = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
     assignments = readAssignments(join(out, 'assignments.csv'));
+    meanReview = new Map(model.segments.map((s) => [s.id, s.profile.reviewScore.mean]));
   }, 900_000);
 
-  test('counts: 96,096 customer_unique_id, 93,358 with a delivered order', () => {
+  test('everyone in the export has a segment: 96,096 people, 93,316 clustered as of 2018-09-03, the rest by rule', () => {
+    expect(summary.asOf.slice(0, 10)).toBe('2018-09-03');
+    expect(summary.people).toBe(96096);
     expect(summary.counts.customersInExport).toBe(96096);
-    expect(summary.counts.customersWithOrders).toBe(96096);
-    expect(summary.counts.customersSegmented).toBe(93358);
-    expect(summary.counts.customersWithoutCountedOrder).toBe(96096 - 93358);
-    expect(summary.customers).toBe(93358);
-    expect(assignments.size).toBe(93358);
+    expect(summary.customers).toBe(93316);
+    expect(summary.counts.customersSegmented).toBe(93316);
+    expect(assignments.size).toBe(96096);
+    expect(summary.segments.reduce((s, g) => s + g.size, 0)).toBe(96096);
+    const rules = summary.segments.filter((g) => g.kind === 'rule');
+    expect(rules.map((g) => g.id)).toEqual([100, 101, 102]);
+    expect(rules.reduce((s, g) => s + g.size, 0)).toBe(96096 - 93316);
     expect(summary.counts.orders).toBe(99441);
-    expect(summary.reviewImputation.customersImputed).toBeGreaterThan(0);
   });
 
-  test('the sweep covers k = 2..10 with every metric, and k is chosen in the actionable range', () => {
+  test('k is chosen in 4..8 by the rule, every cluster holds 2% of the customers, and best-of-10 fits agree', () => {
     expect(summary.sweep.map((s) => s.k)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10]);
-    for (const s of summary.sweep) {
-      expect(s.silhouette).toBeGreaterThan(0);
-      expect(s.daviesBouldin).toBeGreaterThan(0);
-      expect(s.calinskiHarabasz).toBeGreaterThan(0);
-      expect(s.initStability).toBeGreaterThan(0);
-    }
     for (let i = 1; i < summary.sweep.length; i++) expect(summary.sweep[i].inertia).toBeLessThan(summary.sweep[i - 1].inertia); // elbow
+    for (const s of summary.sweep) expect(s.coverage.eta2.recency).toBeGreaterThanOrEqual(0);
     expect(summary.k).toBeGreaterThanOrEqual(4);
     expect(summary.k).toBeLessThanOrEqual(8);
     expect(summary.kChoice!.usableFound).toBe(true);
+    const clusters = summary.segments.filter((g) => g.kind === 'cluster');
+    expect(clusters).toHaveLength(summary.k);
+    for (const g of clusters) expect(g.size / summary.customers).toBeGreaterThanOrEqual(0.02);
+    expect(summary.modelStability.ariMedian).toBeGreaterThanOrEqual(0.95);
+    expect(summary.modelStability.fits).toBeGreaterThanOrEqual(3);
     expect(summary.alternatives.map((a) => a.algorithm)).toEqual(['k-means (chosen)', 'Gaussian mixture (diagonal)', 'Agglomerative Ward']);
-    expect(summary.pca!.explainedVariance.length).toBe(9);
+    expect(summary.baseline!.rfm.coverage.unhappy).toBe(summary.coverage.unhappy);
   });
 
-  test('separates good from less good customers: a high-value and a clearly unsatisfied segment', () => {
-    const segs = model.segments;
-    const popSpend = segs[0].profile.monetary.populationMean;
-    const popReview = segs[0].profile.reviewScore.populationMean;
-    const highValue = segs.filter((s) => s.traits.includes('repeat') || s.traits.includes('high-spend'));
-    const unsatisfied = segs.filter((s) => s.traits.includes('unsatisfied'));
-    expect(highValue.length).toBeGreaterThan(0);
-    expect(unsatisfied.length).toBeGreaterThan(0);
-    expect(Math.max(...highValue.map((s) => s.profile.monetary.mean))).toBeGreaterThan(1.5 * popSpend);
-    expect(Math.max(...highValue.map((s) => s.profile.frequency.mean))).toBeGreaterThan(1.5);
-    for (const s of unsatisfied) expect(s.profile.reviewScore.mean).toBeLessThan(popReview - 1);
-    expect(new Set(segs.map((s) => s.name)).size).toBe(segs.length);
-    for (const s of segs) expect(s.action.length).toBeGreaterThan(40);
+  test('names are true of their members: every trait a name rests on holds for at least 70% of them', () => {
+    for (const g of summary.segments) {
+      expect(Object.keys(g.fidelity).length).toBeGreaterThan(0);
+      for (const share of Object.values(g.fidelity)) expect(share).toBeGreaterThanOrEqual(0.7);
+    }
+    expect(new Set(summary.segments.map((g) => g.name)).size).toBe(summary.segments.length);
+    for (const g of summary.segments) expect(g.action.length).toBeGreaterThan(40);
   });
 
-  test('the unsatisfied segment is unsatisfied on the real review rows alone', () => {
-    const real = realReviewOrders();
-    const orderCustomer = new Map<string, string>();
-    const customers = new Map<string, string>();
-    for (const line of readFileSync(join(OLIST_DIR, 'olist_customers_dataset.csv'), 'utf8').split('\n').slice(1)) {
-      const [cid, uid] = line.split(',').map((v) => v.replace(/"/g, ''));
-      if (uid) customers.set(cid, uid);
+  test('at least 85% of the unhappy people (own mean review <= 2) are in segments with a mean review of 3 or less', () => {
+    let unhappy = 0;
+    let covered = 0;
+    for (const row of assignments.values()) {
+      if (!(row.review <= 2)) continue;
+      unhappy++;
+      if (meanReview.get(row.segment)! <= 3) covered++;
     }
-    for (const line of readFileSync(join(OLIST_DIR, 'olist_orders_dataset.csv'), 'utf8').split('\n').slice(1)) {
-      const [oid, cid] = line.split(',').map((v) => v.replace(/"/g, ''));
-      if (cid) orderCustomer.set(oid, customers.get(cid)!);
-    }
-    const reviews = readFileSync(join(OLIST_DIR, 'olist_order_reviews_dataset.csv'), 'utf8');
-    const bySegment = new Map<number, { s: number; n: number }>();
-    let all = 0;
-    let allN = 0;
-    let realRows = 0;
-    for (const m of reviews.matchAll(/^"?[0-9a-f]{32}"?,"?([0-9a-f]{32})"?,([1-5]),/gm)) {
-      if (!real.has(m[1])) continue;
-      realRows++;
-      const seg = assignments.get(orderCustomer.get(m[1])!);
-      if (seg === undefined) continue;
-      const e = bySegment.get(seg) ?? { s: 0, n: 0 };
-      e.s += Number(m[2]);
-      e.n++;
-      bySegment.set(seg, e);
-      all += Number(m[2]);
-      allN++;
-    }
-    expect(realRows).toBeGreaterThan(15000);
-    const realMean = all / allN;
-    for (const s of model.segments.filter((x) => x.traits.includes('unsatisfied'))) {
-      const e = bySegment.get(s.id)!;
-      expect(e.n).toBeGreaterThan(200);
-      expect(e.s / e.n).toBeLessThan(realMean - 1);
-    }
+    expect(unhappy).toBeGreaterThan(10000);
+    expect(covered / unhappy).toBeGreaterThanOrEqual(0.85);
   });
 
-  test('assign with the stored model puts the same customers in the same segments', () => {
+  test('the same holds on the real review rows alone', () => {
+    const real = realReviewMeans();
+    let unhappy = 0;
+    let covered = 0;
+    for (const [person, mean] of real) {
+      if (mean > 2) continue;
+      const row = assignments.get(person)!;
+      unhappy++;
+      if (meanReview.get(row.segment)! <= 3) covered++;
+    }
+    expect(unhappy).toBeGreaterThan(1500);
+    expect(covered / unhappy).toBeGreaterThanOrEqual(0.85);
+  });
+
+  test('recency plays a part: a recent and a lapsed segment, correlation ratio of recency >= 0.25', () => {
+    const clusters = summary.segments.filter((g) => g.kind === 'cluster');
+    expect(clusters.some((g) => g.traits.includes('recent'))).toBe(true);
+    expect(clusters.some((g) => g.traits.includes('lapsed'))).toBe(true);
+    const rows = [...assignments.values()].filter((r) => r.segment < 100).map((r) => ({ g: r.segment, x: r.recency }));
+    expect(rows).toHaveLength(summary.customers);
+    expect(eta2(rows)).toBeGreaterThanOrEqual(0.25);
+    expect(eta2(rows)).toBeCloseTo(summary.coverage.eta2.recency, 3);
+  });
+
+  test('separates good from less good customers in orders and spend: a repeat segment holds most repeat buyers', () => {
+    const repeat = summary.segments.filter((g) => g.traits.includes('repeat'));
+    expect(repeat.length).toBeGreaterThan(0);
+    expect(summary.coverage.repeatInRepeat).toBeGreaterThanOrEqual(0.5);
+    expect(Math.max(...summary.segments.map((g) => g.median.monetary))).toBeGreaterThan(1.5 * summary.population.median.monetary);
+  });
+
+  test('assign with the stored model puts the same people in the same segments', () => {
     const again = join(out, 'assigned');
     const r = segments('assign', '--model', join(out, 'model.json'), '--data', OLIST_DIR, '--out', again, '--quiet');
     expect(r.status).toBe(0);
     const second = readAssignments(join(again, 'assignments.csv'));
+    expect(second.size).toBe(assignments.size);
     let same = 0;
-    for (const [id, seg] of assignments) if (second.get(id) === seg) same++;
+    for (const [id, row] of assignments) if (second.get(id)?.segment === row.segment) same++;
     expect(same / assignments.size).toBeGreaterThan(0.999);
   }, 300_000);
 });

@@ -89,7 +89,7 @@ describe('bad input on the stack: a defined outcome each, nothing lost', () => {
       const after = await snapshot();
       expect(after.version).toBe(run.modelVersion);
       expect(after.version).not.toBe(before.version);
-      expect((await segments.getModel(after.version))!.assignmentsWritten).toBe((await segments.getModel(after.version))!.model.customers);
+      expect((await segments.getModel(after.version))!.assignmentsWritten).toBe((await segments.getModel(after.version))!.model.people);
       // what was tolerated is on the run record and in the summary, never silent
       if (c.message) expect(run.reasons[0]).toMatch(c.message);
       else expect(run.reasons).toEqual([]);

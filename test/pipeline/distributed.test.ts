@@ -69,8 +69,9 @@ test('transforms, centroids (1e-9) and labels equal the single-process fit from 
   const transforms = fitTransforms(imputed);
   expect(model.features.map((t) => t.log)).toEqual(transforms.map((t) => t.log));
   model.features.forEach((t, j) => {
-    expect(t.mean).toBeCloseTo(transforms[j].mean, 9);
-    expect(t.std).toBeCloseTo(transforms[j].std, 9);
+    expect(t.lo).toBeCloseTo(transforms[j].lo, 9);
+    expect(t.hi).toBeCloseTo(transforms[j].hi, 9);
+    expect(t.weight).toBe(transforms[j].weight);
   });
   const X = applyTransforms(imputed, transforms);
   const start = await env.stores.artifacts.getJson<number[]>('work/run1/kmeans/it-00000/centroids.json');

@@ -313,8 +313,8 @@ describe('faults: the pipeline loses nothing and never activates a half-written 
     seen.add(after.version);
     for (const version of seen) {
       const record = (await segments().getModel(version))!;
-      expect({ version, written: record.assignmentsWritten }).toEqual({ version, written: record.model.customers });
-      expect({ version, indexed: await indexedAssignments(version) }).toEqual({ version, indexed: record.model.customers });
+      expect({ version, written: record.assignmentsWritten }).toEqual({ version, written: record.model.people });
+      expect({ version, indexed: await indexedAssignments(version) }).toEqual({ version, indexed: record.model.people });
     }
     await expectRawDataIntact();
     await c.check?.(ds);

@@ -63,7 +63,7 @@ describe('event-driven pipeline on the emulators', () => {
     const active = (await stack.runtime.stores.segments.getActiveModel())!;
     firstVersion = active.record.model.version;
     expect(run.modelVersion).toBe(firstVersion);
-    expect(active.record.assignmentsWritten).toBe(active.record.model.customers);
+    expect(active.record.assignmentsWritten).toBe(active.record.model.people);
     expect(await stack.runtime.stores.artifacts.exists(artifactKeys.model(firstVersion))).toBe(true);
     expect(await stack.runtime.stores.artifacts.exists(artifactKeys.assignments(firstVersion))).toBe(true);
   }, 240_000);
@@ -88,6 +88,24 @@ describe('event-driven pipeline on the emulators', () => {
       cursor = page.cursor;
     } while (cursor);
     expect(seen).toBe(members);
+  }, 60_000);
+
+  test('people without a delivered order are in the table too, in the rule segments', async () => {
+    const csv = (await stack.runtime.stores.artifacts.getText(artifactKeys.assignments(firstVersion))).trim().split('\n').slice(1);
+    const model = (await stack.runtime.stores.segments.getActiveModel())!.record.model;
+    expect(csv).toHaveLength(model.people);
+    const rules = model.segments.filter((g) => g.kind === 'rule');
+    expect(rules.map((g) => g.id)).toEqual([100, 101, 102]);
+    const inRules = csv.filter((l) => Number(l.split(',')[1]) >= 100);
+    expect(inRules.length).toBe(model.people - model.customers);
+    expect(inRules.length).toBeGreaterThan(0);
+    const [customerId, segmentId] = inRules[0].split(',');
+    const c = (await stack.runtime.stores.segments.getCustomer(customerId))!;
+    expect(c.segmentId).toBe(Number(segmentId));
+    expect(c.features.deliveryDelayDays).toBeUndefined(); // nothing was delivered
+    const page = await stack.runtime.stores.segments.listSegmentMembers(Number(segmentId), { limit: 1000 });
+    expect(page.items.map((m) => m.customerId)).toContain(customerId);
+    expect(page.items).toHaveLength(rules.find((g) => g.id === Number(segmentId))!.size);
   }, 60_000);
 
   test('a duplicated S3 event does not process the dataset again', async () => {

@@ -86,8 +86,8 @@ describe('DynamoSegmentStore on dynalite', () => {
 
   test('invalid assignments are refused before anything is written', async () => {
     const bad = structuredClone(a1.slice(0, 30));
-    bad[29].features.recencyDays = Number.NaN;
-    await expect(store.writeAssignments(V1, bad)).rejects.toThrow(/feature recencyDays must be a finite number/);
+    bad[29].features.recencyDays = Number.POSITIVE_INFINITY;
+    await expect(store.writeAssignments(V1, bad)).rejects.toThrow(/feature recencyDays must be a finite number or NaN/);
     await expect(store.writeAssignments(V1, [a1[0], a1[0]])).rejects.toThrow(/duplicate customerId/);
     await expect(store.writeAssignments(V1, [{ ...a1[0], segmentId: 42 }])).rejects.toThrow(/segment 42 is not a segment/);
     await expect(store.writeAssignments(V1, [{ ...a1[0], features: { ...a1[0].features, monetary: -1 } }])).rejects.toBeInstanceOf(InvalidInputError);
@@ -307,5 +307,32 @@ describe('DynamoSegmentStore on dynalite', () => {
     // re-running the write repairs it
     await store.writeAssignments(V3, a3);
     expect((await store.activateModel(V3)).version).toBe(V3);
+  });
+
+  test('rule segments and people without a delivered order: NaN statistics and undefined features round-trip', async () => {
+    const V4 = '20240401T000000Z-dddd4444';
+    const base = syntheticModel(V4, { k: 2, customers: 3, createdAt: '2024-04-01T00:00:00.000Z', seed: 4 });
+    const rule = { ...structuredClone(base.segments[0]), id: 100, kind: 'rule' as const, name: 'Order overdue, never delivered', fidelity: { 'never-delivered': 1 } };
+    rule.profile.deliveryDelayDays = { mean: NaN, median: NaN, populationMean: -11, populationMedian: -12, zScore: NaN };
+    const model: SegmentModel = { ...base, segments: [...base.segments, rule], people: 4 };
+    const people: CustomerAssignment[] = syntheticAssignments(4, { k: 2, seed: 4, salt: 'rule' });
+    people[3] = { ...people[3], segmentId: 100, segmentName: rule.name, features: { ...people[3].features, deliveryDelayDays: NaN, lateShare: NaN, reviewScore: NaN } };
+    await store.putModelDraft(withSizes(model, people));
+    // Everyone is expected, not only the clustered customers.
+    expect((await store.getModel(V4))!.expectedAssignments).toBe(4);
+    const segs = await store.listSegments(V4);
+    const back = segs.find((g) => g.id === 100)!;
+    expect(back.kind).toBe('rule');
+    expect(back.fidelity).toEqual({ 'never-delivered': 1 });
+    expect(back.profile.deliveryDelayDays.mean).toBeNaN();
+    expect(back.profile.deliveryDelayDays.populationMean).toBe(-11);
+    await store.writeAssignments(V4, people);
+    const stored = await store.getCustomer(people[3].customerId, { version: V4 });
+    expect(stored!.segmentId).toBe(100);
+    expect(stored!.features.reviewScore).toBeUndefined();
+    expect(stored!.features.deliveryDelayDays).toBeUndefined();
+    expect(stored!.features.monetary).toBe(people[3].features.monetary);
+    const members = await store.listSegmentMembers(100, { version: V4 });
+    expect(members.items.map((m) => m.customerId)).toEqual([people[3].customerId]);
   });
 });

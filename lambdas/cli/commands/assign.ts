@@ -5,7 +5,6 @@ import { directorySource } from '../../core/olist/source';
 import { assignCustomers } from '../../core/model/assign';
 import { assignmentsCsv } from '../../core/model/assignmentsCsv';
 import { SegmentModel } from '../../core/model/types';
-import { counts } from '../../core/model/train';
 import { dateOption, parse, required } from '../args';
 import { OutputDir } from '../output';
 import { createProgress } from '../progress';
@@ -29,19 +28,21 @@ export async function assignCommand(argv: string[]): Promise<void> {
   const progress = createProgress({ quiet: o.quiet || o.json });
   const data = await loadOlist(directorySource(dataDir), { onProgress: (t, b, total) => progress.update(`reading ${t}`, b, total) });
   const a = assignCustomers(model, data, asOf);
-  const idToRow = new Map(model.segments.map((s, i) => [s.id, i]));
-  const sizes = counts(a.labels.map((l) => idToRow.get(l)!), model.k);
+  const sizes = new Map<number, number>();
+  for (const l of [...a.labels, ...a.ruleLabels]) sizes.set(l, (sizes.get(l) ?? 0) + 1);
+  const people = a.labels.length + a.ruleLabels.length;
   const result = {
     modelVersion: model.version,
     asOf: new Date(a.features.asOf).toISOString(),
     dataFingerprint: data.fingerprint,
     customers: a.labels.length,
+    people,
     newCustomers: a.features.firstPurchase.filter((t) => t > Date.parse(model.asOf)).length,
-    segments: model.segments.map((s, i) => ({ id: s.id, name: s.name, size: sizes[i], share: sizes[i] / Math.max(1, a.labels.length), action: s.action })),
+    segments: model.segments.map((s) => ({ id: s.id, kind: s.kind, name: s.name, size: sizes.get(s.id) ?? 0, share: (sizes.get(s.id) ?? 0) / Math.max(1, people), action: s.action })),
   };
   const out = await OutputDir.open(outDir);
   try {
-    await out.text('assignments.csv', assignmentsCsv(model, a.features, a.imputed, a.labels));
+    await out.text('assignments.csv', assignmentsCsv({ model, features: a.features, labels: a.labels, ruleLabels: a.ruleLabels }));
     await out.json('assign-summary.json', result);
     await out.commit();
   } catch (err) {
@@ -52,7 +53,7 @@ export async function assignCommand(argv: string[]): Promise<void> {
   if (o.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   else if (!o.quiet)
     process.stdout.write(
-      `Assigned ${fmt.int(result.customers)} customers with model ${model.version} (${fmt.int(result.newCustomers)} first bought after the model's date ${model.asOf.slice(0, 10)})\n\n` +
+      `Assigned ${fmt.int(result.people)} people (${fmt.int(result.customers)} customers with a delivered order) with model ${model.version} (${fmt.int(result.newCustomers)} first bought after the model's date ${model.asOf.slice(0, 10)})\n\n` +
         renderTable(['id', 'segment', 'customers', 'share'], result.segments.map((s) => [s.id, s.name, fmt.int(s.size), fmt.pct(s.share)])) +
         `\n\nOutputs in ${outDir}: assignments.csv, assign-summary.json\n`,
     );

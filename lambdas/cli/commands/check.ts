@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { loadOlist } from '../../core/olist/load';
 import { directorySource } from '../../core/olist/source';
 import { SegmentModel } from '../../core/model/types';
-import { CheckResult, DEFAULT_CADENCE_DAYS, runStabilityCheck } from '../../core/stability/check';
+import { CheckResult, DEFAULT_CADENCE_DAYS, contractOf, runStabilityCheck } from '../../core/stability/check';
 import { TrainingDistribution } from '../../core/stability/drift';
 import { intOption, parse, required } from '../args';
 import { UsageError } from '../errors';
@@ -16,18 +16,21 @@ import { createProgress } from '../progress';
 import { fmt, renderTable } from '../table';
 import { thresholdOption } from './simulate';
 
-export const CHECK_USAGE = 'segments check --model FILE --data DIR [--threshold 0.8] [--cadence-days N] [--json] [--quiet]';
+export const CHECK_USAGE = 'segments check --model FILE --data DIR [--stability FILE] [--threshold 0.8] [--cadence-days N] [--json] [--quiet]';
 
 export async function checkCommand(argv: string[]): Promise<void> {
   const o = parse(
     argv,
-    { model: { type: 'string' }, data: { type: 'string' }, threshold: { type: 'string' }, 'cadence-days': { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' } },
+    { model: { type: 'string' }, data: { type: 'string' }, stability: { type: 'string' }, threshold: { type: 'string' }, 'cadence-days': { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' } },
     CHECK_USAGE,
   );
   const modelFile = required(o.model, '--model', CHECK_USAGE);
   const dataDir = required(o.data, '--data', CHECK_USAGE);
-  const threshold = thresholdOption(o.threshold, '--threshold');
-  const cadenceDays = intOption(o['cadence-days'], '--cadence-days', 1, 3650) ?? DEFAULT_CADENCE_DAYS;
+  // The contract: explicit options first, then the simulation's recommendation (stability.json), then the default.
+  const contract = o.stability ? contractOf(await readJsonFile(o.stability)) : {};
+  if (o.stability && contract.cadenceDays === undefined) throw new UsageError(`${o.stability}: not a stability.json written by segments simulate (no recommendation.everyDays)`);
+  const threshold = thresholdOption(o.threshold, '--threshold') ?? contract.threshold;
+  const cadenceDays = intOption(o['cadence-days'], '--cadence-days', 1, 3650) ?? contract.cadenceDays ?? DEFAULT_CADENCE_DAYS;
   let model: SegmentModel;
   try {
     model = JSON.parse(await readFile(modelFile, 'utf8'));
@@ -42,6 +45,14 @@ export async function checkCommand(argv: string[]): Promise<void> {
   progress.done();
   if (o.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   else if (!o.quiet) process.stdout.write(describeCheck(result) + '\n');
+}
+
+async function readJsonFile(file: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`${file}: not a readable JSON file (${(err as Error).message})`);
+  }
 }
 
 async function storedDistribution(file: string, model: SegmentModel): Promise<TrainingDistribution | undefined> {

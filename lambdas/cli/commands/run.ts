@@ -51,7 +51,7 @@ export async function runCommand(argv: string[]): Promise<void> {
   try {
     await out.json('model.json', result.model);
     await out.json('segments.json', { modelVersion: result.model.version, segments: result.model.segments });
-    await out.text('assignments.csv', assignmentsCsv(result.model, result.features, result.imputed, result.labels, coords));
+    await out.text('assignments.csv', assignmentsCsv(result, coords));
     summary.timings.write = Math.round((performance.now() - t) / 10) / 100;
     summary.timings.total = Math.round((performance.now() - started) / 10) / 100;
     await out.json('summary.json', summary);
@@ -91,13 +91,14 @@ export async function segmentExport(dataDir: string, opts: TrainOptions, progres
 
 export function describeRun(s: RunSummary, outDir: string): string {
   const lines = [
-    `Segmented ${fmt.int(s.customers)} customers (of ${fmt.int(s.counts.customersInExport)} in the export; ${fmt.int(s.counts.customersWithoutCountedOrder)} without a delivered order) as of ${s.asOf.slice(0, 10)}`,
+    `Segmented ${fmt.int(s.people)} people as of ${s.asOf.slice(0, 10)}: ${fmt.int(s.customers)} customers with a delivered order clustered into ${s.k} segments, ${fmt.int(s.people - s.customers)} without one in rule-based segments (ids 100+)`,
     ...(s.warnings ?? []).map((w) => `Tolerated: ${w}`),
-    `k = ${s.k}${s.kChoice ? ' (chosen by rule)' : ' (fixed)'}: silhouette ${fmt.num(s.metrics.silhouette, 3)}, Davies-Bouldin ${fmt.num(s.metrics.daviesBouldin, 3)}, Calinski-Harabasz ${fmt.int(s.metrics.calinskiHarabasz)}; model ${s.modelVersion}`,
+    `k = ${s.k}${s.kChoice ? ' (chosen by rule)' : ' (fixed)'}: silhouette ${fmt.num(s.metrics.silhouette, 3)}, Davies-Bouldin ${fmt.num(s.metrics.daviesBouldin, 3)}, Calinski-Harabasz ${fmt.int(s.metrics.calinskiHarabasz)}; best-of-10 fits with other seeds agree at ARI ${fmt.num(s.modelStability.ariMedian, 3)}; model ${s.modelVersion}`,
+    `Coverage: ${fmt.pct(s.coverage.unhappyInUnsatisfied, 0)} of unhappy customers (mean review <= 2) in an unsatisfied segment, ${fmt.pct(s.coverage.repeatInRepeat, 0)} of repeat buyers in a repeat segment; recency explains ${fmt.pct(s.coverage.eta2.recency, 0)} of its variance across segments (spend ${fmt.pct(s.coverage.eta2.spend, 0)}, review ${fmt.pct(s.coverage.eta2.review, 0)})`,
     '',
     renderTable(
       ['id', 'segment', 'customers', 'share', 'orders', 'spend', 'review', 'late', 'recency'],
-      s.segments.map((g) => [g.id, g.name, fmt.int(g.size), fmt.pct(g.share), fmt.num(g.profile.frequency), fmt.brl(g.profile.monetary), fmt.num(g.profile.reviewScore), fmt.pct(g.profile.lateShare, 0), `${Math.round(g.profile.recencyDays)} d`]),
+      s.segments.map((g) => [g.id, g.name, fmt.int(g.size), fmt.pct(g.share), fmt.num(g.profile.frequency), fmt.brl(g.profile.monetary), fmt.num(g.profile.reviewScore), fmt.pct(g.profile.lateShare, 0), `${fmt.int(g.profile.recencyDays)} d`]),
       { maxWidth: [3, 48] },
     ),
     '',

@@ -9,7 +9,7 @@ import { createProgress } from '../progress';
 import { fmt, renderTable } from '../table';
 
 export const SIMULATE_USAGE =
-  'segments simulate --data DIR [--out DIR] [--start DATE] [--step 7d] [--horizon 52w] [--threshold 0.8] [--seeds 5] [--k N] [--json] [--quiet]';
+  'segments simulate --data DIR [--out DIR] [--start DATE] [--step 14d] [--horizon 52w] [--threshold 0.8] [--seeds 3] [--k N] [--json] [--quiet]';
 
 /** A duration such as 7d, 2w or 14 (days). */
 export function durationOption(value: string | undefined, flag: string): number | undefined {
@@ -87,7 +87,7 @@ export function describeSimulation(r: StabilityReport, outDir: string, wallSecon
   const range = (a: number, b: number) => `${a.toFixed(2)}-${b.toFixed(2)}`;
   const marker = (days: number) => (days === r.recommendation.everyDays ? ' <' : '');
   return [
-    `Stability of a k = ${r.k} segmentation (${r.kChosenBy === 'rule' ? 'k chosen by the production rule' : 'k given'}) over ${r.origins.length} rolling origins (${r.origins[0].slice(0, 10)} to ${r.origins[r.origins.length - 1].slice(0, 10)}) x ${r.seeds} seeds, data up to ${r.dataEnd.slice(0, 10)}`,
+    `Stability of the segmentation (${r.kChosenBy === 'rule-per-origin' ? `k chosen at each origin by the production rule: ${r.perOrigin.map((o) => o.k).join(', ')}` : `k = ${r.k} given`}) over ${r.origins.length} rolling origins (${r.origins[0].slice(0, 10)} to ${r.origins[r.origins.length - 1].slice(0, 10)}) x ${r.seeds} seeds, data up to ${r.dataEnd.slice(0, 10)}`,
     `ARI of the model fitted at the origin (own transforms) against a fresh fit, joined by customer; d = 0 is the initialisation noise floor. Threshold ${r.threshold}.`,
     'PSI: feature drift against the training distribution of the origin (recency shifts with time by construction; the other features are what the check triggers on).',
     '',
@@ -108,9 +108,9 @@ export function describeSimulation(r: StabilityReport, outDir: string, wallSecon
       ]),
     ),
     '',
-    `Initialisation stability at the origins: models of different seeds agree at median ARI ${r.initStability.median.toFixed(3)} (Q1-Q3 ${range(r.initStability.q1, r.initStability.q3)}, min ${r.initStability.min.toFixed(3)}, ${r.initStability.pairs} pairs); single initialisations ${r.initStability.singleInitMedian.toFixed(3)}.`,
+    `Initialisation stability at the origins: models of different seeds agree at median ARI ${r.initStability.median.toFixed(3)} (Q1-Q3 ${range(r.initStability.q1, r.initStability.q3)}, min ${r.initStability.min.toFixed(3)}, ${r.initStability.pairs} pairs).`,
     '',
-    `Recommendation: retrain every ${r.recommendation.everyDays} days (${r.recommendation.everyWeeks} weeks)`,
+    `Recommendation: retrain every ${r.recommendation.everyDays} days (${r.recommendation.everyWeeks} weeks), basis: ${r.recommendation.basis === 'crossing' ? `the median crosses ${r.threshold} at ${r.recommendation.crossingDays} days` : 'the longest measured horizon (a lower bound)'}`,
     ...r.recommendation.rationale.split('\n').map((l) => `  ${l}`),
     '',
     `Outputs in ${outDir}: stability.json (${r.timings.modelFits} model fits, ${r.timings.freshFits} fresh fits, ${r.timings.snapshots} dates; simulation ${r.timings.seconds.toFixed(0)} s, wall time ${wallSeconds.toFixed(0)} s)`,

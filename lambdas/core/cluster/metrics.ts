@@ -178,6 +178,23 @@ export interface SilhouetteOptions {
  * into one cluster's sums; memory O(m k). 93,000 rows take about 4.3e9 distances.
  */
 export function silhouette(X: Matrix, labels: ArrayLike<number>, k: number, opts: SilhouetteOptions = {}): number {
+  return silhouetteStats(X, labels, k, opts).mean;
+}
+
+export interface SilhouetteStats {
+  /** Mean silhouette coefficient (what silhouette() returns). */
+  mean: number;
+  /**
+   * Standard error of that mean over the sampled points (standard deviation of the per-point coefficients / sqrt(m)):
+   * the sampling spread a difference between two values of k has to exceed before it means anything.
+   */
+  standardError: number;
+  /** Points the mean is over. */
+  points: number;
+}
+
+/** The silhouette with the sampling spread of its mean (same computation as silhouette()). */
+export function silhouetteStats(X: Matrix, labels: ArrayLike<number>, k: number, opts: SilhouetteOptions = {}): SilhouetteStats {
   const { rows: n, cols: d } = X;
   checkLabels(labels, n, k);
   const size = opts.sampleSize;
@@ -224,6 +241,7 @@ export function silhouette(X: Matrix, labels: ArrayLike<number>, k: number, opts
   }
 
   let total = 0;
+  let totalSq = 0;
   for (let c = 0; c < k; c++) {
     const own = counts[c];
     if (own <= 1) continue; // a point alone in its cluster scores 0
@@ -236,10 +254,16 @@ export function silhouette(X: Matrix, labels: ArrayLike<number>, k: number, opts
         if (mean < b) b = mean;
       }
       const max = a > b ? a : b;
-      if (max > 0) total += (b - a) / max; // a = b = 0 (duplicates): 0, as scikit-learn's nan_to_num
+      if (max > 0) {
+        const sp = (b - a) / max; // a = b = 0 (duplicates): 0, as scikit-learn's nan_to_num
+        total += sp;
+        totalSq += sp * sp;
+      }
     }
   }
-  return total / m;
+  const mean = total / m;
+  const variance = m > 1 ? Math.max(0, (totalSq - m * mean * mean) / (m - 1)) : 0;
+  return { mean, standardError: Math.sqrt(variance / m), points: m };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

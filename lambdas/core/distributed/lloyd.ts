@@ -23,6 +23,7 @@
  */
 import type { Matrix } from '../util/matrix';
 import { assignToCentroids } from '../cluster/kmeans';
+import { emptyMoments, mergeMoments, pushValue, type Moments } from './moments';
 
 export interface FarPoint {
   dist: number;
@@ -41,13 +42,19 @@ export interface KMeansPartial {
   inertia: number[];
   /** The rows farthest from their centre, farthest first. */
   far: FarPoint[];
+  /**
+   * Moments of every column of the rows (first pass only): the reducer's exact mean column variance, scikit-learn's
+   * scale of the tolerance (cluster/distance.ts meanColumnVariance), which a bounded, clipped space cannot derive
+   * from the raw features' moments.
+   */
+  columns?: Moments[];
 }
 
 /** Nearest centre of every row (squared Euclidean, lowest index on ties): the single-process assignment itself. */
 export const nearest = assignToCentroids;
 
-/** The map step on one partition. */
-export function partialStep(X: Matrix, centroids: ArrayLike<number>, k: number): KMeansPartial {
+/** The map step on one partition (with the columns' moments when asked: the first pass). */
+export function partialStep(X: Matrix, centroids: ArrayLike<number>, k: number, opts: { columns?: boolean } = {}): KMeansPartial {
   const { rows: n, cols: d, data: x } = X;
   const dist = new Float64Array(n);
   const labels = nearest(X, centroids, k, new Int32Array(n), dist);
@@ -62,7 +69,20 @@ export function partialStep(X: Matrix, centroids: ArrayLike<number>, k: number):
     const so = c * d;
     for (let t = 0; t < d; t++) sums[so + t] += x[xo + t];
   }
-  return { k, d, rows: n, sums: Array.from(sums), counts, inertia, far: farthest(X, labels, dist, 2 * k) };
+  const out: KMeansPartial = { k, d, rows: n, sums: Array.from(sums), counts, inertia, far: farthest(X, labels, dist, 2 * k) };
+  if (opts.columns) {
+    out.columns = Array.from({ length: d }, emptyMoments);
+    for (let i = 0; i < n; i++) for (let t = 0; t < d; t++) pushValue(out.columns[t], x[i * d + t]);
+  }
+  return out;
+}
+
+/** Mean over the columns of their population variance, from merged column moments. */
+export function meanColumnVarianceOf(columns: readonly Moments[]): number {
+  if (!columns.length) return 0;
+  let total = 0;
+  for (const m of columns) total += m.n ? m.m2 / m.n : 0;
+  return total / columns.length;
 }
 
 function farthest(X: Matrix, labels: Int32Array, dist: Float64Array, m: number): FarPoint[] {
@@ -90,6 +110,7 @@ export function mergePartials(parts: readonly KMeansPartial[]): KMeansPartial {
   const inertia = new Array<number>(k).fill(0);
   let rows = 0;
   let far: FarPoint[] = [];
+  let columns: Moments[] | undefined = parts.every((p) => p.columns) ? Array.from({ length: d }, emptyMoments) : undefined;
   parts.forEach((p, i) => {
     if (p.k !== k || p.d !== d) throw new Error(`partial ${i}: k=${p.k}, d=${p.d}, expected k=${k}, d=${d}`);
     rows += p.rows;
@@ -99,9 +120,10 @@ export function mergePartials(parts: readonly KMeansPartial[]): KMeansPartial {
       inertia[c] += p.inertia[c];
     }
     far = far.concat(p.far);
+    if (columns) columns = columns.map((m, t) => mergeMoments(m, p.columns![t]));
   });
   far.sort((a, b) => b.dist - a.dist);
-  return { k, d, rows, sums: Array.from(sums), counts, inertia, far: far.slice(0, 2 * k) };
+  return { k, d, rows, sums: Array.from(sums), counts, inertia, far: far.slice(0, 2 * k), ...(columns ? { columns } : {}) };
 }
 
 export interface LloydUpdate {

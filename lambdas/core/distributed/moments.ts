@@ -5,8 +5,8 @@
  * Moments: count, mean and the central sums M2 = sum (x - mean)^2 and M3 = sum (x - mean)^3, merged pairwise with
  * the formulas of Chan, Golub & LeVeque (1979) for M2 and Pébay (2008) for M3. They are numerically stable (no
  * sum of squares minus square of sums), and merging in any order gives the single-pass values up to rounding.
- * That is all fitTransforms needs: the skewness m3 / m2^1.5 (with m = M / n) of the raw and of the log1p
- * values decides the log, the mean and the population standard deviation standardise.
+ * That is all fitTransforms needs: the mean, the population standard deviation, the minimum and the maximum of the
+ * raw or log1p values (features/transforms.ts transformFromStats) give each feature's range.
  *
  * The review imputation depends on statistics of the whole population too (mean known score per delivery
  * outcome), and the imputed scores change the reviewScore moments. Instead of a second pass, partitions keep
@@ -14,11 +14,11 @@
  * fitted, each missing group is merged in as a constant block (n values equal to c: mean c, M2 = M3 = 0).
  */
 import { FEATURE_INDEX } from '../features/customerFeatures';
-import { REVIEW_IMPUTATION_RULE, type ReviewImputation } from '../features/transforms';
+import { FEATURE_SPACE, REVIEW_IMPUTATION_RULE, transformFromStats, type ReviewImputation } from '../features/transforms';
 import { FEATURE_NAMES, type FeatureTransform } from '../model/types';
 import type { Matrix } from '../util/matrix';
 
-const { log1p, sqrt, abs } = Math;
+const { log1p } = Math;
 
 export interface Moments {
   n: number;
@@ -26,9 +26,10 @@ export interface Moments {
   m2: number;
   m3: number;
   min: number;
+  max: number;
 }
 
-export const emptyMoments = (): Moments => ({ n: 0, mean: 0, m2: 0, m3: 0, min: Infinity });
+export const emptyMoments = (): Moments => ({ n: 0, mean: 0, m2: 0, m3: 0, min: Infinity, max: -Infinity });
 
 /** Adds one value (Welford's update extended to the third moment). */
 export function pushValue(m: Moments, x: number): void {
@@ -42,6 +43,7 @@ export function pushValue(m: Moments, x: number): void {
   m.m2 += term1;
   m.n = n;
   if (x < m.min) m.min = x;
+  if (x > m.max) m.max = x;
 }
 
 /** The moments of a and b together (neither is modified). */
@@ -53,11 +55,11 @@ export function mergeMoments(a: Moments, b: Moments): Moments {
   const dn = delta / n;
   const m2 = a.m2 + b.m2 + delta * dn * a.n * b.n;
   const m3 = a.m3 + b.m3 + delta * dn * dn * a.n * b.n * (a.n - b.n) + 3 * dn * (a.n * b.m2 - b.n * a.m2);
-  return { n, mean: a.mean + dn * b.n, m2, m3, min: Math.min(a.min, b.min) };
+  return { n, mean: a.mean + dn * b.n, m2, m3, min: Math.min(a.min, b.min), max: Math.max(a.max, b.max) };
 }
 
 /** n copies of the value c. */
-export const constantMoments = (n: number, c: number): Moments => (n > 0 ? { n, mean: c, m2: 0, m3: 0, min: c } : emptyMoments());
+export const constantMoments = (n: number, c: number): Moments => (n > 0 ? { n, mean: c, m2: 0, m3: 0, min: c, max: c } : emptyMoments());
 
 /** Population skewness as features/transforms.ts computes it (0 for a constant column). */
 export function skewnessOf(m: Moments): number {
@@ -103,7 +105,7 @@ export function transformPartial(values: Matrix): TransformPartial {
         out.reviewKnown[g]++;
       }
       pushValue(raw[j], x);
-      pushValue(logged[j], log1p(x));
+      pushValue(logged[j], log1p(x > 0 ? x : 0));
     }
   }
   return out;
@@ -136,11 +138,6 @@ export function mergeTransformPartials(parts: readonly TransformPartial[]): Tran
 export interface FittedTransforms {
   reviewImputation: ReviewImputation;
   transforms: FeatureTransform[];
-  /**
-   * Mean over the model coordinates of their population variance: scikit-learn's scale of the k-means tolerance
-   * (cluster/distance.ts meanColumnVariance), here without a pass over the data.
-   */
-  meanColumnVariance: number;
   rows: number;
 }
 
@@ -152,7 +149,6 @@ export function fitFromPartial(p: TransformPartial): FittedTransforms {
     onTime: p.reviewKnown[0] ? p.reviewSum[0] / p.reviewKnown[0] : all,
     late: p.reviewKnown[1] ? p.reviewSum[1] / p.reviewKnown[1] : all,
   };
-  let varianceSum = 0;
   const transforms = FEATURE_NAMES.map((name, j): FeatureTransform => {
     let raw = p.raw[j];
     let logged = p.logged[j];
@@ -162,16 +158,11 @@ export function fitFromPartial(p: TransformPartial): FittedTransforms {
         [1, reviewImputation.late],
       ] as const) {
         raw = mergeMoments(raw, constantMoments(p.reviewMissing[g], c));
-        logged = mergeMoments(logged, constantMoments(p.reviewMissing[g], log1p(c)));
+        logged = mergeMoments(logged, constantMoments(p.reviewMissing[g], log1p(c > 0 ? c : 0)));
       }
     }
-    const skew = skewnessOf(raw);
-    const log = raw.min >= 0 && skew > 1 && abs(skewnessOf(logged)) < abs(skew);
-    const m = log ? logged : raw;
-    const std = m.n ? sqrt(m.m2 / m.n) : 0;
-    const scale = std > 0 ? std : 1;
-    varianceSum += m.n ? m.m2 / m.n / (scale * scale) : 0;
-    return { name, log, mean: m.mean, std: scale };
+    const m = FEATURE_SPACE[name].log ? logged : raw;
+    return transformFromStats(name, { n: m.n, mean: m.mean, variance: m.n ? m.m2 / m.n : 0, min: m.min, max: m.max });
   });
-  return { reviewImputation, transforms, meanColumnVariance: varianceSum / FEATURE_NAMES.length, rows: p.rows };
+  return { reviewImputation, transforms, rows: p.rows };
 }

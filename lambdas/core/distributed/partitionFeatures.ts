@@ -8,7 +8,7 @@
  * Also here: what each partition contributes to the fit (transform moments, a deterministic sample).
  */
 import { Readable } from 'node:stream';
-import { computeFeatures, type FeatureTable } from '../features/customerFeatures';
+import { computeFeatures, type FeatureTable, emptyUncounted } from '../features/customerFeatures';
 import { loadOlist } from '../olist/load';
 import type { TableSource } from '../olist/source';
 import { createMatrix, type Matrix } from '../util/matrix';
@@ -41,7 +41,7 @@ export interface PartitionFeatures {
 
 /** An empty feature table (a partition that received no person). */
 export function emptyFeatures(asOf: number, cols: number): FeatureTable {
-  return { asOf, customerIds: [], customerIndex: new Int32Array(0), values: createMatrix(0, cols), firstPurchase: new Float64Array(0), notCounted: 0, customersWithOrders: 0 };
+  return { asOf, customerIds: [], customerIndex: new Int32Array(0), values: createMatrix(0, cols), firstPurchase: new Float64Array(0), notCounted: 0, customersWithOrders: 0, uncounted: emptyUncounted() };
 }
 
 export async function featuresOfPartition(location: string, tables: Record<string, readonly string[]>, asOf: number, cols: number): Promise<PartitionFeatures> {

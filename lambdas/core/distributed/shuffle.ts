@@ -23,6 +23,7 @@
  * handlers move the texts through the BlobStore. Records are copied verbatim (quoted fields, multi-line
  * review comments included) thanks to csv-parse's raw output; line endings are normalised to '\n'.
  */
+import { dailyPurchases } from '../features/customerFeatures';
 import { parse } from 'csv-parse/sync';
 import { parseTimestamp } from '../csv/schema';
 import { CATEGORY_TRANSLATION, CUSTOMERS, ITEMS, ORDERS, PAYMENTS, PRODUCTS, REVIEWS } from '../olist/tables';
@@ -173,8 +174,10 @@ export interface OrdersJoin {
   partitions: Map<number, string>;
   /** Bucket -> (order_id, partition) routes for pass B. */
   routes: Map<number, string>;
-  /** Latest order_purchase_timestamp of the bucket (epoch ms; -Infinity when empty): the global max is the default as-of date. */
+  /** Latest order_purchase_timestamp of the bucket (epoch ms; -Infinity when empty). */
   lastPurchase: number;
+  /** Purchases per UTC day ([day, count, latest purchase]): merged over buckets they give the default as-of date. */
+  days: [number, number, number][];
   orders: number;
 }
 
@@ -188,6 +191,7 @@ export function joinOrders(routeTexts: readonly string[], orderTexts: readonly s
   const routes = new Map<number, [string, number][]>();
   let lastPurchase = -Infinity;
   let orders = 0;
+  const purchases: number[] = [];
   orderTexts.forEach((text, t) => {
     const where = `${source} orders[${t}]`;
     const csv = parseCsvText(text, where);
@@ -206,12 +210,14 @@ export function joinOrders(routeTexts: readonly string[], orderTexts: readonly s
       l.push([r.fields[oid], p]);
       const t0 = parseTimestamp(r.fields[ts]);
       if (t0 > lastPurchase) lastPurchase = t0;
+      purchases.push(t0);
       orders++;
     });
   });
   const partitions = new Map<number, string>();
   for (const [p, { header, lines }] of [...byPartition].sort((a, b) => a[0] - b[0])) partitions.set(p, `${header}\n${lines.join('\n')}\n`);
-  return { partitions, routes: new Map([...routes].map(([q, l]) => [q, routesText(l)])), lastPurchase, orders };
+  const days = [...dailyPurchases(purchases)].map(([day, d]): [number, number, number] => [day, d.count, d.last]).sort((a, b) => a[0] - b[0]);
+  return { partitions, routes: new Map([...routes].map(([q, l]) => [q, routesText(l)])), lastPurchase, orders, days };
 }
 
 /**

@@ -22,6 +22,13 @@
  *   items              number of items bought
  *   categories         number of distinct product categories (products without one count as 'unknown')
  *   installments       mean over orders of the order's largest number of installments; 1 when unknown
+ *
+ * People without a counted order (canceled, unavailable, in transit or never delivered) are not clustered, but they
+ * are people of the export with a service situation marketing must treat (service recovery, not promotion):
+ * `uncounted` keeps them with their service group (SERVICE_GROUPS, the worst over their orders) and the same
+ * features over the orders they placed up to T (delivery features NaN: nothing was delivered; review NaN when none).
+ * With `everyone`, people whose orders all come after T (a handful of stray orders after the data's end) are kept
+ * too, grouped by those orders, so that every person of the export has a row somewhere.
  */
 import { FEATURE_NAMES, FeatureName } from '../model/types';
 import { Matrix, createMatrix } from '../util/matrix';
@@ -30,8 +37,29 @@ import { ORDER_STATUSES } from '../olist/tables';
 
 export const DAY_MS = 86_400_000;
 const DELIVERED = ORDER_STATUSES.indexOf('delivered');
+const CANCELED = new Set([ORDER_STATUSES.indexOf('canceled'), ORDER_STATUSES.indexOf('unavailable')]);
 
 export const FEATURE_INDEX: Record<FeatureName, number> = Object.fromEntries(FEATURE_NAMES.map((f, i) => [f, i])) as Record<FeatureName, number>;
+
+/**
+ * Service situation of a person without a delivered order, worst first:
+ * - never-delivered: an order passed its estimated delivery date by more than OVERDUE_GRACE_DAYS without arriving;
+ * - in-transit: an order not (yet) delivered, still within its promise;
+ * - canceled: every order canceled or unavailable.
+ */
+export const SERVICE_GROUPS = ['never-delivered', 'in-transit', 'canceled'] as const;
+export type ServiceGroup = (typeof SERVICE_GROUPS)[number];
+export const OVERDUE_GRACE_DAYS = 7;
+
+export interface UncountedPeople {
+  customerIds: string[];
+  /** Row -> index into OlistData.customerIds. */
+  customerIndex: Int32Array;
+  /** Index into SERVICE_GROUPS. */
+  group: Uint8Array;
+  /** FEATURE_NAMES order, over the orders they placed (see the header). */
+  values: Matrix;
+}
 
 export interface FeatureTable {
   asOf: number;
@@ -47,9 +75,18 @@ export interface FeatureTable {
   notCounted: number;
   /** Customers with at least one order purchased up to T. */
   customersWithOrders: number;
+  /** People without a counted order, for the rule segments (empty unless asked for: computeFeatures' `uncounted`). */
+  uncounted: UncountedPeople;
 }
 
-/** The last purchase timestamp in the data: the default as-of date. */
+export interface FeatureOptions {
+  /** Keep the people without a counted order (rule segments). Default false: the model and the simulation only need customers. */
+  uncounted?: boolean;
+  /** With `uncounted`: also the people whose orders all come after T (so that everyone in the export is somewhere). */
+  everyone?: boolean;
+}
+
+/** The last purchase timestamp in the data. */
 export function lastPurchase(data: OlistData): number {
   let max = -Infinity;
   const p = data.orders.purchase;
@@ -64,6 +101,58 @@ export function firstPurchase(data: OlistData): number {
   return min;
 }
 
+/** Weeks whose purchase count is at least this share of the median week still count as data. */
+export const EFFECTIVE_END_SHARE = 0.1;
+
+/** Purchases per UTC day: count and latest purchase time (mergeable: counts add, latest is a max). */
+export type DailyPurchases = Map<number, { count: number; last: number }>;
+
+export function dailyPurchases(purchase: ArrayLike<number>, into: DailyPurchases = new Map()): DailyPurchases {
+  for (let i = 0; i < purchase.length; i++) {
+    const t = purchase[i];
+    if (Number.isNaN(t)) continue;
+    const day = Math.floor(t / DAY_MS);
+    const d = into.get(day);
+    if (d) {
+      d.count++;
+      if (t > d.last) d.last = t;
+    } else into.set(day, { count: 1, last: t });
+  }
+  return into;
+}
+
+/**
+ * Where the data effectively ends (the default as-of date): the last purchase of the last day which, with the 7 days
+ * before it, holds at least EFFECTIVE_END_SHARE (10%) of the median weekly purchase count (weeks with purchases,
+ * counted in UTC weeks since the epoch). An export often closes with a few stray orders after its last full week
+ * (the Olist export: 2018-09-03, then a few dozen orders, mostly canceled, up to 2018-10-17); taking the very last
+ * purchase would add that gap to everyone's recency. Computed from daily counts, so the distributed path, which
+ * only sees partitions, gets the same date from merged DailyPurchases.
+ */
+export function effectiveEndOfDays(days: DailyPurchases): number {
+  if (!days.size) throw new Error('no orders');
+  const weeks = new Map<number, number>();
+  for (const [day, d] of days) weeks.set(Math.floor(day / 7), (weeks.get(Math.floor(day / 7)) ?? 0) + d.count);
+  const counts = [...weeks.values()].sort((a, b) => a - b);
+  const m = counts.length >> 1;
+  const median = counts.length % 2 ? counts[m] : (counts[m - 1] + counts[m]) / 2;
+  const need = Math.max(1, EFFECTIVE_END_SHARE * median);
+  const sorted = [...days.keys()].sort((a, b) => a - b);
+  let end = -Infinity;
+  let lo = 0;
+  let window = 0;
+  for (let hi = 0; hi < sorted.length; hi++) {
+    window += days.get(sorted[hi])!.count;
+    while (sorted[lo] < sorted[hi] - 7) window -= days.get(sorted[lo++])!.count;
+    if (window >= need) end = days.get(sorted[hi])!.last;
+  }
+  return Number.isFinite(end) ? end : days.get(sorted[sorted.length - 1])!.last;
+}
+
+export function effectiveEnd(data: OlistData): number {
+  return effectiveEndOfDays(dailyPurchases(data.orders.purchase));
+}
+
 /** Whether an order counts as of T (see the rules above). */
 export function orderCounts(data: OlistData, o: number, asOf: number): boolean {
   const ord = data.orders;
@@ -72,74 +161,114 @@ export function orderCounts(data: OlistData, o: number, asOf: number): boolean {
   return Number.isNaN(d) || d <= asOf;
 }
 
-export function computeFeatures(data: OlistData, asOf: number = lastPurchase(data)): FeatureTable {
+/** Per-customer sums over a set of orders (one pass over orders, one over reviews). */
+interface Aggregates {
+  orders: Int32Array;
+  last: Float64Array;
+  first: Float64Array;
+  spend: Float64Array;
+  delaySum: Float64Array;
+  delayN: Int32Array;
+  late: Int32Array;
+  items: Int32Array;
+  instSum: Float64Array;
+  instN: Int32Array;
+  scoreSum: Float64Array;
+  scoreN: Int32Array;
+  categories: Int32Array;
+}
+
+function aggregate(data: OlistData, include: Uint8Array, reviewsUpTo: number): Aggregates {
   const ord = data.orders;
   const nc = data.customerIds.length;
-  const counted = new Uint8Array(ord.count);
-  const orders = new Int32Array(nc);
-  const anyOrder = new Uint8Array(nc);
-  const last = new Float64Array(nc).fill(-Infinity);
-  const first = new Float64Array(nc).fill(Infinity);
-  const spend = new Float64Array(nc);
-  const delaySum = new Float64Array(nc);
-  const delayN = new Int32Array(nc);
-  const late = new Int32Array(nc);
-  const items = new Int32Array(nc);
-  const instSum = new Float64Array(nc);
-  const instN = new Int32Array(nc);
-
+  const a: Aggregates = {
+    orders: new Int32Array(nc),
+    last: new Float64Array(nc).fill(-Infinity),
+    first: new Float64Array(nc).fill(Infinity),
+    spend: new Float64Array(nc),
+    delaySum: new Float64Array(nc),
+    delayN: new Int32Array(nc),
+    late: new Int32Array(nc),
+    items: new Int32Array(nc),
+    instSum: new Float64Array(nc),
+    instN: new Int32Array(nc),
+    scoreSum: new Float64Array(nc),
+    scoreN: new Int32Array(nc),
+    categories: new Int32Array(0),
+  };
   for (let o = 0; o < ord.count; o++) {
+    if (!include[o]) continue;
     const c = ord.customer[o];
-    if (ord.purchase[o] <= asOf) anyOrder[c] = 1;
-    if (!orderCounts(data, o, asOf)) continue;
-    counted[o] = 1;
-    orders[c]++;
+    a.orders[c]++;
     const t = ord.purchase[o];
-    if (t > last[c]) last[c] = t;
-    if (t < first[c]) first[c] = t;
-    spend[c] += Number.isNaN(ord.payment[o]) ? ord.itemValue[o] : ord.payment[o];
+    if (t > a.last[c]) a.last[c] = t;
+    if (t < a.first[c]) a.first[c] = t;
+    a.spend[c] += Number.isNaN(ord.payment[o]) ? ord.itemValue[o] : ord.payment[o];
     const d = ord.delivered[o];
     const e = ord.estimated[o];
-    if (!Number.isNaN(d) && !Number.isNaN(e)) {
-      delaySum[c] += (d - e) / DAY_MS;
-      delayN[c]++;
+    if (ord.status[o] === DELIVERED && !Number.isNaN(d) && !Number.isNaN(e)) {
+      a.delaySum[c] += (d - e) / DAY_MS;
+      a.delayN[c]++;
       // The estimate is a day (00:00:00): a delivery is late only after that day has ended.
-      if (d >= e + DAY_MS) late[c]++;
+      if (d >= e + DAY_MS) a.late[c]++;
     }
-    items[c] += ord.itemCount[o];
+    a.items[c] += ord.itemCount[o];
     if (!Number.isNaN(ord.installments[o])) {
-      instSum[c] += ord.installments[o];
-      instN[c]++;
+      a.instSum[c] += ord.installments[o];
+      a.instN[c]++;
     }
   }
-
   // Reviews: mean per order first (an order can have two), then mean over the customer's orders.
   const rv = data.reviews;
   const orderScore = new Float64Array(ord.count);
   const orderScoreN = new Uint8Array(ord.count);
   for (let r = 0; r < rv.count; r++) {
     const o = rv.order[r];
-    if (counted[o] && rv.known[r] <= asOf) {
+    if (include[o] && rv.known[r] <= reviewsUpTo) {
       orderScore[o] += rv.score[r];
       orderScoreN[o]++;
     }
   }
-  const scoreSum = new Float64Array(nc);
-  const scoreN = new Int32Array(nc);
   for (let o = 0; o < ord.count; o++) {
     if (orderScoreN[o]) {
       const c = ord.customer[o];
-      scoreSum[c] += orderScore[o] / orderScoreN[o];
-      scoreN[c]++;
+      a.scoreSum[c] += orderScore[o] / orderScoreN[o];
+      a.scoreN[c]++;
     }
   }
+  a.categories = distinctCategories(data, include, nc);
+  return a;
+}
 
-  const categories = distinctCategories(data, counted, nc);
+/** One feature row (FEATURE_NAMES order) from the aggregates of customer c. */
+function writeRow(v: Float64Array, at: number, a: Aggregates, c: number, asOf: number, delivered: boolean): void {
+  const F = FEATURE_INDEX;
+  v[at + F.recencyDays] = Math.max(0, (asOf - a.last[c]) / DAY_MS);
+  v[at + F.frequency] = a.orders[c];
+  v[at + F.monetary] = a.spend[c];
+  v[at + F.reviewScore] = a.scoreN[c] ? a.scoreSum[c] / a.scoreN[c] : NaN;
+  v[at + F.deliveryDelayDays] = delivered ? (a.delayN[c] ? a.delaySum[c] / a.delayN[c] : 0) : NaN;
+  v[at + F.lateShare] = delivered ? (a.delayN[c] ? a.late[c] / a.delayN[c] : 0) : NaN;
+  v[at + F.items] = a.items[c];
+  v[at + F.categories] = a.categories[c];
+  v[at + F.installments] = a.instN[c] ? a.instSum[c] / a.instN[c] : 1;
+}
+
+export function computeFeatures(data: OlistData, asOf: number = effectiveEnd(data), opts: FeatureOptions = {}): FeatureTable {
+  const ord = data.orders;
+  const nc = data.customerIds.length;
+  const counted = new Uint8Array(ord.count);
+  const anyOrder = new Uint8Array(nc);
+  for (let o = 0; o < ord.count; o++) {
+    if (ord.purchase[o] <= asOf) anyOrder[ord.customer[o]] = 1;
+    if (orderCounts(data, o, asOf)) counted[o] = 1;
+  }
+  const a = aggregate(data, counted, asOf);
 
   let rows = 0;
   let withOrders = 0;
   for (let c = 0; c < nc; c++) {
-    if (orders[c]) rows++;
+    if (a.orders[c]) rows++;
     if (anyOrder[c]) withOrders++;
   }
   const nf = FEATURE_NAMES.length;
@@ -147,37 +276,69 @@ export function computeFeatures(data: OlistData, asOf: number = lastPurchase(dat
   const customerIds: string[] = new Array(rows);
   const customerIndex = new Int32Array(rows);
   const firstPurchase = new Float64Array(rows);
-  const F = FEATURE_INDEX;
   let r = 0;
   for (let c = 0; c < nc; c++) {
-    if (!orders[c]) continue;
-    const row = r * nf;
-    const v = values.data;
-    v[row + F.recencyDays] = (asOf - last[c]) / DAY_MS;
-    v[row + F.frequency] = orders[c];
-    v[row + F.monetary] = spend[c];
-    v[row + F.reviewScore] = scoreN[c] ? scoreSum[c] / scoreN[c] : NaN;
-    v[row + F.deliveryDelayDays] = delayN[c] ? delaySum[c] / delayN[c] : 0;
-    v[row + F.lateShare] = delayN[c] ? late[c] / delayN[c] : 0;
-    v[row + F.items] = items[c];
-    v[row + F.categories] = categories[c];
-    v[row + F.installments] = instN[c] ? instSum[c] / instN[c] : 1;
+    if (!a.orders[c]) continue;
+    writeRow(values.data, r * nf, a, c, asOf, true);
     customerIds[r] = data.customerIds[c];
     customerIndex[r] = c;
-    firstPurchase[r] = first[c];
+    firstPurchase[r] = a.first[c];
     r++;
   }
-  return { asOf, customerIds, customerIndex, values, firstPurchase, notCounted: withOrders - rows, customersWithOrders: withOrders };
+  const uncounted = opts.uncounted ? uncountedPeople(data, asOf, a.orders, anyOrder, opts.everyone === true) : emptyUncounted();
+  return { asOf, customerIds, customerIndex, values, firstPurchase, notCounted: withOrders - rows, customersWithOrders: withOrders, uncounted };
 }
 
-/** Distinct categories per customer over counted orders: sort (customer, category) keys and count runs. */
-function distinctCategories(data: OlistData, counted: Uint8Array, nc: number): Int32Array {
+export function emptyUncounted(): UncountedPeople {
+  return { customerIds: [], customerIndex: new Int32Array(0), group: new Uint8Array(0), values: createMatrix(0, FEATURE_NAMES.length) };
+}
+
+/** The people without a counted order, their service group and features (see the header). */
+function uncountedPeople(data: OlistData, asOf: number, countedOrders: Int32Array, anyOrder: Uint8Array, everyone: boolean): UncountedPeople {
+  const ord = data.orders;
+  const nc = data.customerIds.length;
+  const keep = (c: number) => !countedOrders[c] && (anyOrder[c] === 1 || everyone);
+  // Orders considered: those placed up to T; for people with none up to T (everyone), all of theirs.
+  const include = new Uint8Array(ord.count);
+  const worst = new Uint8Array(nc).fill(255);
+  const grace = OVERDUE_GRACE_DAYS * DAY_MS;
+  for (let o = 0; o < ord.count; o++) {
+    const c = ord.customer[o];
+    if (!keep(c) || (anyOrder[c] && !(ord.purchase[o] <= asOf))) continue;
+    include[o] = 1;
+    let g: number;
+    if (CANCELED.has(ord.status[o])) g = 2;
+    else {
+      const e = ord.estimated[o];
+      g = !Number.isNaN(e) && asOf > e + grace ? 0 : 1;
+    }
+    if (g < worst[c]) worst[c] = g;
+  }
+  const a = aggregate(data, include, asOf);
+  let n = 0;
+  for (let c = 0; c < nc; c++) if (worst[c] !== 255) n++;
+  const nf = FEATURE_NAMES.length;
+  const out: UncountedPeople = { customerIds: new Array(n), customerIndex: new Int32Array(n), group: new Uint8Array(n), values: createMatrix(n, nf) };
+  let r = 0;
+  for (let c = 0; c < nc; c++) {
+    if (worst[c] === 255) continue;
+    writeRow(out.values.data, r * nf, a, c, asOf, false);
+    out.customerIds[r] = data.customerIds[c];
+    out.customerIndex[r] = c;
+    out.group[r] = worst[c];
+    r++;
+  }
+  return out;
+}
+
+/** Distinct categories per customer over the included orders: sort (customer, category) keys and count runs. */
+function distinctCategories(data: OlistData, include: Uint8Array, nc: number): Int32Array {
   const ncat = data.categories.length;
   const keys = new Float64Array(data.itemOrder.length);
   let m = 0;
   for (let i = 0; i < data.itemOrder.length; i++) {
     const o = data.itemOrder[i];
-    if (counted[o]) keys[m++] = data.orders.customer[o] * ncat + data.itemCategory[i];
+    if (include[o]) keys[m++] = data.orders.customer[o] * ncat + data.itemCategory[i];
   }
   const sorted = keys.subarray(0, m).sort();
   const out = new Int32Array(nc);

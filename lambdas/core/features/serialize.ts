@@ -1,21 +1,31 @@
 /**
  * A feature table as one binary object, the hand-off from the ingest function to the train function:
- * [u32 header length][header JSON][float64 values][float64 first purchases][customer ids, '\n'-joined].
- * Typed arrays go through as raw bytes (a million customers: ~80 MB, no JSON number formatting).
+ * [u32 header length][header JSON][blocks...], the header listing each block's byte length:
+ *   values          float64, rows x features          firstPurchase   float64, rows
+ *   uncountedValues float64, uncounted x features     uncountedGroups uint8, uncounted
+ *   customerIds     JSON array of strings             uncountedIds    JSON array of strings
+ * Typed arrays go through as raw bytes (a million customers: ~80 MB, no JSON number formatting). Ids are JSON
+ * strings, so no character an id may hold (a newline, a quote, a comma) can shift a row.
  */
 import { FEATURE_NAMES } from '../model/types';
 import { createMatrix } from '../util/matrix';
-import { FeatureTable } from './customerFeatures';
+import { FeatureTable, SERVICE_GROUPS } from './customerFeatures';
+
+const BLOCKS = ['values', 'firstPurchase', 'uncountedValues', 'uncountedGroups', 'customerIds', 'uncountedIds'] as const;
+type Block = (typeof BLOCKS)[number];
 
 interface Header {
   format: 'segments-features';
-  version: 1;
+  version: 2;
   features: string[];
+  serviceGroups: string[];
   rows: number;
+  uncounted: number;
   asOf: number;
   fingerprint: string;
   notCounted: number;
   customersWithOrders: number;
+  bytes: Record<Block, number>;
 }
 
 export interface StoredFeatures {
@@ -23,27 +33,35 @@ export interface StoredFeatures {
   fingerprint: string;
 }
 
+const bytesOf = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
 export function encodeFeatures(table: FeatureTable, fingerprint: string): Buffer {
+  const u = table.uncounted;
+  const blocks: Record<Block, Buffer> = {
+    values: bytesOf(table.values.data),
+    firstPurchase: bytesOf(table.firstPurchase),
+    uncountedValues: bytesOf(u.values.data),
+    uncountedGroups: bytesOf(u.group),
+    customerIds: Buffer.from(JSON.stringify(table.customerIds)),
+    uncountedIds: Buffer.from(JSON.stringify(u.customerIds)),
+  };
   const header: Header = {
     format: 'segments-features',
-    version: 1,
+    version: 2,
     features: [...FEATURE_NAMES],
+    serviceGroups: [...SERVICE_GROUPS],
     rows: table.values.rows,
+    uncounted: u.values.rows,
     asOf: table.asOf,
     fingerprint,
     notCounted: table.notCounted,
     customersWithOrders: table.customersWithOrders,
+    bytes: Object.fromEntries(BLOCKS.map((b) => [b, blocks[b].length])) as Record<Block, number>,
   };
   const head = Buffer.from(JSON.stringify(header));
   const len = Buffer.alloc(4);
   len.writeUInt32LE(head.length);
-  return Buffer.concat([
-    len,
-    head,
-    Buffer.from(table.values.data.buffer, table.values.data.byteOffset, table.values.data.byteLength),
-    Buffer.from(table.firstPurchase.buffer, table.firstPurchase.byteOffset, table.firstPurchase.byteLength),
-    Buffer.from(table.customerIds.join('\n')),
-  ]);
+  return Buffer.concat([len, head, ...BLOCKS.map((b) => blocks[b])]);
 }
 
 export function decodeFeatures(buf: Buffer, source = 'features object'): StoredFeatures {
@@ -56,30 +74,53 @@ export function decodeFeatures(buf: Buffer, source = 'features object'): StoredF
   } catch {
     throw fail('unreadable header');
   }
-  if (header.format !== 'segments-features' || header.version !== 1) throw fail(`format ${header.format} v${header.version}`);
+  if (header.format !== 'segments-features' || header.version !== 2) throw fail(`format ${header.format} v${header.version}`);
   if (header.features.join() !== FEATURE_NAMES.join()) throw fail(`features ${header.features.join(', ')} differ from ${FEATURE_NAMES.join(', ')}`);
+  if (header.serviceGroups.join() !== SERVICE_GROUPS.join()) throw fail(`service groups ${header.serviceGroups.join(', ')} differ from ${SERVICE_GROUPS.join(', ')}`);
   const n = header.rows;
+  const m = header.uncounted;
   const d = FEATURE_NAMES.length;
+  const expected: Record<Block, number> = { values: n * d * 8, firstPurchase: n * 8, uncountedValues: m * d * 8, uncountedGroups: m, customerIds: header.bytes.customerIds, uncountedIds: header.bytes.uncountedIds };
   let at = 4 + hl;
+  const block: Partial<Record<Block, Buffer>> = {};
+  for (const b of BLOCKS) {
+    if (header.bytes[b] !== expected[b]) throw fail(`block ${b} holds ${header.bytes[b]} bytes, expected ${expected[b]}`);
+    if (at + header.bytes[b] > buf.length) throw fail(`block ${b} ends at byte ${at + header.bytes[b]}, past the end (${buf.length} bytes: truncated?)`);
+    block[b] = buf.subarray(at, at + header.bytes[b]);
+    at += header.bytes[b];
+  }
   // Copy into fresh (aligned) typed arrays: a Buffer slice may sit at any byte offset.
-  const values = new Float64Array(n * d);
-  new Uint8Array(values.buffer).set(buf.subarray(at, at + n * d * 8));
-  at += n * d * 8;
-  const firstPurchase = new Float64Array(n);
-  new Uint8Array(firstPurchase.buffer).set(buf.subarray(at, at + n * 8));
-  at += n * 8;
-  const customerIds = n ? buf.subarray(at).toString('utf8').split('\n') : [];
-  if (customerIds.length !== n) throw fail(`${customerIds.length} customer ids for ${n} rows (truncated?)`);
+  const floats = (b: Buffer) => {
+    const out = new Float64Array(b.length / 8);
+    new Uint8Array(out.buffer).set(b);
+    return out;
+  };
+  const ids = (b: Block, count: number) => {
+    let list: unknown;
+    try {
+      list = JSON.parse(block[b]!.toString('utf8'));
+    } catch {
+      throw fail(`unreadable ${b}`);
+    }
+    if (!Array.isArray(list) || list.length !== count || list.some((x) => typeof x !== 'string')) throw fail(`${b}: expected ${count} ids`);
+    return list as string[];
+  };
   return {
     fingerprint: header.fingerprint,
     table: {
       asOf: header.asOf,
-      customerIds,
+      customerIds: ids('customerIds', n),
       customerIndex: Int32Array.from({ length: n }, (_, i) => i),
-      values: createMatrix(n, d, values),
-      firstPurchase,
+      values: createMatrix(n, d, floats(block.values!)),
+      firstPurchase: floats(block.firstPurchase!),
       notCounted: header.notCounted,
       customersWithOrders: header.customersWithOrders,
+      uncounted: {
+        customerIds: ids('uncountedIds', m),
+        customerIndex: Int32Array.from({ length: m }, (_, i) => n + i),
+        group: Uint8Array.from(block.uncountedGroups!),
+        values: createMatrix(m, d, floats(block.uncountedValues!)),
+      },
     },
   };
 }

@@ -1,20 +1,25 @@
 /**
- * From loaded tables to a segmentation model: features as of a date, fitted transforms, the k-means sweep
- * with its metrics, the choice of k, alternative algorithms on the same features, PCA, and the named,
- * profiled segments. Pure computation: no file or network I/O here (the CLI and the handlers do that).
+ * From loaded tables to a segmentation model: features as of a date, the bounded feature space
+ * (features/transforms.ts), the k-means sweep with its metrics, coverage and stability, the choice of k, alternative
+ * algorithms and the RFM + satisfaction baseline on the same customers, and the named, profiled segments, clustered
+ * and rule-based. Pure computation: no file or network I/O here (the CLI and the handlers do that).
  */
 import { createHash } from 'node:crypto';
 import { adjustedRandIndex } from '../cluster/ari';
 import { kmeans } from '../cluster/kmeans';
-import { calinskiHarabasz, daviesBouldin, silhouette } from '../cluster/metrics';
-import { FeatureTable, computeFeatures, lastPurchase } from '../features/customerFeatures';
+import { calinskiHarabasz, daviesBouldin, silhouetteStats } from '../cluster/metrics';
+import { FeatureTable, computeFeatures, effectiveEnd } from '../features/customerFeatures';
 import { applyTransforms, fitReviewImputation, fitTransforms, imputeReviews } from '../features/transforms';
 import { OlistData } from '../olist/load';
-import { Profile, populationStats, profileSegments } from '../segments/profile';
+import { Profile, membersOf, populationStats, profileSegments } from '../segments/profile';
 import { labelSegments } from '../segments/naming';
+import { describeRuleSegments, ruleLabels } from '../segments/ruleSegments';
+import { Trait, TraitThresholds, fitTraitThresholds, traitSupport, traitsOfSupport } from '../segments/traits';
 import { Matrix, selectRows } from '../util/matrix';
 import { createRng, sampleIndices } from '../util/random';
-import { Candidate, KChoice, chooseK } from './selectK';
+import { BaselineComparison, compareWithBaseline } from './baseline';
+import { Coverage, coverageOf } from './coverage';
+import { Candidate, KChoice, chooseK, unusableReasons, ACTIONABLE_K } from './selectK';
 import { compareAlternatives, AlternativeScore } from './alternatives';
 import { ClusterMetrics, FEATURE_NAMES, SegmentDescription, SegmentModel, SweepPoint } from './types';
 
@@ -35,12 +40,29 @@ export interface TrainOptions {
   sweepSample?: number;
   /** Threads for k-means (see KMeansOptions.threads; default 'auto'). Results do not depend on it. */
   threads?: number | 'auto';
-  /** Run the other algorithms (Gaussian mixture, Ward) for comparison. */
+  /** Run the other algorithms (Gaussian mixture, Ward) and the RFM + satisfaction baseline for comparison. */
   compare?: boolean;
   /** Compute the sweep over k (true by default; false with a fixed k trains that k only). */
   sweep?: boolean;
+  /** Best-of-nInit fits with different seeds behind modelStability (default MODEL_STABILITY_FITS; 1 skips it). */
+  stabilityFits?: number;
   now?: Date;
   onProgress?: (stage: string, done: number, total: number) => void;
+}
+
+export interface ModelStability {
+  /** Median and minimum pairwise ARI between best-of-nInit fits with different seeds at the chosen k. */
+  ariMedian: number;
+  ariMin: number;
+  fits: number;
+}
+
+export interface SweepCandidate extends SweepPoint {
+  silhouetteSE: number;
+  smallestShare: number;
+  coverage: Coverage;
+  modelStability?: number;
+  traits: Trait[][];
 }
 
 export interface TrainResult {
@@ -50,17 +72,26 @@ export interface TrainResult {
   imputed: Matrix;
   /** Model coordinates. */
   X: Matrix;
+  /** Segment id of each clustered customer (feature row order). */
   labels: Int32Array;
-  sweep: SweepPoint[];
+  /** Segment id of each person without a counted order (features.uncounted row order). */
+  ruleLabels: Int32Array;
+  sweep: SweepCandidate[];
   choice?: KChoice;
   alternatives: AlternativeScore[];
+  baseline?: BaselineComparison;
   initStability: { k: number; median: number; min: number; pairs: number };
+  modelStability: ModelStability;
+  coverage: Coverage;
+  thresholds: TraitThresholds;
   /** Set when the sweep ran on a sample: its size and the number of customers it was drawn from. */
   sweepSample?: { customers: number; of: number };
   timings: Record<string, number>;
 }
 
 export const DEFAULT_SEED = 20181017;
+/** Best-of-10 fits with different seeds measured at each usable candidate k (the first is the sweep's own fit). */
+export const MODEL_STABILITY_FITS = 3;
 
 /**
  * Customers above which k is chosen on a sample. The sweep is the bulk of training (9 values of k x 10
@@ -75,17 +106,29 @@ export const SWEEP_SAMPLE = 200_000;
 
 export function trainSegmentation(data: OlistData, opts: TrainOptions = {}): TrainResult {
   const started = performance.now();
-  const features = computeFeatures(data, opts.asOf ?? lastPurchase(data));
+  // At the default as-of date (where the data effectively ends) everyone in the export gets a segment, including
+  // the few people whose only orders are stray ones after that date; at an explicit earlier date they do not exist yet.
+  const features = computeFeatures(data, opts.asOf ?? effectiveEnd(data), { uncounted: true, everyone: opts.asOf === undefined });
   const seconds = (performance.now() - started) / 1000;
   const result = trainOnFeatures(features, data.fingerprint, opts);
   result.timings = { features: seconds, ...result.timings };
   return result;
 }
 
+interface Fit {
+  labels: Int32Array;
+  centroids: Float64Array;
+  inertia: number;
+  profiles: Profile[];
+  support: Record<Trait, number>[];
+  stability: TrainResult['initStability'];
+}
+
 /** Training on an already computed feature table (the stack's train function gets it from ingest). */
 export function trainOnFeatures(features: FeatureTable, fingerprint: string, opts: TrainOptions = {}): TrainResult {
   const seed = opts.seed ?? DEFAULT_SEED;
   const nInit = opts.nInit ?? 10;
+  const stabilityFits = Math.max(1, opts.stabilityFits ?? MODEL_STABILITY_FITS);
   const timings: Record<string, number> = {};
   let t0 = performance.now();
   const lap = (stage: string) => {
@@ -101,6 +144,7 @@ export function trainOnFeatures(features: FeatureTable, fingerprint: string, opt
   const transforms = fitTransforms(imputed);
   const X = applyTransforms(imputed, transforms);
   const pop = populationStats(imputed);
+  const thresholds = fitTraitThresholds(imputed);
   lap('transforms');
 
   const doSweep = opts.sweep ?? true;
@@ -110,6 +154,7 @@ export function trainOnFeatures(features: FeatureTable, fingerprint: string, opt
   const sweepRows = doSweep && X.rows > sweepLimit ? sampleIndices(X.rows, Math.floor(sweepLimit), createRng(seed + 2)) : undefined;
   const sweepX = sweepRows ? selectRows(X, sweepRows) : X;
   const sweepImputed = sweepRows ? selectRows(imputed, sweepRows) : imputed;
+  const sweepRaw = sweepRows ? selectRows(features.values, sweepRows) : features.values;
 
   const kMin = opts.kMin ?? 2;
   const kMax = Math.min(opts.kMax ?? 10, sweepX.rows - 1);
@@ -117,34 +162,41 @@ export function trainOnFeatures(features: FeatureTable, fingerprint: string, opt
   if (opts.k !== undefined && !ks.includes(opts.k)) ks.push(opts.k);
   const sample = opts.silhouetteSample ?? 10_000;
   const kmeansOpts = { seed, nInit, keepInitLabels: true, threads: opts.threads };
-  const sweep: SweepPoint[] = [];
+  const sweep: SweepCandidate[] = [];
   const candidates: Candidate[] = [];
   const fits = new Map<number, Fit>();
-  /** k-means at k on (Xm, imputedM) with everything the choice of k and the model need. */
-  const evaluate = (Xm: Matrix, imputedM: Matrix, k: number): { point: SweepPoint; candidate: Candidate; fit: Fit } => {
+  /** k-means at k with everything the choice of k and the model need. */
+  const evaluate = (Xm: Matrix, rawM: Matrix, imputedM: Matrix, k: number): { point: SweepCandidate; candidate: Candidate; fit: Fit } => {
     const fit = kmeans(Xm, k, kmeansOpts);
     const stability = initStabilityOf(fit.inits.map((f) => f.labels!), k);
+    const sil = silhouetteStats(Xm, fit.labels, k, { sampleSize: sample, seed });
     const metrics: ClusterMetrics = {
-      silhouette: silhouette(Xm, fit.labels, k, { sampleSize: sample, seed }),
+      silhouette: sil.mean,
       daviesBouldin: daviesBouldin(Xm, fit.labels, k),
       calinskiHarabasz: calinskiHarabasz(Xm, fit.labels, k),
       inertia: fit.inertia,
     };
-    const point: SweepPoint = { k, ...metrics, initStability: stability.median };
+    const members = membersOf(fit.labels, k);
     const profiles = profileSegments(imputedM, fit.labels, k, pop);
-    const labels = labelSegments(profiles);
-    const sizes = counts(fit.labels, k);
+    const support = traitSupport(imputedM, members, thresholds);
+    const traits = support.map(traitsOfSupport);
+    const facts = { unsatisfied: traits.map((t) => t.includes('unsatisfied')), repeat: traits.map((t) => t.includes('repeat')), meanReview: profiles.map((p) => p.reviewScore.mean) };
+    const coverage = coverageOf(rawM, imputedM, fit.labels, k, facts);
+    const smallestShare = Math.min(...members.map((m) => m.length)) / Xm.rows;
+    const point: SweepCandidate = { k, ...metrics, initStability: stability.median, silhouetteSE: sil.standardError, smallestShare, coverage, traits };
+    const has = (t: Trait) => traits.some((x) => x.includes(t));
     const candidate: Candidate = {
       ...point,
-      smallestShare: Math.min(...sizes) / Xm.rows,
-      hasUnsatisfied: labels.some((l) => l.traits.includes('unsatisfied')),
-      hasHighValue: labels.some((l) => l.traits.includes('repeat') || l.traits.includes('high-spend')),
+      hasUnsatisfied: has('unsatisfied'),
+      hasHighValue: has('repeat') || has('high-spend'),
+      hasRecent: has('recent'),
+      hasLapsed: has('lapsed'),
     };
-    return { point, candidate, fit: { labels: fit.labels, centroids: fit.centroids, inertia: fit.inertia, profiles, stability } };
+    return { point, candidate, fit: { labels: fit.labels, centroids: fit.centroids, inertia: fit.inertia, profiles, support, stability } };
   };
   ks.forEach((k, i) => {
     opts.onProgress?.('sweep', i, ks.length);
-    const r = evaluate(sweepX, sweepImputed, k);
+    const r = evaluate(sweepX, sweepRaw, sweepImputed, k);
     sweep.push(r.point);
     candidates.push(r.candidate);
     fits.set(k, r.fit);
@@ -153,49 +205,81 @@ export function trainOnFeatures(features: FeatureTable, fingerprint: string, opt
   sweep.sort((a, b) => a.k - b.k);
   lap('sweep');
 
+  // The agreement of best-of-nInit fits with different seeds (what production runs), measured only where it can
+  // still decide: on the candidates that meet every other condition.
+  const stabilityOf = (Xm: Matrix, k: number, first: Int32Array): ModelStability => modelStabilityAt(Xm, k, first, { seed, nInit, fits: stabilityFits, threads: opts.threads });
+  const measured = new Map<number, ModelStability>();
+  if (opts.k === undefined && stabilityFits > 1) {
+    for (const c of candidates) {
+      if (c.k < ACTIONABLE_K.min || c.k > ACTIONABLE_K.max || unusableReasons(c).length) continue;
+      const s = stabilityOf(sweepX, c.k, fits.get(c.k)!.labels);
+      measured.set(c.k, s);
+      c.modelStability = s.ariMedian;
+      sweep.find((p) => p.k === c.k)!.modelStability = s.ariMedian;
+    }
+  }
+  lap('stability');
+
   const choice = opts.k === undefined ? chooseK(candidates) : undefined;
   const k = opts.k ?? choice!.k;
   let fit = fits.get(k)!;
-  let chosen: ClusterMetrics = sweep.find((s) => s.k === k)!;
+  let chosen: SweepCandidate = sweep.find((s) => s.k === k)!;
   if (sweepRows) {
     // k was chosen on the sample: the model is the fit at that k on every customer.
-    const full = evaluate(X, imputed, k);
+    const full = evaluate(X, features.values, imputed, k);
     fit = full.fit;
     chosen = full.point;
+    measured.delete(k);
   }
   fits.clear();
+  const modelStability = measured.get(k) ?? (stabilityFits > 1 ? stabilityOf(X, k, fit.labels) : { ariMedian: 1, ariMin: 1, fits: 1 });
   lap('final');
 
-  const alternatives = opts.compare === false ? [] : compareAlternatives(X, fit.labels, k, { seed, sampleSize: sample });
+  const compare = opts.compare !== false;
+  const alternatives = compare ? compareAlternatives(X, fit.labels, k, { seed, sampleSize: sample }) : [];
+  const baseline = compare
+    ? compareWithBaseline({ X, raw: features.values, imputed, labels: fit.labels, k, thresholds, productStability: modelStability.ariMedian, seed, sampleSize: sample, threads: opts.threads })
+    : undefined;
   lap('alternatives');
 
-  // Segment ids ordered by value (spend), so that id 0 is the most valuable group in a fresh model;
+  // Segment ids ordered by value (spend x orders), so that id 0 is the most valuable group in a fresh model;
   // across versions ids are then kept stable by matching (stability/matching.ts).
   const order = range(0, k - 1).sort((a, b) => fit.profiles[b].monetary.mean * fit.profiles[b].frequency.mean - fit.profiles[a].monetary.mean * fit.profiles[a].frequency.mean);
   const relabel = new Int32Array(k);
   order.forEach((old, id) => (relabel[old] = id));
   const labels = fit.labels.map((l) => relabel[l]);
   const profiles = order.map((old) => fit.profiles[old]);
-  const names = labelSegments(profiles);
+  const support = order.map((old) => fit.support[old]);
+  const names = labelSegments(profiles, support);
   const sizes = counts(labels, k);
-  const segments: SegmentDescription[] = profiles.map((profile, id) => ({
+  const uncounted = features.uncounted;
+  const people = X.rows + uncounted.values.rows;
+  const clusters: SegmentDescription[] = profiles.map((profile, id) => ({
     id,
+    kind: 'cluster',
     name: names[id].name,
     description: names[id].description,
     action: names[id].action,
     traits: names[id].traits,
     size: sizes[id],
-    share: sizes[id] / X.rows,
+    share: sizes[id] / people,
     profile,
+    fidelity: names[id].fidelity,
   }));
+  const rules = describeRuleSegments(uncounted, pop, thresholds, people);
   const centroids = order.map((old) => Array.from(fit.centroids.subarray(old * X.cols, (old + 1) * X.cols)));
+  const coverage = coverageOf(features.values, imputed, labels, k, {
+    unsatisfied: clusters.map((s) => s.traits.includes('unsatisfied')),
+    repeat: clusters.map((s) => s.traits.includes('repeat')),
+    meanReview: clusters.map((s) => s.profile.reviewScore.mean),
+  });
   lap('describe');
 
   const createdAt = (opts.now ?? new Date()).toISOString();
-  const params = JSON.stringify({ k, seed, nInit, asOf, features: FEATURE_NAMES });
+  const params = JSON.stringify({ k, seed, nInit, asOf, features: FEATURE_NAMES, transforms });
   const hash = createHash('sha256').update(fingerprint).update(params).digest('hex').slice(0, 8);
   const model: SegmentModel = {
-    schemaVersion: 1,
+    schemaVersion: 2,
     version: `${createdAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${hash}`,
     createdAt,
     asOf: new Date(asOf).toISOString(),
@@ -207,19 +291,40 @@ export function trainOnFeatures(features: FeatureTable, fingerprint: string, opt
     reviewImputation,
     centroids,
     metrics: { silhouette: chosen.silhouette, daviesBouldin: chosen.daviesBouldin, calinskiHarabasz: chosen.calinskiHarabasz, inertia: chosen.inertia },
-    segments,
+    segments: [...clusters, ...rules],
     customers: X.rows,
+    people,
   };
   const sweepSample = sweepRows ? { customers: sweepRows.length, of: X.rows } : undefined;
-  return { model, features, imputed, X, labels, sweep, choice, alternatives, initStability: fit.stability, sweepSample, timings };
+  return {
+    model,
+    features,
+    imputed,
+    X,
+    labels,
+    ruleLabels: ruleLabels(uncounted),
+    sweep,
+    choice,
+    alternatives,
+    baseline,
+    initStability: fit.stability,
+    modelStability,
+    coverage,
+    thresholds,
+    sweepSample,
+    timings,
+  };
 }
 
-interface Fit {
-  labels: Int32Array;
-  centroids: Float64Array;
-  inertia: number;
-  profiles: Profile[];
-  stability: TrainResult['initStability'];
+/**
+ * Agreement of `fits` best-of-nInit k-means fits with different master seeds: the first is given (the sweep's fit
+ * with `seed`), the others use seeds derived from it. Median and minimum pairwise adjusted Rand index.
+ */
+export function modelStabilityAt(X: Matrix, k: number, first: Int32Array, o: { seed: number; nInit: number; fits: number; threads?: number | 'auto' }): ModelStability {
+  const partitions = [first];
+  for (let s = 1; s < o.fits; s++) partitions.push(kmeans(X, k, { seed: o.seed + 1_000_003 * s, nInit: o.nInit, threads: o.threads }).labels);
+  const s = initStabilityOf(partitions, k);
+  return { ariMedian: s.median, ariMin: s.min, fits: partitions.length };
 }
 
 function range(a: number, b: number): number[] {
@@ -243,3 +348,4 @@ export function initStabilityOf(partitions: Int32Array[], k: number): TrainResul
   const m = aris.length >> 1;
   return { k, median: aris.length % 2 ? aris[m] : (aris[m - 1] + aris[m]) / 2, min: aris[0], pairs: aris.length };
 }
+

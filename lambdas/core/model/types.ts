@@ -18,12 +18,16 @@ export const FEATURE_NAMES = [
 export type FeatureName = (typeof FEATURE_NAMES)[number];
 export type FeatureVector = Record<FeatureName, number>;
 
-/** How one feature is turned into a model coordinate: optional log1p, then standardisation with fitted mean/std. */
+/**
+ * How one feature is turned into a model coordinate (features/transforms.ts):
+ * weight x clamp((t(x) - lo) / (hi - lo), 0, 1), with t = log1p when `log`.
+ */
 export interface FeatureTransform {
   name: FeatureName;
   log: boolean;
-  mean: number;
-  std: number;
+  lo: number;
+  hi: number;
+  weight: number;
 }
 
 export interface ClusterMetrics {
@@ -52,9 +56,16 @@ export interface SegmentProfileEntry extends FeatureStats {
   zScore: number;
 }
 
+/**
+ * 'cluster': a k-means segment of the customers with a delivered order; 'rule': a fixed, rule-based segment of the
+ * people without one (segments/ruleSegments.ts), outside the fit.
+ */
+export type SegmentKind = 'cluster' | 'rule';
+
 export interface SegmentDescription {
-  /** Stable numeric id (kept across model versions when the segment is the same group). */
+  /** Stable numeric id (kept across model versions when the segment is the same group; fixed for rule segments). */
   id: number;
+  kind: SegmentKind;
   /** Plain-language name derived from the profile by rules. */
   name: string;
   /** One-sentence description of who these customers are. */
@@ -64,12 +75,16 @@ export interface SegmentDescription {
   /** Rule tags that produced the name (e.g. 'high-value', 'unsatisfied'). */
   traits: string[];
   size: number;
+  /** size / people: shares of all segments, clustered and rule-based, add up to 1. */
   share: number;
   profile: Record<FeatureName, SegmentProfileEntry>;
+  /** Per trait the name rests on: the share of members for whom it holds individually (segments/traits.ts). */
+  fidelity: Record<string, number>;
 }
 
 export interface SegmentModel {
-  schemaVersion: 1;
+  /** 2: bounded, weighted feature space (transforms lo/hi/weight), rule segments, segment kinds. */
+  schemaVersion: 2;
   /** Version id: creation time plus a short hash of the data fingerprint and parameters. */
   version: string;
   createdAt: string;
@@ -83,11 +98,15 @@ export interface SegmentModel {
   features: FeatureTransform[];
   /** The rule for customers without any review, with its fitted values. */
   reviewImputation: { rule: string; onTime: number; late: number };
-  /** Centroids in transformed (model) space, k rows of features.length values. */
+  /** Centroids in transformed (model) space, k rows of features.length values, in the order of the cluster segments. */
   centroids: number[][];
   metrics: ClusterMetrics;
+  /** The k cluster segments (centroid order) followed by the rule segments. */
   segments: SegmentDescription[];
+  /** Customers clustered (with a delivered order as of asOf). */
   customers: number;
+  /** Everyone in the export with a segment: clustered customers and people in rule segments. */
+  people: number;
 }
 
 export interface CustomerAssignment {

@@ -66,12 +66,12 @@ export function trialsCharts(s: RunSummary, map?: MapSample): ChartDef[] {
     });
   }
   if (s.kChoice?.scores.length) {
-    const data = s.kChoice.scores.map((c) => ({ k: c.k, score: num(c.score, 4), usable: c.usable ? 'usable' : 'not usable', reasons: c.reasons.join('; ') || 'meets every condition', chosen: c.k === k, label: fmt.num(c.score, 2) }));
+    const data = s.kChoice.scores.map((c) => ({ k: c.k, score: num(c.marketingScore, 4), usable: c.usable ? 'usable' : 'not usable', reasons: c.reasons.join('; ') || 'meets every condition', chosen: c.k === k, label: fmt.num(c.marketingScore, 2) }));
     charts.push({
       id: 'k-choice-score',
       title: 'The rule that chose k',
-      subtitle: 'Mean of normalised silhouette, Davies-Bouldin, Calinski-Harabasz and stability, per candidate k',
-      description: `Bar chart of the combined score of each candidate k; bars of candidates that fail a usability condition are grey. k = ${k} was chosen.`,
+      subtitle: 'Marketing coverage per candidate k: mean of unhappy and repeat coverage and of the correlation ratios of recency, spend and review',
+      description: `Bar chart of the marketing coverage score of each candidate k; bars of candidates that fail a usability condition are grey. k = ${k} was chosen.`,
       size: 'half',
       data,
       spec: {

@@ -157,5 +157,11 @@ export const FEATURE_INFO: Record<FeatureName, FeatureInfo> = {
   },
 };
 
+// A statistic over no value (NaN, or null once read back from JSON) shows as a dash, whatever the feature's format.
+for (const info of Object.values(FEATURE_INFO)) {
+  const format = info.format;
+  info.format = (v) => (typeof v === 'number' && Number.isFinite(v) ? format(v) : '–');
+}
+
 export { FEATURE_NAMES };
 export type { FeatureName };

@@ -14,8 +14,12 @@ export interface StabilityPoint {
   ariMedian: number;
   ariQ1: number;
   ariQ3: number;
+  /** The same over the customers already present when the model was fitted (NaN when not measured). */
+  ariKnownMedian: number;
   customers: number;
   newCustomers: number;
+  /** Origins reaching this horizon. */
+  origins?: number;
   date?: string;
   [extra: string]: unknown;
 }
@@ -25,7 +29,7 @@ export interface StabilityInput {
   threshold: number;
   points: StabilityPoint[];
   initStability?: { median: number; min?: number; pairs?: number; [extra: string]: unknown } | number;
-  recommendation: { everyDays: number; rationale: string; contract?: string; checks?: string[]; triggers?: string[]; [extra: string]: unknown };
+  recommendation: { everyDays: number; rationale: string; contract?: string; checks?: string[]; triggers?: string[]; basis?: 'crossing' | 'horizon'; crossingDays?: number | null; [extra: string]: unknown };
   /** Days between two simulated dates (the stability check cadence). */
   stepDays?: number;
   /** Per-feature drift; several shapes are accepted (see driftRows). */

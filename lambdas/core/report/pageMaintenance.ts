@@ -42,7 +42,12 @@ export async function maintenancePage(ctx: PageContext): Promise<string> {
   const rec = st.recommendation;
   const points = [...st.points].map((p, i) => ({ p, i })).sort((a, b) => a.p.days - b.p.days);
   const atCadence = points.find((x) => x.p.days === rec.everyDays);
-  const firstBelow = points.find((x) => x.p.ariMedian < st.threshold);
+  // Valid means both medians at or above the threshold (all customers, and those known at training): the same rule
+  // as the recommendation (core/stability/recommend.ts), so the table, the headline and the contract agree.
+  const valid = (p: (typeof points)[number]['p']) => Math.min(p.ariMedian, Number.isFinite(p.ariKnownMedian) ? p.ariKnownMedian : Infinity) >= st.threshold;
+  const crossingDays = typeof rec.crossingDays === 'number' ? rec.crossingDays : rec.crossingDays === null ? undefined : points.find((x) => x.p.days > 0 && !valid(x.p))?.p.days;
+  const firstBelow = crossingDays === undefined ? undefined : points.find((x) => x.p.days === crossingDays);
+  const basis = rec.basis === 'horizon' || (rec.basis === undefined && !firstBelow) ? 'horizon' : 'crossing';
   const last = points[points.length - 1];
   const init = initStabilityOf(st);
   const contract = contractText(st);
@@ -51,10 +56,12 @@ export async function maintenancePage(ctx: PageContext): Promise<string> {
     'cadence',
     `Retrain every ${rec.everyDays} days`,
     kpis([
-      kpi('recommended cadence', m('recommendation.everyDays', rec.everyDays, fmt.days(rec.everyDays, 0))),
+      kpi('recommended cadence', m('recommendation.everyDays', rec.everyDays, fmt.days(rec.everyDays, 0)), basis === 'crossing' ? 'the last step before the agreement crosses the threshold' : 'a lower bound: no crossing within the data'),
       kpi('validity threshold (ARI)', m('threshold', st.threshold, fmt.num(st.threshold, 2))),
       atCadence ? kpi(`median ARI after ${rec.everyDays} days`, m(`points.${atCadence.i}.ariMedian`, atCadence.p.ariMedian, fmt.num(atCadence.p.ariMedian, 3)), `middle half ${esc(fmt.num(atCadence.p.ariQ1, 2))}–${esc(fmt.num(atCadence.p.ariQ3, 2))}`) : '',
-      firstBelow ? kpi('median ARI first below the threshold', m(`points.${firstBelow.i}.days`, firstBelow.p.days, fmt.days(firstBelow.p.days, 0)), `ARI ${esc(fmt.num(firstBelow.p.ariMedian, 3))}`) : kpi('median ARI below the threshold', `<span>never</span>`, last ? `within the ${esc(fmt.int(last.p.days))} days simulated` : ''),
+      firstBelow
+        ? kpi('agreement first below the threshold', m(`points.${firstBelow.i}.days`, firstBelow.p.days, fmt.days(firstBelow.p.days, 0)), `median ARI ${esc(fmt.num(firstBelow.p.ariMedian, 3))}, known customers ${esc(fmt.num(firstBelow.p.ariKnownMedian, 3))}`)
+        : kpi('agreement below the threshold', `<span>not measured</span>`, last ? `within the ${esc(fmt.int(last.p.days))} days simulated: the cadence is a lower bound` : ''),
       init ? kpi('stability across seeds (simulation)', m(typeof st.initStability === 'number' ? 'initStability' : 'initStability.median', init.median, fmt.num(init.median, 3))) : '',
     ].filter(Boolean)) +
       `<h3>The contract</h3><div class="contract" data-contract>${contract.contract.map((l) => `<p>${esc(l)}</p>`).join('')}${
@@ -66,15 +73,26 @@ export async function maintenancePage(ctx: PageContext): Promise<string> {
   );
 
   const pointsTable = table(
-    [{ header: 'Days since fitted', numeric: true }, { header: 'Median ARI', numeric: true }, { header: 'Middle half (Q1–Q3)', numeric: true }, { header: 'Customers', numeric: true }, { header: 'New customers', numeric: true }, { header: 'Valid?' }],
+    [
+      { header: 'Days since fitted', numeric: true },
+      { header: 'Median ARI', numeric: true },
+      { header: 'Middle half (Q1–Q3)', numeric: true },
+      { header: 'Median ARI, known customers', numeric: true },
+      { header: 'Customers', numeric: true },
+      { header: 'New customers', numeric: true },
+      { header: 'Origins', numeric: true },
+      { header: 'Valid?' },
+    ],
     points.map(({ p, i }) => ({
       cells: [
         m(`points.${i}.days`, p.days, fmt.int(p.days)),
         m(`points.${i}.ariMedian`, p.ariMedian, fmt.num(p.ariMedian, 3)),
         `${m(`points.${i}.ariQ1`, p.ariQ1, fmt.num(p.ariQ1, 3))}–${m(`points.${i}.ariQ3`, p.ariQ3, fmt.num(p.ariQ3, 3))}`,
+        m(`points.${i}.ariKnownMedian`, p.ariKnownMedian, fmt.num(p.ariKnownMedian, 3)),
         m(`points.${i}.customers`, p.customers, fmt.int(p.customers)),
         m(`points.${i}.newCustomers`, p.newCustomers, fmt.int(p.newCustomers)),
-        p.ariMedian >= st.threshold ? '<span class="pill">above threshold</span>' : '<span class="pill no">below threshold</span>',
+        m(`points.${i}.origins`, p.origins, fmt.int(p.origins)),
+        valid(p) ? '<span class="pill">both medians at or above the threshold</span>' : '<span class="pill no">below the threshold</span>',
       ],
       cls: p.days === rec.everyDays ? 'chosen' : undefined,
     })),
@@ -112,7 +130,9 @@ export async function maintenancePage(ctx: PageContext): Promise<string> {
   return ctx.page({
     file: 'maintenance.html',
     title: 'Maintenance',
-    lead: `How long a segmentation stays valid as new orders arrive, from a simulation over the history of the export: retrain every <strong>${esc(fmt.int(rec.everyDays))} days</strong>.`,
+    lead: `How long a segmentation stays valid as new orders arrive, from a simulation over the history of the export: retrain every <strong>${esc(fmt.int(rec.everyDays))} days</strong>${
+      basis === 'crossing' && firstBelow ? `, the last step before the agreement falls below ${esc(fmt.num(st.threshold, 2))} (at ${esc(fmt.int(firstBelow.p.days))} days)` : ', a lower bound: the agreement never fell below the threshold within the data'
+    }.`,
     toc: [
       { id: 'cadence', label: 'Cadence' },
       { id: 'over-time', label: 'Over time' },

@@ -38,7 +38,7 @@ export async function trialsPage(ctx: PageContext): Promise<string> {
         m(`sweep.${i}.daviesBouldin`, p.daviesBouldin, fmt.num(p.daviesBouldin, 3)),
         m(`sweep.${i}.calinskiHarabasz`, p.calinskiHarabasz, fmt.int(p.calinskiHarabasz)),
         p.initStability === undefined ? '–' : m(`sweep.${i}.initStability`, p.initStability, fmt.num(p.initStability, 3)),
-        score ? fmt.num(score.score, 3) : '<span class="pill no">outside 4-8</span>',
+        score ? fmt.num(score.marketingScore, 3) : '<span class="pill no">outside 4-8</span>',
         score ? (score.usable ? '<span class="pill">usable</span>' : esc(score.reasons.join('; '))) : '',
       ],
     };
@@ -132,9 +132,9 @@ export async function trialsPage(ctx: PageContext): Promise<string> {
       { caption: 'Traits read from each segment profile (they give the segment names)' },
     ) +
       table(
-        [{ header: 'Feature' }, { header: 'Log' }, { header: 'Mean', numeric: true }, { header: 'Std', numeric: true }],
-        s.features.map((f, i) => [`<code>${esc(f.name)}</code>`, f.log ? 'yes' : 'no', m(`features.${i}.mean`, f.mean, fmt.num(f.mean, 3)), m(`features.${i}.std`, f.std, fmt.num(f.std, 3))]),
-        { caption: 'Fitted transforms (after the optional log: subtract the mean, divide by the std)' },
+        [{ header: 'Feature' }, { header: 'Log' }, { header: 'From', numeric: true }, { header: 'To', numeric: true }, { header: 'Weight', numeric: true }],
+        s.features.map((f, i) => [`<code>${esc(f.name)}</code>`, f.log ? 'yes' : 'no', m(`features.${i}.lo`, f.lo, fmt.num(f.lo, 3)), m(`features.${i}.hi`, f.hi, fmt.num(f.hi, 3)), m(`features.${i}.weight`, f.weight, fmt.num(f.weight, 2))]),
+        { caption: 'Feature space: after the optional log, each feature is clamped to its range and scaled to [0, weight]' },
       ),
   );
 
@@ -179,7 +179,7 @@ function whyK(s: RunSummary): string {
   const ch = s.kChoice;
   const chosen = ch.scores.find((x) => x.k === s.k);
   const usable = ch.scores.filter((x) => x.usable);
-  const ranked = [...ch.scores].sort((a, b) => b.score - a.score);
+  const ranked = [...ch.scores].sort((a, b) => b.marketingScore - a.marketingScore);
   const runnerUp = ranked.find((x) => x.k !== s.k);
   const lines = [
     `<p><strong>Rule:</strong> ${esc(ch.rule)}.</p>`,
@@ -187,9 +187,9 @@ function whyK(s: RunSummary): string {
       [
         `Candidates k = ${ch.scores.map((x) => x.k).join(', ')}: fewer segments are too coarse for campaigns, more are more than a marketing team can run.`,
         ch.usableFound
-          ? `${usable.length} candidate${usable.length === 1 ? '' : 's'} met every condition (k = ${usable.map((x) => x.k).join(', ')}); k = ${s.k} has the best combined score among them (${esc(fmt.num(chosen?.score, 3))}).`
-          : `No candidate met every condition, so the best combined score wins: k = ${s.k} (${esc(fmt.num(chosen?.score, 3))}).`,
-        runnerUp ? `Runner-up: k = ${runnerUp.k} (score ${esc(fmt.num(runnerUp.score, 3))}${runnerUp.usable ? '' : `; ${esc(runnerUp.reasons.join('; '))}`}).` : '',
+          ? `${usable.length} candidate${usable.length === 1 ? '' : 's'} met every condition (k = ${usable.map((x) => x.k).join(', ')}); ${esc(ch.why)}.`
+          : `No candidate met every condition: ${esc(ch.why)}.`,
+        runnerUp ? `Runner-up: k = ${runnerUp.k} (coverage score ${esc(fmt.num(runnerUp.marketingScore, 3))}${runnerUp.usable ? '' : `; ${esc(runnerUp.reasons.join('; '))}`}).` : '',
         `The segments it yields are named by rules: ${s.segments.map((g) => `<span class="swatch" style="background:${segmentColor(g.id)}" aria-hidden="true"></span>${esc(g.name)} (${esc(fmt.pct(g.share))})`).join(', ')}.`,
       ].filter(Boolean),
     ),

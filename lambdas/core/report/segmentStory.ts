@@ -23,17 +23,19 @@ export interface KeyFeature {
 /** Features ordered by how unusual the segment is on them (|z|), spend always included; at most `max`. */
 export function keyFeatures(s: RunSummary, index: number, max = 4): KeyFeature[] {
   const g = s.segments[index];
-  const ranked = [...FEATURE_NAMES].sort((a, b) => Math.abs(g.zScore[b]) - Math.abs(g.zScore[a]));
-  let chosen = ranked.filter((f) => Math.abs(g.zScore[f]) >= 0.2).slice(0, max);
+  // Features without a value in this segment (a rule segment's delivery features; null once read from JSON) are left out.
+  const z = (f: FeatureName) => (typeof g.zScore[f] === 'number' && Number.isFinite(g.zScore[f]) ? Math.abs(g.zScore[f]) : -1);
+  const ranked = [...FEATURE_NAMES].filter((f) => z(f) >= 0).sort((a, b) => z(b) - z(a));
+  let chosen = ranked.filter((f) => z(f) >= 0.2).slice(0, max);
   if (!chosen.includes('monetary')) chosen = [...chosen.slice(0, max - 1), 'monetary'];
   // frequency and items say nearly the same for one-time buyers: keep the most unusual of the two.
   if (chosen.includes('frequency') && chosen.includes('items') && chosen.length > 2) {
-    const drop = Math.abs(g.zScore.frequency) >= Math.abs(g.zScore.items) ? 'items' : 'frequency';
+    const drop = z('frequency') >= z('items') ? 'items' : 'frequency';
     chosen = chosen.filter((f) => f !== drop);
-    const next = ranked.find((f) => !chosen.includes(f) && f !== drop && Math.abs(g.zScore[f]) >= 0.2);
+    const next = ranked.find((f) => !chosen.includes(f) && f !== drop && z(f) >= 0.2);
     if (next && chosen.length < max) chosen.push(next);
   }
-  chosen.sort((a, b) => Math.abs(g.zScore[b]) - Math.abs(g.zScore[a]));
+  chosen.sort((a, b) => z(b) - z(a));
   return chosen.map((f) => valueOf(s, index, f));
 }
 

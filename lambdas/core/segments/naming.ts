@@ -1,60 +1,21 @@
 /**
- * Plain-language names, descriptions and marketing actions, derived from a segment's profile by explicit
- * rules (the same rules for every run and every data set; nothing is written by hand for one run).
+ * Plain-language names, descriptions and marketing actions, derived by explicit rules from the traits a segment's
+ * members have (traits.ts: a segment has a trait when at least 70% of its members have it individually), so that a
+ * name is true of the people it names. The same rules for every run and data set; nothing is written for one run.
  *
- * 1. Traits: each rule below reads the profile and tags the segment (TRAIT_RULES, thresholds stated).
- * 2. Head: the first matching entry of HEADS (satisfaction problems first, because a campaign aimed at an
- *    unhappy customer backfires; then value, then basket; one-time buyers last) gives the name and action.
- * 3. Qualifier: recency (recent / lapsed) is appended when the segment differs from the population on it,
- *    and further traits are appended only when two segments would otherwise share a name.
+ * 1. Head: the first entry of HEADS whose traits the segment has gives the name and action. Satisfaction problems
+ *    come first (a promotion sent to an unhappy customer backfires), then value (repeat, spend), then satisfaction
+ *    level and basket; plain one-time buyers last.
+ * 2. Recency: "(recent)" or "(lapsed)" is appended when the segment has that trait, and the action adapts.
+ * 3. Two segments that would share a name are told apart by the first further trait that one has and the other not.
+ * Each segment's `fidelity` lists the support of every trait its name rests on.
  */
 import { Profile } from './profile';
-
-export type Trait =
-  | 'unsatisfied'
-  | 'late-deliveries'
-  | 'delighted'
-  | 'repeat'
-  | 'high-spend'
-  | 'low-spend'
-  | 'installments'
-  | 'upfront'
-  | 'multi-item'
-  | 'recent'
-  | 'lapsed';
-
-export interface TraitRule {
-  trait: Trait;
-  /** The rule in words, for reports and the README. */
-  rule: string;
-  test: (p: Profile) => boolean;
-}
-
-const ratio = (p: Profile, f: keyof Profile, stat: 'mean' | 'median'): number => {
-  const base = stat === 'mean' ? p[f].populationMean : p[f].populationMedian;
-  return base > 0 ? p[f][stat] / base : 1;
-};
-
-export const TRAIT_RULES: readonly TraitRule[] = [
-  { trait: 'unsatisfied', rule: 'mean review score at most 3 out of 5, or 0.75 standard deviations below the population', test: (p) => p.reviewScore.mean <= 3 || p.reviewScore.zScore <= -0.75 },
-  { trait: 'late-deliveries', rule: 'at least 30% of orders delivered after the estimated day', test: (p) => p.lateShare.mean >= 0.3 },
-  { trait: 'delighted', rule: 'mean review score at least 4.6', test: (p) => p.reviewScore.mean >= 4.6 },
-  { trait: 'repeat', rule: 'at least 1.5 orders per customer on average', test: (p) => p.frequency.mean >= 1.5 },
-  { trait: 'high-spend', rule: 'median spend at least 1.6 times the population median', test: (p) => ratio(p, 'monetary', 'median') >= 1.6 },
-  { trait: 'low-spend', rule: 'median spend at most 0.6 times the population median', test: (p) => ratio(p, 'monetary', 'median') <= 0.6 },
-  { trait: 'installments', rule: 'mean installments 0.75 standard deviations above the population', test: (p) => p.installments.zScore >= 0.75 },
-  { trait: 'upfront', rule: 'mean installments at most 1.5 (pays at once)', test: (p) => p.installments.mean <= 1.5 },
-  { trait: 'multi-item', rule: 'at least 1.5 items per customer on average', test: (p) => p.items.mean >= 1.5 },
-  { trait: 'recent', rule: 'mean recency 0.5 standard deviations below the population (bought more recently)', test: (p) => p.recencyDays.zScore <= -0.5 },
-  { trait: 'lapsed', rule: 'mean recency 0.5 standard deviations above the population (last bought long ago)', test: (p) => p.recencyDays.zScore >= 0.5 },
-];
-
-export function traitsOf(p: Profile): Trait[] {
-  return TRAIT_RULES.filter((r) => r.test(p)).map((r) => r.trait);
-}
+import { Trait, traitsOfSupport } from './traits';
 
 interface Head {
-  when: (t: Set<Trait>) => boolean;
+  /** Traits the name and the description assert: all must be held. */
+  rests: Trait[];
   name: string;
   description: string;
   action: string;
@@ -68,60 +29,75 @@ const WIN_BACK =
 /** In priority order; the last entry matches every segment. */
 export const HEADS: readonly Head[] = [
   {
-    when: (t) => t.has('unsatisfied') && t.has('late-deliveries'),
+    rests: ['unsatisfied', 'late-deliveries'],
     name: 'Let down by late delivery',
-    description: 'Customers whose orders mostly arrived after the promised day and who rated the purchase poorly.',
+    description: 'Customers whose orders arrived after the promised day and who rated the purchase 3 stars or less.',
     action:
       'Service recovery first: apologise for the delay, offer a voucher with free shipping on the next order, and keep them out of promotional pushes until a positive contact; escalate the carriers and sellers behind the delays.',
   },
   {
-    when: (t) => t.has('unsatisfied'),
+    rests: ['unsatisfied'],
     name: 'Unhappy with their purchase',
-    description: 'Customers who received their order on time but rated it poorly (product or seller problem).',
+    description: 'Customers who rated their purchase 3 stars or less.',
     action:
-      'Reach out through customer care to understand and fix the problem, then a goodwill voucher; review the products and sellers behind the low scores before any cross-selling.',
+      'Reach out through customer care to understand and fix the problem, then a goodwill voucher; review the products and sellers behind the low scores, and keep them out of cross-selling until a positive contact.',
   },
   {
-    when: (t) => t.has('repeat') && t.has('high-spend'),
+    rests: ['repeat', 'high-spend'],
     name: 'Loyal high spenders',
-    description: 'Repeat customers who have spent well above the typical customer: the most valuable group.',
+    description: 'Customers who came back and ordered more than once, with a spend in the top third: the most valuable group.',
     action: 'VIP treatment: loyalty programme, early access to sales, personalised recommendations and referral rewards; protect them with priority delivery and fast support.',
   },
   {
-    when: (t) => t.has('repeat'),
+    rests: ['repeat'],
     name: 'Repeat buyers',
     description: 'Customers who came back and ordered more than once.',
     action: 'Enrol them in the loyalty programme, send replenishment reminders and cross-sell the categories they have not bought yet.',
+    lapsedAction: 'Win them back with what they bought before: a reminder of their categories, a loyalty-points bonus on the next order, then stop after two unanswered contacts.',
   },
   {
-    when: (t) => t.has('high-spend') && t.has('installments'),
+    rests: ['high-spend', 'installments'],
     name: 'Big-ticket buyers paying in installments',
-    description: 'One-time customers with a large basket, usually spread over many credit-card installments.',
+    description: 'Customers with a single order whose basket was in the top third, spread over 4 or more card installments.',
     action: 'Premium cross-sell with interest-free installment offers (accessories, warranties, complementary products); a second-purchase incentive to turn them into repeat customers.',
   },
   {
-    when: (t) => t.has('high-spend'),
+    rests: ['high-spend'],
     name: 'Big spenders',
-    description: 'One-time customers whose order was well above the typical value.',
+    description: 'Customers whose spend is in the top third.',
     action: 'Premium recommendations and bundles based on their first purchase; invite them to the loyalty programme to earn a second order.',
+    lapsedAction: 'Premium win-back: new arrivals in the category of their big purchase and a loyalty invitation; one or two contacts, not a discount spiral.',
   },
   {
-    when: (t) => t.has('multi-item'),
+    rests: ['lukewarm'],
+    name: 'Satisfied, not delighted',
+    description: 'Customers who rated their purchase about 4 stars (above 3, below 4.5): content, with something short of perfect.',
+    action: 'Ask what would have made it a 5 (a one-question survey), fix the friction they name, then a second-purchase offer in the same category.',
+  },
+  {
+    rests: ['multi-item'],
     name: 'Basket builders',
-    description: 'Customers who buy several items or categories at once.',
+    description: 'Customers who buy several items at once.',
     action: 'Bundles, "frequently bought together" suggestions and free-shipping thresholds just above their usual basket.',
   },
   {
-    when: (t) => t.has('low-spend'),
+    rests: ['low-spend'],
     name: 'Low-spend one-time buyers',
-    description: 'Customers with a single small order.',
+    description: 'Customers with a small basket, in the bottom third of spend.',
     action: 'Low-cost channels only (email, app push) with entry-level products and free-shipping offers; avoid deep discounts that erode margin.',
     lapsedAction: 'Low-cost win-back only: one email or push with entry-level products and a free-shipping offer, then stop; not worth paid media.',
   },
   {
-    when: () => true,
+    rests: ['delighted'],
+    name: 'Delighted one-time buyers',
+    description: 'Customers who gave their purchase 5 stars.',
+    action: 'Turn delight into advocacy and a second order: ask for a public review and a referral, with a referral reward and recommendations based on the first purchase.',
+    lapsedAction: 'They loved their purchase but have not come back: a win-back with new arrivals in that category and a referral reward.',
+  },
+  {
+    rests: [],
     name: 'One-time buyers',
-    description: 'Customers with a single order of typical value who were satisfied with it.',
+    description: 'Customers with a typical single order.',
     action: 'Second-purchase nurture: a welcome series, recommendations based on the first purchase and a time-limited coupon for the second order.',
     lapsedAction: WIN_BACK,
   },
@@ -136,26 +112,32 @@ const RECENCY_QUALIFIER: Partial<Record<Trait, { name: string; action: string }>
 const TIE_BREAKERS: readonly [Trait, string][] = [
   ['late-deliveries', 'late deliveries'],
   ['delighted', 'delighted'],
+  ['lukewarm', '4 stars'],
+  ['high-spend', 'high spend'],
+  ['low-spend', 'low spend'],
   ['installments', 'installments'],
   ['upfront', 'pays upfront'],
   ['multi-item', 'several items'],
-  ['high-spend', 'high spend'],
-  ['low-spend', 'low spend'],
+  ['repeat', 'repeat'],
 ];
 
 export interface SegmentLabel {
   name: string;
   description: string;
   action: string;
+  /** Every trait the segment has (support at least 70%). */
   traits: Trait[];
+  /** Support of each trait the name and description rest on. */
+  fidelity: Partial<Record<Trait, number>>;
 }
 
 /** Names, descriptions and actions for all segments of a model, unique names guaranteed. */
-export function labelSegments(profiles: Profile[]): SegmentLabel[] {
-  const labels = profiles.map((p) => {
-    const traits = traitsOf(p);
+export function labelSegments(profiles: Profile[], support: Record<Trait, number>[]): SegmentLabel[] {
+  const labels = profiles.map((p, i) => {
+    const traits = traitsOfSupport(support[i]);
     const set = new Set(traits);
-    const head = HEADS.find((h) => h.when(set))!;
+    const head = HEADS.find((h) => h.rests.every((t) => set.has(t)))!;
+    const rests: Trait[] = [...head.rests];
     let name = head.name;
     let action = head.action;
     for (const t of ['recent', 'lapsed'] as const) {
@@ -163,11 +145,12 @@ export function labelSegments(profiles: Profile[]): SegmentLabel[] {
       if (set.has(t) && q) {
         name += ` (${q.name})`;
         action = t === 'lapsed' && head.lapsedAction ? head.lapsedAction : `${action} ${q.action}`;
+        rests.push(t);
       }
     }
-    return { name, description: head.description, action, traits };
+    return { name, description: `${head.description} ${facts(p)}`, action, traits, rests };
   });
-  // Disambiguate equal names with the first trait that differs, then by spend rank as a last resort.
+  // Disambiguate equal names with the traits that differ, then by spend rank as a last resort.
   const groups = new Map<string, number[]>();
   labels.forEach((l, i) => groups.set(l.name, [...(groups.get(l.name) ?? []), i]));
   for (const [, idx] of groups) {
@@ -175,16 +158,41 @@ export function labelSegments(profiles: Profile[]): SegmentLabel[] {
     const extra = new Map<number, string[]>(idx.map((i) => [i, []]));
     for (const [trait, word] of TIE_BREAKERS) {
       const has = idx.filter((i) => labels[i].traits.includes(trait));
-      if (has.length > 0 && has.length < idx.length) has.forEach((i) => extra.get(i)!.push(word));
+      if (has.length > 0 && has.length < idx.length)
+        has.forEach((i) => {
+          extra.get(i)!.push(word);
+          labels[i].rests.push(trait);
+        });
     }
     for (const i of idx) if (extra.get(i)!.length) labels[i].name += ` - ${extra.get(i)!.join(', ')}`;
     const again = new Map<string, number[]>();
     idx.forEach((i) => again.set(labels[i].name, [...(again.get(labels[i].name) ?? []), i]));
     for (const [, same] of again) {
       if (same.length < 2) continue;
-      same.sort((a, b) => profiles[b].monetary.mean - profiles[a].monetary.mean);
+      same.sort((a, b) => profiles[b].monetary.median - profiles[a].monetary.median);
       same.forEach((i, rank) => (labels[i].name += ` - spend tier ${rank + 1}`));
     }
   }
-  return labels;
+  return labels.map((l, i) => ({
+    name: l.name,
+    description: l.description,
+    action: l.action,
+    traits: l.traits,
+    fidelity: Object.fromEntries(l.rests.map((t) => [t, round3(support[i][t])])),
+  }));
+}
+
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+/** The typical member in figures: what a marketer checks before trusting a name. */
+export function facts(p: Profile): string {
+  const orders = p.frequency.mean;
+  const parts = [
+    `${orders < 1.05 ? '1 order' : `${orders.toFixed(1)} orders on average`}`,
+    `median spend R$ ${Math.round(p.monetary.median).toLocaleString('en-US')}`,
+    Number.isNaN(p.reviewScore.mean) ? 'no review' : `mean review ${p.reviewScore.mean.toFixed(1)} stars`,
+  ];
+  if (!Number.isNaN(p.lateShare.mean)) parts.push(`${Math.round(p.lateShare.mean * 100)}% of orders late`);
+  parts.push(`last purchase ${Math.round(p.recencyDays.median)} days ago (median)`);
+  return `Typically: ${parts.join(', ')}.`;
 }

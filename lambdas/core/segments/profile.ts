@@ -1,7 +1,7 @@
 /**
  * Segment profiles: per segment and feature, mean and median against the whole population, and how far the
  * segment's mean sits from the population's in population standard deviations (the z-score the naming
- * rules read).
+ * rules read). Values that are NaN (no review, nothing delivered) are left out of a segment's statistics.
  */
 import { FEATURE_NAMES, FeatureName, SegmentProfileEntry } from '../model/types';
 import { Matrix } from '../util/matrix';
@@ -14,9 +14,10 @@ export interface PopulationStats {
   std: Float64Array;
 }
 
+/** Median of the values that are not NaN (NaN when none). */
 export function median(values: Float64Array): number {
-  if (!values.length) return NaN;
-  const s = values.slice().sort();
+  const s = values.filter((v) => !Number.isNaN(v)).sort();
+  if (!s.length) return NaN;
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
@@ -61,9 +62,15 @@ export function profileSegments(values: Matrix, labels: Int32Array, k: number, p
     const profile = {} as Profile;
     FEATURE_NAMES.forEach((name, j) => {
       const col = columnOf(values, j, rows);
+      // Rule segments have no delivery features and people without a review: means over the known values.
       let s = 0;
-      for (const v of col) s += v;
-      const mean = col.length ? s / col.length : NaN;
+      let n = 0;
+      for (const v of col) {
+        if (Number.isNaN(v)) continue;
+        s += v;
+        n++;
+      }
+      const mean = n ? s / n : NaN;
       profile[name] = {
         mean,
         median: median(col),

@@ -21,12 +21,26 @@ import { ariByCustomerIndex } from './compare';
 import { AGING_FEATURES, DRIFT_LEVELS, FeatureDrift, TrainingDistribution, featureDrift, summarizeDistribution } from './drift';
 
 export { AGING_FEATURES };
-import { effectiveEnd, freshFit, modelLabels } from './simulate';
+import { SIMULATION_DEFAULTS, effectiveEnd, freshFit, modelLabels } from './simulate';
 import { round, spreadOf } from './stats';
 
 
-/** Recommended cadence measured by `segments simulate` on the Olist export (see stability.json). */
-export const DEFAULT_CADENCE_DAYS = 182;
+/**
+ * The cadence used when no simulation result (stability.json) is at hand: the one `segments simulate` measured on the
+ * Olist export (k chosen at each origin, 10 initialisations: the median agreement crosses 0.8 at 4 weeks, so 2 weeks).
+ * The stack and `segments check --stability FILE` read the cadence from the simulation's own result when it exists.
+ */
+export const DEFAULT_CADENCE_DAYS = 14;
+
+/** The cadence and threshold a simulation result recommends (stability.json), when it has them. */
+export function contractOf(simulation: unknown): { cadenceDays?: number; threshold?: number } {
+  const s = simulation as { threshold?: unknown; recommendation?: { everyDays?: unknown } } | undefined;
+  const cadence = s?.recommendation?.everyDays;
+  return {
+    ...(typeof cadence === 'number' && cadence >= 1 ? { cadenceDays: cadence } : {}),
+    ...(typeof s?.threshold === 'number' && s.threshold > 0 && s.threshold <= 1 ? { threshold: s.threshold } : {}),
+  };
+}
 
 export interface CheckOptions {
   threshold?: number;
@@ -84,7 +98,8 @@ export function runStabilityCheck(model: SegmentModel, data: OlistData, opts: Ch
   const psiThreshold = opts.psiThreshold ?? DRIFT_LEVELS.major;
   const aging = new Set<FeatureName>(opts.agingFeatures ?? AGING_FEATURES);
   const nSeeds = opts.seeds ?? 3;
-  const nInit = opts.nInit ?? 3;
+  // Fresh fits as production fits a model (its initialisations), so that a poor local optimum is not read as drift.
+  const nInit = opts.nInit ?? SIMULATION_DEFAULTS.nInit;
   const baseSeed = opts.baseSeed ?? model.seed;
   const asOf = opts.asOf ?? effectiveEnd(data);
   const now = opts.now ?? asOf;

@@ -3,8 +3,10 @@
  * (check), drift measures (drift), and stable segment identities across versions (matching). Pure functions:
  * the CLI and the Lambda handlers do the I/O, storage and events.
  */
-export { simulateStability, effectiveEnd, defaultStart, freshFit, modelLabels, longestStableInterval, recommend, SIMULATION_DEFAULTS } from './simulate';
-export type { SimulationOptions, StabilityReport, StabilityPoint, OriginCurve, Recommendation } from './simulate';
+export { simulateStability, effectiveEnd, defaultStart, freshFit, modelLabels, SIMULATION_DEFAULTS } from './simulate';
+export type { SimulationOptions, StabilityReport, StabilityPoint, OriginCurve } from './simulate';
+export { recommend, cadenceFromCurve } from './recommend';
+export type { Recommendation, CadenceDecision, CadenceBasis } from './recommend';
 export { runStabilityCheck, trainingDistributionOf, DEFAULT_CADENCE_DAYS } from './check';
 export type { CheckOptions, CheckResult, Verdict } from './check';
 export { summarizeDistribution, featureDrift, psi, ksTwoSample, ksPValue, DRIFT_LEVELS, AGING_FEATURES } from './drift';

@@ -3,24 +3,31 @@
  *
  * When a model is retrained, k-means numbers its clusters arbitrarily. `matchSegments` pairs each new segment
  * with a previous one by an optimal assignment (Hungarian algorithm) on the distances between centroids, so
- * that a segment that is the same group of customers keeps its id and name.
+ * that a segment that is the same group of customers keeps its id. Names are not carried over: a name must be
+ * true of the members it names (segments/traits.ts), so each version names its segments from its own members; the
+ * same group keeps the same traits and therefore, in practice, the same name.
  *
- * The two models standardised their features with different means and standard deviations (each fitted on
- * its own data), so their centroids are not in the same space. Both sets are mapped back to raw feature
- * values (inverse standardisation, then expm1 where the model took log1p) and standardised again with the
- * NEW model's transforms: distances are then measured in the one space in which the new model clusters.
- * A matched pair further apart than `maxDistance` (Euclidean, in new-model standard deviations) is not the
- * same group: the new segment gets a fresh id (above every id used so far) and keeps its rule-based name.
+ * The two models scaled their features over different fitted ranges (each on its own data), so their centroids are
+ * not in the same space. Both sets are mapped back to raw feature values (the inverse of the range scaling, then
+ * expm1 where the model took log1p) and scaled again with the NEW model's transforms: distances are then measured
+ * in the one space in which the new model clusters. A matched pair further apart than `maxDistance` (Euclidean, in
+ * the new model's space) is not the same group: the new segment gets a fresh id (above every id used so far,
+ * below the rule segments' ids). Only the clusters are matched: rule segments
+ * (segments/ruleSegments.ts) have fixed ids and names.
  */
 import { hungarian } from '../cluster/hungarian';
+import { clusterSegments } from '../model/assign';
 import { CustomerAssignment, FeatureTransform, SegmentModel } from '../model/types';
+import { fromCoordinate, toCoordinate } from '../features/transforms';
+import { RULE_SEGMENT_ID_BASE, isRuleSegmentId } from '../segments/ruleSegments';
 
 /**
- * Default distance (new-model standard deviations, Euclidean over the 9 features) beyond which a match is
- * refused. On the Olist export, the same segment fitted 2 to 9 months apart (k = 4 and 6) lies 0.14 to 1.31
- * away, while two different segments are at least 2.1 apart.
+ * Default distance (Euclidean in the new model's space, where each feature spans at most its weight) beyond which
+ * a match is refused. Measured on the Olist export (k chosen by the rule each time): the same segments refitted
+ * 2 weeks apart lie at most 0.03 apart, 2 months apart at most 0.29 (0.14 but for a segment that split in two);
+ * two different segments lie at least 0.42 apart at 2 weeks, 0.22 at 6 months (when recency reshuffles the groups).
  */
-export const DEFAULT_MAX_MATCH_DISTANCE = 1.5;
+export const DEFAULT_MAX_MATCH_DISTANCE = 0.3;
 
 export interface SegmentMatch {
   /** Row of the segment in the new model (its centroid row). */
@@ -28,6 +35,7 @@ export interface SegmentMatch {
   /** Id the fresh fit gave it, and the id it carries from now on. */
   freshId: number;
   id: number;
+  /** Its name (from its own members' traits, never carried over). */
   name: string;
   /** The previous segment it continues, when matched within maxDistance. */
   previousId?: number;
@@ -38,7 +46,7 @@ export interface SegmentMatch {
 }
 
 export interface MatchResult {
-  /** The new model with ids and names carried over (a copy; the input is not modified). */
+  /** The new model with ids carried over (a copy; the input is not modified). */
   model: SegmentModel;
   /** Fresh id -> stable id, to relabel labels computed with the unrenamed new model. */
   idMap: Map<number, number>;
@@ -50,20 +58,14 @@ export interface MatchResult {
   maxDistance: number;
 }
 
-/** Raw feature values of a model's centroids (inverse standardisation and log1p). */
+/** Raw feature values of a model's centroids (the inverse of the range scaling and log1p). */
 export function centroidsToRaw(model: Pick<SegmentModel, 'centroids' | 'features'>): number[][] {
-  return model.centroids.map((c) =>
-    c.map((z, j) => {
-      const t = model.features[j];
-      const v = z * t.std + t.mean;
-      return t.log ? Math.expm1(v) : v;
-    }),
-  );
+  return model.centroids.map((c) => c.map((z, j) => fromCoordinate(z, model.features[j])));
 }
 
-/** Raw values standardised with the given transforms (same rules as applyTransforms). */
+/** Raw values in the space of the given transforms (same rules as applyTransforms). */
 export function rawToSpace(raw: number[][], transforms: readonly FeatureTransform[]): number[][] {
-  return raw.map((r) => r.map((v, j) => ((transforms[j].log ? Math.log1p(Math.max(v, 0)) : v) - transforms[j].mean) / transforms[j].std));
+  return raw.map((r) => r.map((v, j) => toCoordinate(v, transforms[j])));
 }
 
 function distance(a: number[], b: number[]): number {
@@ -83,6 +85,8 @@ export function matchSegments(previous: SegmentModel, next: SegmentModel, opts: 
   const maxDistance = opts.maxDistance ?? DEFAULT_MAX_MATCH_DISTANCE;
   if (previous.features.map((f) => f.name).join() !== next.features.map((f) => f.name).join()) throw new Error('the two models use different features: segments cannot be matched');
   const space = next.features;
+  const prevClusters = clusterSegments(previous);
+  const nextClusters = clusterSegments(next);
   const prev = rawToSpace(centroidsToRaw(previous), space);
   const cur = rawToSpace(centroidsToRaw(next), space);
   const distances = prev.map((p) => cur.map((c) => distance(p, c)));
@@ -95,29 +99,29 @@ export function matchSegments(previous: SegmentModel, next: SegmentModel, opts: 
     if (j !== undefined && j >= 0 && j < cur.length && distances[i][j] <= maxDistance) prevOfNew[j] = i;
   }
 
-  let nextFresh = Math.max(-1, ...previous.segments.map((s) => s.id), ...(opts.reservedIds ?? [])) + 1;
-  const usedNames = new Set<string>();
+  const used = [...prevClusters.map((s) => s.id), ...(opts.reservedIds ?? [])].filter((id) => !isRuleSegmentId(id));
+  let nextFresh = Math.max(-1, ...used) + 1;
   const matches: SegmentMatch[] = cur.map((_, j) => {
-    const seg = next.segments[j];
+    const seg = nextClusters[j];
     const i = prevOfNew[j];
     if (i >= 0) {
-      const p = previous.segments[i];
-      usedNames.add(p.name);
-      return { row: j, freshId: seg.id, id: p.id, name: p.name, previousId: p.id, previousName: p.name, distance: distances[i][j], status: 'kept' };
+      const p = prevClusters[i];
+      return { row: j, freshId: seg.id, id: p.id, name: seg.name, previousId: p.id, previousName: p.name, distance: distances[i][j], status: 'kept' };
     }
     const nearest = prev.length ? Math.min(...distances.map((r) => r[j])) : Infinity;
+    if (nextFresh >= RULE_SEGMENT_ID_BASE) throw new Error(`no cluster id left below ${RULE_SEGMENT_ID_BASE} (the rule segments' ids)`);
     return { row: j, freshId: seg.id, id: nextFresh++, name: seg.name, distance: nearest, status: 'new' };
   });
-  // A new segment whose rule-based name is already carried by a kept one is told apart.
-  for (const m of matches) if (m.status === 'new' && usedNames.has(m.name)) m.name = `${m.name} (new)`;
 
   const keptPrev = new Set(matches.filter((m) => m.status === 'kept').map((m) => m.previousId));
-  const retired = previous.segments.filter((s) => !keptPrev.has(s.id)).map((s) => ({ id: s.id, name: s.name }));
+  const retired = prevClusters.filter((s) => !keptPrev.has(s.id)).map((s) => ({ id: s.id, name: s.name }));
   const model: SegmentModel = {
     ...next,
-    segments: next.segments.map((s, j) => ({ ...s, id: matches[j].id, name: matches[j].name })),
+    segments: [...nextClusters.map((s, j) => ({ ...s, id: matches[j].id })), ...next.segments.filter((s) => s.kind !== 'cluster')],
   };
-  return { model, idMap: new Map(matches.map((m) => [m.freshId, m.id])), matches, retired, distances, maxDistance };
+  const idMap = new Map(matches.map((m) => [m.freshId, m.id]));
+  for (const s of next.segments) if (s.kind !== 'cluster') idMap.set(s.id, s.id);
+  return { model, idMap, matches, retired, distances, maxDistance };
 }
 
 /** Labels (segment ids) of a fresh model rewritten with the stable ids of a match. */

@@ -4,7 +4,7 @@
  * small threshold on a small, well separated feature table, where sampling must not change the outcome.
  */
 import { adjustedRandIndex } from '../../../lambdas/core/cluster/ari';
-import { FeatureTable } from '../../../lambdas/core/features/customerFeatures';
+import { emptyUncounted, FeatureTable } from '../../../lambdas/core/features/customerFeatures';
 import { compareAlternatives } from '../../../lambdas/core/model/alternatives';
 import { trainOnFeatures } from '../../../lambdas/core/model/train';
 import { FEATURE_NAMES } from '../../../lambdas/core/model/types';
@@ -15,13 +15,25 @@ import { createRng } from '../../../lambdas/core/util/random';
 function separatedTable(n: number, groups: number, seed: number): { table: FeatureTable; truth: Int32Array } {
   const rng = createRng(seed);
   const d = FEATURE_NAMES.length;
-  const centres = Array.from({ length: groups }, () => Array.from({ length: d }, () => 20 + 80 * rng.next()));
+  // Group g: its own recency, review level and spend, inside the ranges of the feature space (transforms.ts).
+  const centre = (g: number): Record<(typeof FEATURE_NAMES)[number], number> => ({
+    recencyDays: 40 + 130 * g,
+    frequency: 1,
+    monetary: 30 * 2 ** g,
+    reviewScore: 1 + (g % 5),
+    deliveryDelayDays: -15 + 7 * g,
+    lateShare: 0,
+    items: 1,
+    categories: 1,
+    installments: 1 + g,
+  });
   const values = createMatrix(n, d);
   const truth = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const g = i % groups;
     truth[i] = g;
-    for (let j = 0; j < d; j++) values.data[i * d + j] = centres[g][j] + 0.5 * rng.normal();
+    const c = centre(g);
+    FEATURE_NAMES.forEach((f, j) => (values.data[i * d + j] = c[f] * (1 + 0.02 * rng.normal())));
   }
   const table: FeatureTable = {
     asOf: Date.parse('2018-09-01'),
@@ -31,6 +43,7 @@ function separatedTable(n: number, groups: number, seed: number): { table: Featu
     firstPurchase: new Float64Array(n),
     notCounted: 0,
     customersWithOrders: n,
+    uncounted: emptyUncounted(),
   };
   return { table, truth };
 }
@@ -58,6 +71,7 @@ describe('training with the sweep on a sample', () => {
     expect(adjustedRandIndex(sampled.labels, truth)).toBe(1);
     expect(sampled.model.metrics.inertia).toBeCloseTo(full.model.metrics.inertia, 6);
     expect(sampled.model.segments.reduce((s, g) => s + g.size, 0)).toBe(1500);
+    expect(sampled.model.people).toBe(1500);
   });
 
   test('below the threshold nothing changes', () => {

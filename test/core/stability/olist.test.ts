@@ -1,17 +1,15 @@
 /**
  * The stability analysis on the real export (../shared/olist, loaded once). Skipped with a message when the
- * folder is absent. The simulation runs on a coarse grid (13-week step, 4 origins, 3 seeds) to keep the file to
- * a few minutes under Jest; `segments simulate` runs the full default settings (2-week step, 6 origins, 5 seeds).
+ * folder is absent. The work runs in a child process (olistWork.ts: Jest's sandbox slows numeric loops 20-80x): a
+ * simulation on a coarse grid at a fixed k (4-week step, 16-week horizon, 2 seeds), and the scheduled check of an
+ * old and a young model; `segments simulate` runs the full method (2-week step, k chosen at each origin).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { computeFeatures } from '../../../lambdas/core/features/customerFeatures';
-import { OlistData, loadOlist } from '../../../lambdas/core/olist/load';
-import { directorySource } from '../../../lambdas/core/olist/source';
-import { trainSegmentation } from '../../../lambdas/core/model/train';
-import { runStabilityCheck } from '../../../lambdas/core/stability/check';
-import { matchSegments, transitionMatrix } from '../../../lambdas/core/stability/matching';
-import { StabilityReport, effectiveEnd, simulateStability } from '../../../lambdas/core/stability/simulate';
+import type { CheckResult } from '../../../lambdas/core/stability/check';
+import type { StabilityReport } from '../../../lambdas/core/stability/simulate';
+import { runInChild } from '../../helpers/child';
+import type work from './olistWork';
 
 const DIR = join(__dirname, '../../../../shared/olist');
 const present = existsSync(join(DIR, 'olist_orders_dataset.csv'));
@@ -32,37 +30,33 @@ function spearman(x: number[], y: number[]): number {
   return 1 - (6 * d2) / (n * (n * n - 1));
 }
 
-/** The k the production rule chooses on this export (segments run); the properties tested hold for any k. */
-const K = 4;
+/** About the k the production rule chooses on this export at the origins (6-7) and at its end (8). */
+const K = 7;
 
 describeReal('stability on the real Olist export', () => {
-  let data: OlistData;
+  let result: Awaited<ReturnType<typeof work>>;
   let report: StabilityReport;
-  beforeAll(async () => {
-    data = await loadOlist(directorySource(DIR));
-    // Coarse grid (13-week step, origins every 13 weeks: 6 dates, 12 models, 18 fresh fits) but enough
-    // initialisations per fit: with 1 or 2, k-means noise at k = 4 alone brings the ARI at d = 0 down to about 0.5.
-    report = simulateStability(data, { k: K, stepDays: 91, originEveryDays: 91, seeds: 3, modelNInit: 5, freshNInit: 3, skipRetrainTiming: true });
-  }, 900_000); // about 40 s with tsx, several times that under Jest on a shared machine
+  beforeAll(() => {
+    result = runInChild(join(__dirname, 'olistWork.ts'), { dir: DIR, k: K });
+    report = result.report as unknown as StabilityReport;
+  }, 900_000);
 
-  test('the data end is the last full week (2018-09), not the stray orders of October', () => {
-    const end = new Date(effectiveEnd(data)).toISOString();
-    expect(end >= '2018-08-25' && end < '2018-09-10').toBe(true);
+  test('the data end is the last full week (2018-09-03), not the stray orders of September and October', () => {
+    expect(result.effectiveEnd.slice(0, 10)).toBe('2018-09-03');
   });
 
-  test('the curve is produced over rolling origins and a 52-week horizon', () => {
+  test('the curve is produced over rolling origins up to the horizon', () => {
     expect(report.origins.length).toBeGreaterThanOrEqual(4);
     expect(report.points[0].days).toBe(0);
     expect(report.points[0].ariMedian).toBeGreaterThan(0.9); // the noise floor with production initialisations
-    expect(report.points[report.points.length - 1].days).toBe(52 * 7);
+    expect(report.points[report.points.length - 1].days).toBe(16 * 7);
     for (const p of report.points) {
       expect(p.ariQ1).toBeLessThanOrEqual(p.ariMedian);
       expect(p.ariMedian).toBeLessThanOrEqual(p.ariQ3);
       expect(Number.isFinite(p.ariKnownMedian)).toBe(true);
     }
     // New customers accumulate with the horizon.
-    const mid = report.points.find((p) => p.days === 26 * 7)!;
-    expect(mid.newCustomers).toBeGreaterThan(report.points[1].newCustomers);
+    expect(report.points[report.points.length - 1].newCustomers).toBeGreaterThan(report.points[1].newCustomers);
   });
 
   test('the agreement falls overall', () => {
@@ -74,44 +68,32 @@ describeReal('stability on the real Olist export', () => {
     expect(pts[pts.length - 1].ariKnownMedian).toBeLessThan(pts[0].ariKnownMedian - 0.1);
   });
 
-  test('the recommendation lies between 2 and 26 weeks and states the contract', () => {
+  test('the agreement crosses the threshold within 12 weeks: the recommendation rests on the crossing', () => {
+    // The segments split recent from lapsed customers, and every customer ages: a model no longer matches what a
+    // retraining finds within weeks (the full simulation, with a 2-week step, puts the crossing at 4 weeks).
     const r = report.recommendation;
-    expect(r.everyDays).toBeGreaterThanOrEqual(14);
-    expect(r.everyDays).toBeLessThanOrEqual(26 * 7);
+    expect(r.basis).toBe('crossing');
+    expect(r.crossingDays).toBeLessThanOrEqual(12 * 7);
+    expect(r.everyDays).toBeLessThanOrEqual(r.crossingDays!);
     expect(r.newCustomersPerWeek).toBeGreaterThan(500);
-    expect(r.rationale).toMatch(/retrain the segmentation every \d+ weeks/);
+    expect(r.rationale).toMatch(/Retrain the segmentation every \d+ weeks/);
     expect(r.rationale).toMatch(/Early retraining when/);
     expect(r.rationale).toMatch(/New customers: about [\d,]+ a week/);
   });
 
-  test('the scheduled check of an old model reports its age and the drift of recency; a young one is ok', () => {
-    // Two retrainings, two checks: about 30 s of computation.
-    const old = trainSegmentation(data, { k: K, asOf: Date.parse('2018-03-01'), seed: 1, nInit: 5, sweep: false, compare: false, silhouetteSample: 1000 });
-    const c = runStabilityCheck(old.model, data, { cadenceDays: 56 });
-    // Six months on, recency has shifted (every customer aged) but the segments still agree with a fresh fit:
-    // the model is overdue, not drifted.
-    expect(c.verdict).toBe('overdue');
+  test('the scheduled check: an old model has drifted as its customers aged, a young one is ok', () => {
+    const c: CheckResult = result.oldCheck;
+    expect(c.verdict).toBe('drift');
     expect(c.ageDays).toBeGreaterThan(180);
-    expect(c.ari).toBeGreaterThan(0.8);
+    expect(c.ari).toBeLessThan(0.8);
     expect(c.drift.recencyDays.level).toBe('major');
     expect(c.reasons.some((x) => /recencyDays shifted with the age of the model/.test(x))).toBe(true);
-    expect(c.reasons.some((x) => /beyond the 56-day cadence/.test(x))).toBe(true);
-    for (const [name, d] of Object.entries(c.drift)) if (name !== 'recencyDays') expect(d.psi).toBeLessThan(0.25);
-
-    const young = trainSegmentation(data, { k: K, asOf: Date.parse('2018-08-15'), seed: 1, nInit: 5, sweep: false, compare: false, silhouetteSample: 1000 });
-    const y = runStabilityCheck(young.model, data, { cadenceDays: 56 });
-    expect(y.verdict).toBe('ok');
-    expect(y.ari).toBeGreaterThan(0.8);
-
-    // Retraining: the segments of the new version keep the old ids and names, and the movers are counted.
-    const m = matchSegments(old.model, young.model);
-    expect(m.matches.every((x) => x.status === 'kept')).toBe(true);
-    expect(m.model.segments.map((s) => s.name).sort()).toEqual(old.model.segments.map((s) => s.name).sort());
-    const before = new Map(old.features.customerIds.map((id, i) => [id, old.labels[i]]));
-    const stableIds = Array.from(young.labels, (l) => m.idMap.get(l)!);
-    const after = new Map(young.features.customerIds.map((id, i) => [id, stableIds[i]]));
-    const t = transitionMatrix(before, after);
-    expect(t.stayed + t.moved).toBe(computeFeatures(data, Date.parse('2018-03-01')).values.rows);
-    expect(t.stayed / (t.stayed + t.moved)).toBeGreaterThan(0.8);
-  }, 600_000);
+    expect(c.reasons.some((x) => /median ARI .* below the threshold 0.8/.test(x))).toBe(true);
+    expect(c.reasons.some((x) => /beyond the 28-day cadence/.test(x))).toBe(true);
+    expect(result.youngCheck.verdict).toBe('ok');
+    expect(result.youngCheck.ari).toBeGreaterThan(0.8);
+    // Retraining: segments that are the same group keep their ids, and every customer's move is counted.
+    expect(result.kept).toBeGreaterThanOrEqual(K / 2);
+    expect(result.transitions.stayed + result.transitions.moved).toBe(result.customersAtOldDate);
+  });
 });

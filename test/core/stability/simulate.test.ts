@@ -9,7 +9,8 @@ import { computeFeatures } from '../../../lambdas/core/features/customerFeatures
 import { applyTransforms, fitTransforms, imputeReviews } from '../../../lambdas/core/features/transforms';
 import { trainSegmentation } from '../../../lambdas/core/model/train';
 import { ariByCustomer } from '../../../lambdas/core/stability/compare';
-import { StabilityPoint, StabilityReport, freshFit, longestStableInterval, modelLabels, simulateStability } from '../../../lambdas/core/stability/simulate';
+import { StabilityPoint, StabilityReport, freshFit, modelLabels, simulateStability } from '../../../lambdas/core/stability/simulate';
+import { cadenceFromCurve } from '../../../lambdas/core/stability/recommend';
 import { BUDGET, BULK, DAY, GroupSpec, PREMIUM, UNHAPPY, dayToTime, syntheticData } from './synthetic';
 
 const PLANTED_DAY = 200;
@@ -23,7 +24,7 @@ const stationary: GroupSpec[] = [
   { ...BULK, rate: () => 1.5 },
 ];
 // From PLANTED_DAY on, a new group of unhappy, late-delivered customers arrives in numbers.
-const drifting = [...stationary, { ...UNHAPPY, rate: (d: number) => (d >= PLANTED_DAY ? 6 : 0) }];
+const drifting = [...stationary, { ...UNHAPPY, rate: (d: number) => (d >= PLANTED_DAY ? 8 : 0) }];
 
 const simulate = (groups: GroupSpec[]) =>
   simulateStability(syntheticData(groups, 330).data, {
@@ -33,8 +34,7 @@ const simulate = (groups: GroupSpec[]) =>
     horizonDays: 224,
     threshold: THRESHOLD,
     seeds: SEEDS,
-    modelNInit: 3,
-    skipRetrainTiming: true,
+    nInit: 3,
   });
 
 const dayOf = (iso: string) => Math.round((Date.parse(iso) - dayToTime(0)) / DAY);
@@ -69,10 +69,11 @@ describe('simulation on generated data', () => {
     }
     // The recommendation is the longest interval before the change for the latest origin (day 108: 92 days).
     const r = withDrift.recommendation;
-    expect(r.limitedBy).toBe('threshold');
+    expect(r.basis).toBe('crossing');
     expect(r.everyDays).toBeGreaterThanOrEqual(PLANTED_DAY - ORIGINS[1] - 7);
     expect(r.everyDays).toBeLessThanOrEqual(PLANTED_DAY - ORIGINS[0] + 7);
-    expect(r.firstBelowDays).toBe(r.everyDays + 7);
+    expect(r.crossingDays).toBe(r.everyDays + 7);
+    expect(r.contract).toMatch(/Basis: where the measured agreement crosses the threshold/);
   });
 
   test('without drift the model stays valid over the whole horizon', () => {
@@ -80,9 +81,11 @@ describe('simulation on generated data', () => {
       expect(p.ariMedian).toBeGreaterThanOrEqual(0.95);
       expect(p.ariKnownMedian).toBeGreaterThanOrEqual(0.95);
     }
-    expect(without.recommendation.limitedBy).toBe('evidence');
+    expect(without.recommendation.basis).toBe('horizon');
+    expect(without.recommendation.crossingDays).toBeNull();
     expect(without.recommendation.everyDays).toBe(without.recommendation.evidenceDays);
-    expect(without.recommendation.rationale).toMatch(/retrain the segmentation every \d+ weeks/);
+    expect(without.recommendation.rationale).toMatch(/Retrain the segmentation every \d+ weeks/);
+    expect(without.recommendation.rationale).toMatch(/is a lower bound, not a measured limit/);
   });
 
   test('each point reports median and quartiles over origins x seeds, all and known customers, counts', () => {
@@ -103,7 +106,7 @@ describe('the classic mistakes are avoided', () => {
   const { data } = syntheticData(drifting, 330);
   const t0 = dayToTime(ORIGINS[0]);
   const late = dayToTime(300);
-  const report = simulateStability(data, { k: 3, origins: [t0], stepDays: 110, horizonDays: 220, seeds: 2, modelNInit: 3, skipRetrainTiming: true, baseSeed: 5 });
+  const report = simulateStability(data, { k: 3, origins: [t0], stepDays: 110, horizonDays: 220, seeds: 2, nInit: 3, baseSeed: 5 });
   const m0 = trainSegmentation(data, { k: 3, asOf: t0, seed: 5, nInit: 3, sweep: false, compare: false, silhouetteSample: 1000 });
 
   test("the old model labels new data with its own fitted transforms, never a scaler refitted on the new data", () => {
@@ -113,17 +116,18 @@ describe('the classic mistakes are avoided', () => {
     const imputed = imputeReviews(f.values, m0.model.reviewImputation);
     const byHand = assignToCentroids(applyTransforms(imputed, m0.model.features), Float64Array.from(m0.model.centroids.flat()), 3);
     expect(Array.from(own)).toEqual(Array.from(byHand).map((r) => m0.model.segments[r].id));
-    // The mistake (refitting the scaler on the new data) recentres every feature on the new data: the aging of
-    // the customers (recency) that the old model sees (mean recency coordinate far above 0) disappears.
+    // The mistake (refitting the ranges on the new data) rescales every feature to the new data: the aging of the
+    // customers (recency) that the old model sees (most of them pushed to the top of its recency range) disappears.
     const recency = m0.model.features.findIndex((t) => t.name === 'recencyDays');
+    const top = m0.model.features[recency].weight;
     const meanCoord = (X: { rows: number; cols: number; data: Float64Array }) => {
       let s = 0;
       for (let i = 0; i < X.rows; i++) s += X.data[i * X.cols + recency];
       return s / X.rows;
     };
-    expect(meanCoord(applyTransforms(imputed, m0.model.features))).toBeGreaterThan(2);
+    expect(meanCoord(applyTransforms(imputed, m0.model.features))).toBeGreaterThan(0.7 * top);
     const refit = applyTransforms(imputed, fitTransforms(imputed));
-    expect(Math.abs(meanCoord(refit))).toBeLessThan(1e-9);
+    expect(meanCoord(refit)).toBeLessThan(0.6 * top);
     const refitted = assignToCentroids(refit, Float64Array.from(m0.model.centroids.flat()), 3);
     expect(adjustedRandIndex(own, refitted)).toBeLessThan(1);
     // ...and the simulation's figure is the one with the stored transforms.
@@ -157,7 +161,7 @@ describe('the classic mistakes are avoided', () => {
     expect(atT0.values.rows).toBeLessThan(full.values.rows / 2);
     expect(m0.model.asOf).toBe(new Date(t0).toISOString());
     // Recency in the model's training data is measured from T0 (at most T0 minus the first purchase).
-    const maxRecency = Math.max(...m0.model.segments.map((s) => s.profile.recencyDays.mean));
+    const maxRecency = Math.max(...m0.model.segments.filter((s) => s.kind === 'cluster').map((s) => s.profile.recencyDays.mean));
     expect(maxRecency).toBeLessThan(ORIGINS[0]);
     for (const p of report.perOrigin[0].points) expect(p.customers).toBe(computeFeatures(data, Date.parse(p.date)).values.rows);
   });
@@ -165,21 +169,21 @@ describe('the classic mistakes are avoided', () => {
   test('initialisation noise is not read as drift: several seeds, medians, spread reported', () => {
     // k = 2 on three groups with single initialisations: now and then one seed lands in a poor local optimum.
     const { data: stable } = syntheticData(stationary, 330, 3);
-    const r = simulateStability(stable, { k: 2, origins: [dayToTime(100)], stepDays: 28, horizonDays: 196, seeds: 5, modelNInit: 1, freshNInit: 1, skipRetrainTiming: true });
+    const r = simulateStability(stable, { k: 2, origins: [dayToTime(100)], stepDays: 28, horizonDays: 196, seeds: 5, nInit: 1 });
     const values = r.perOrigin[0].points.flatMap((p) => p.ari);
     // A single-seed curve would show sudden "drift" at those dates...
     expect(Math.min(...values)).toBeLessThan(0.5);
     // ...the medians over seeds do not, and the spread is reported.
     for (const p of r.points) expect(p.ariMedian).toBeGreaterThanOrEqual(0.95);
     expect(r.points.some((p) => p.ariMin < 0.5)).toBe(true);
-    expect(r.recommendation.limitedBy).toBe('evidence');
+    expect(r.recommendation.basis).toBe('horizon');
     expect(r.initStability.pairs).toBe(10);
   });
 
   test('when the partition itself is unstable across initialisations, the noise floor at d = 0 says so', () => {
     // k = 5 on three groups: the extra splits are arbitrary.
     const { data: stable } = syntheticData(stationary, 330, 3);
-    const r = simulateStability(stable, { k: 5, origins: [dayToTime(100)], stepDays: 28, horizonDays: 196, seeds: 4, modelNInit: 1, freshNInit: 1, skipRetrainTiming: true });
+    const r = simulateStability(stable, { k: 5, origins: [dayToTime(100)], stepDays: 28, horizonDays: 196, seeds: 4, nInit: 1 });
     expect(r.points[0].days).toBe(0);
     expect(r.points[0].ariMedian).toBeLessThan(0.8);
     expect(r.initStability.min).toBeLessThan(0.9);
@@ -212,14 +216,20 @@ describe('the recommendation rule', () => {
     drift: {} as StabilityPoint['drift'],
   });
 
-  test('longest interval that stays at or above the threshold, on both medians', () => {
-    expect(longestStableInterval([pt(0, 1), pt(7, 0.9), pt(14, 0.8), pt(21, 0.79), pt(28, 0.85)], 0.8)).toMatchObject({ everyDays: 14, firstBelowDays: 21, limitedBy: 'threshold' });
-    expect(longestStableInterval([pt(0, 1), pt(7, 0.9, 0.7), pt(14, 0.9)], 0.8)).toMatchObject({ everyDays: 7, firstBelowDays: 7, limitedBy: 'threshold' });
-    expect(longestStableInterval([pt(0, 1), pt(7, 0.9, 0.85), pt(14, 0.9, 0.81)], 0.8)).toMatchObject({ everyDays: 14, firstBelowDays: null });
+  test('the cadence is the last horizon before either median crosses the threshold', () => {
+    expect(cadenceFromCurve([pt(0, 1), pt(7, 0.9), pt(14, 0.8), pt(21, 0.79), pt(28, 0.85)], 0.8, 3)).toMatchObject({ everyDays: 14, crossingDays: 21, basis: 'crossing' });
+    // The known customers' median crosses first.
+    expect(cadenceFromCurve([pt(0, 1), pt(7, 0.9), pt(14, 0.9, 0.7), pt(21, 0.9)], 0.8, 3)).toMatchObject({ everyDays: 7, crossingDays: 14, basis: 'crossing' });
+    // Below already at the first step: the first step, and said to be a crossing.
+    expect(cadenceFromCurve([pt(0, 1), pt(7, 0.7), pt(14, 0.6)], 0.8, 3)).toMatchObject({ everyDays: 7, crossingDays: 7, basis: 'crossing' });
   });
 
-  test('only horizons measured on every origin are eligible', () => {
-    const points = [pt(0, 1), pt(7, 0.95), pt(14, 0.9), pt(21, 0.9, 0.9, 2), pt(28, 0.7, 0.7, 1)];
-    expect(longestStableInterval(points, 0.8, 14)).toEqual({ everyDays: 14, firstBelowDays: null, limitedBy: 'evidence', firstBelowBeyondEvidence: 28 });
+  test('no crossing within the data: the longest horizon measured, as a lower bound', () => {
+    expect(cadenceFromCurve([pt(0, 1), pt(7, 0.9, 0.85), pt(14, 0.9, 0.81)], 0.8, 3)).toEqual({ everyDays: 14, crossingDays: null, basis: 'horizon', evidenceDays: 14, minOrigins: 2 });
+  });
+
+  test('horizons reached by fewer than half of the origins do not count', () => {
+    const points = [pt(0, 1, 1, 5), pt(7, 0.95, 0.95, 5), pt(14, 0.9, 0.9, 4), pt(21, 0.9, 0.9, 3), pt(28, 0.7, 0.7, 2)];
+    expect(cadenceFromCurve(points, 0.8, 5)).toEqual({ everyDays: 21, crossingDays: null, basis: 'horizon', evidenceDays: 21, minOrigins: 3 });
   });
 });

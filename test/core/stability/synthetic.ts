@@ -3,8 +3,9 @@
  * test can plant a change of the customer mix at a known date.
  *
  * Every customer places one order on arrival; it is delivered 7 days later (review known one day after the
- * delivery). Groups differ on spend, items, categories, installments, review score and delivery delay, well
- * apart, so that k-means finds them with any seed; recency (days since the order) varies within every group.
+ * delivery). Groups differ on spend, items, categories, installments, review score and delivery delay, far
+ * enough apart in the model's bounded feature space (features/transforms.ts: about one unit or more, against
+ * recency's weight of 1.5 spread uniformly within every group) that k-means finds them with any seed.
  */
 import { OlistData } from '../../../lambdas/core/olist/load';
 import { ORDER_STATUSES, PAYMENT_TYPES } from '../../../lambdas/core/olist/tables';
@@ -27,9 +28,9 @@ export interface GroupSpec {
   rate: (day: number) => number;
 }
 
-export const BUDGET: Omit<GroupSpec, 'rate'> = { name: 'budget', value: 40, items: 1, categories: 1, installments: 1, review: 5, delayDays: -12 };
-export const PREMIUM: Omit<GroupSpec, 'rate'> = { name: 'premium', value: 700, items: 3, categories: 2, installments: 8, review: 4, delayDays: -8 };
-export const BULK: Omit<GroupSpec, 'rate'> = { name: 'bulk', value: 180, items: 6, categories: 3, installments: 3, review: 5, delayDays: -10 };
+export const BUDGET: Omit<GroupSpec, 'rate'> = { name: 'budget', value: 30, items: 1, categories: 1, installments: 1, review: 5, delayDays: -18 };
+export const PREMIUM: Omit<GroupSpec, 'rate'> = { name: 'premium', value: 900, items: 3, categories: 2, installments: 10, review: 5, delayDays: -4 };
+export const BULK: Omit<GroupSpec, 'rate'> = { name: 'bulk', value: 180, items: 6, categories: 3, installments: 4, review: 2, delayDays: -12 };
 export const UNHAPPY: Omit<GroupSpec, 'rate'> = { name: 'unhappy', value: 120, items: 1, categories: 1, installments: 2, review: 1, delayDays: 15 };
 
 export interface Synthetic {
