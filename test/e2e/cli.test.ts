@@ -3,7 +3,7 @@
  * and errors as one clear line with a non-zero exit.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { writeMiniExport } from '../helpers/miniExport';
@@ -90,7 +90,8 @@ describe('segments CLI', () => {
   });
 
   test('missing tables and bad options are one-line errors', () => {
-    const r = segments('run', '--data', join(work, 'nowhere'), '--out', join(work, 'x'));
+    mkdirSync(join(work, 'empty'));
+    const r = segments('run', '--data', join(work, 'empty'), '--out', join(work, 'x'));
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/missing tables olist_customers_dataset\.csv, .*olist_orders_dataset\.csv/);
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace

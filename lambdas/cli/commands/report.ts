@@ -13,18 +13,17 @@ import { join, resolve } from 'node:path';
 import { simulateStability } from '../../core/stability/simulate';
 import { buildReports, reportInput, StabilityInput } from '../../core/report';
 import { parse } from '../args';
-import { segmentExport, segmentExportArgs, SEGMENT_EXPORT_OPTIONS } from './run';
+import { REPORT } from '../specs';
+import { segmentExport, segmentExportArgs } from './run';
 import { UsageError } from '../errors';
 import { OutputDir } from '../output';
 import { createProgress } from '../progress';
 
-export const REPORT_USAGE = 'segments report --data DIR --out DIR [--k N] [--as-of DATE] [--seed N] [--max-invalid-rows N] [--stability FILE] [--with-simulation] [--json] [--quiet]';
-
 export async function reportCommand(argv: string[]): Promise<void> {
-  const o = parse(argv, { ...SEGMENT_EXPORT_OPTIONS, stability: { type: 'string' }, 'with-simulation': { type: 'boolean' } }, REPORT_USAGE);
-  const { data: dataDir, outDir, k, seed, asOf, maxInvalidRows } = segmentExportArgs(o, REPORT_USAGE);
-  if (o.stability && o['with-simulation']) throw new UsageError(`--stability and --with-simulation exclude each other\nusage: ${REPORT_USAGE}`);
+  const o = parse(argv, REPORT);
+  if (o.stability && o['with-simulation']) throw new UsageError('--stability and --with-simulation exclude each other');
   if (o.stability && !existsSync(o.stability)) throw new UsageError(`--stability: no such file ${o.stability}`);
+  const { data: dataDir, outDir, k, seed, asOf, maxInvalidRows } = segmentExportArgs(o, REPORT.name);
   const progress = createProgress({ quiet: o.quiet || o.json });
 
   const started = performance.now();
