@@ -211,7 +211,8 @@ tr.chosen th,tr.chosen td{background:#fff7ed;font-weight:600}
 .contract .contract-h{font-weight:600;margin-top:10px}
 .contract ul{margin:4px 0;padding-left:22px}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(500px,1fr));gap:20px}
-.card{background:#fff;border:1px solid var(--line);border-top:8px solid var(--seg);border-radius:12px;padding:18px 22px;display:flex;flex-direction:column;gap:6px;break-inside:avoid}
+.card{background:#fff;border:1px solid var(--line);border-top:8px solid var(--seg);border-radius:12px;padding:18px 22px;display:flex;flex-direction:column;gap:6px;break-inside:avoid;min-width:0}
+.card > *{min-width:0}
 .card h2{margin:0;font-size:1.3rem}
 .card .size{display:flex;align-items:center;gap:10px;color:var(--muted);font-size:.95rem}
 .card .who{margin:4px 0 2px}
@@ -230,5 +231,6 @@ tr.chosen th,tr.chosen td{background:#fff7ed;font-weight:600}
 .page-links strong{display:block;color:var(--primary);font-size:1.05rem;margin-bottom:4px}
 footer.site{color:var(--muted);font-size:.82rem;padding:18px 0 30px;border-top:1px solid var(--line)}
 @media (max-width:820px){.charts{grid-template-columns:1fr}.cards{grid-template-columns:1fr}h1{font-size:1.6rem}section{padding:16px}}
+@media (max-width:520px){.wrap{padding:0 10px}section{padding:12px 10px}figure.chart{padding:6px}.card{padding:14px 12px}}
 @media print{body{background:#fff}header.site,.skip,.toc{display:none}section,.card{break-inside:avoid;border-color:#ccc}}
 `;

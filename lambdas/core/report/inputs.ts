@@ -156,6 +156,8 @@ export function driftMetricName(s: StabilityInput): string {
   const d = s.drift as Record<string, unknown> | undefined;
   const m = s.driftMetric ?? (d && !Array.isArray(d) && typeof d.metric === 'string' ? d.metric : undefined);
   if (typeof m === 'string' && m) return m;
+  // `segments simulate` writes points[].drift as bare numbers beside psiRecency / psiOtherMax: PSI too.
+  if (s.points.some((p) => typeof p.psiRecency === 'number' || typeof p.psiOtherMax === 'number')) return 'PSI';
   return /"psi"\s*:/.test(JSON.stringify(s.drift ?? s.points.map((p) => p.drift ?? null))) ? 'PSI' : 'drift';
 }
 
