@@ -1,6 +1,6 @@
 /** Segment cards for marketing: one card per segment, in plain words, readable without any data science. */
 import { RunSummary } from '../model/summary';
-import { ChartDef, segmentColor } from './chartKit';
+import { ChartDef, segmentColor, shareAxis } from './chartKit';
 import { esc, fmt } from './format';
 import { figure, metric, section } from './html';
 import { PageContext } from './pageContext';
@@ -69,7 +69,7 @@ function sharesChart(s: RunSummary): ChartDef {
       height: { step: 26 },
       encoding: {
         y: { field: 'segment', type: 'nominal', title: null, sort: { field: 'id', op: 'min' }, axis: { labelLimit: 320, labelFontSize: 13, domain: false, ticks: false } },
-        x: { field: 'share', type: 'quantitative', title: 'Share of customers', axis: { format: '.0%' }, scale: { domain: [0, Math.min(1, Math.max(...s.segments.map((g) => g.share)) * 1.45)] } },
+        x: { field: 'share', type: 'quantitative', title: 'Share of customers', ...shareAxis(Math.max(...s.segments.map((g) => g.share))) },
       },
       layer: [
         { mark: { type: 'bar', cornerRadiusEnd: 3 }, encoding: { color: { field: 'segment', type: 'nominal', scale: { domain: s.segments.map((g) => g.name), range: s.segments.map((g) => segmentColor(g.id)) }, legend: null } } },
