@@ -81,10 +81,10 @@ const readCharts = () =>
 const numberOf = (label: string) => Number(label.replace(/\u2212/g, '-').replace(/[^\d.-]/g, '')) / (label.includes('%') ? 100 : 1);
 const isHorizontal = (a: Axis) => a.labels.length > 1 && Math.max(...a.labels.map((l) => l.y)) - Math.min(...a.labels.map((l) => l.y)) < 2;
 /**
- * Two text boxes (rectangles, rotated or not) that overlap by more than a pixel: separating-axis test on the
- * rectangles' edge directions (glyph boxes of neighbouring lines may touch).
+ * Two text boxes (rectangles, rotated or not) closer than `gap` pixels (negative: overlapping by more than that):
+ * separating-axis test on the rectangles' edge directions.
  */
-function overlap(a: Box, b: Box): boolean {
+function tooClose(a: Box, b: Box, gap: number): boolean {
   for (const poly of [a.corners, b.corners])
     for (let i = 0; i < 2; i++) {
       const [x0, y0] = poly[i];
@@ -94,7 +94,7 @@ function overlap(a: Box, b: Box): boolean {
       const project = (p: [number, number][]) => p.map(([x, y]) => x * axis[0] + y * axis[1]);
       const pa = project(a.corners);
       const pb = project(b.corners);
-      if (Math.min(Math.max(...pa), Math.max(...pb)) - Math.max(Math.min(...pa), Math.min(...pb)) <= 1) return false;
+      if (Math.max(Math.min(...pa), Math.min(...pb)) - Math.min(Math.max(...pa), Math.max(...pb)) >= gap) return false;
     }
   return true;
 }
@@ -139,11 +139,15 @@ describeWithOlist('the report pages of the real Olist export in a browser', () =
     expect(charts.get('maintenance.html')!.map((c) => c.id)).toEqual(expect.arrayContaining(['ari-over-time', 'feature-drift']));
   });
 
-  test.each(REPORT_FILES.filter((f) => f !== 'index.html'))('%s: no chart has labels that overlap', (file) => {
+  test.each(REPORT_FILES.filter((f) => f !== 'index.html'))('%s: no chart has labels that overlap or run together', (file) => {
     const problems: string[] = [];
     for (const c of charts.get(file)!) {
+      // Any two texts: no overlap beyond a pixel (glyph boxes of neighbouring lines may touch).
       for (let i = 0; i < c.texts.length; i++)
-        for (let j = i + 1; j < c.texts.length; j++) if (overlap(c.texts[i], c.texts[j])) problems.push(`${c.id}: "${c.texts[i].text}" overlaps "${c.texts[j].text}"`);
+        for (let j = i + 1; j < c.texts.length; j++) if (tooClose(c.texts[i], c.texts[j], -1)) problems.push(`${c.id}: "${c.texts[i].text}" overlaps "${c.texts[j].text}"`);
+      // Neighbouring tick labels side by side on a horizontal axis: at least 3 px apart, or they read as one number.
+      for (const a of c.axes.filter(isHorizontal))
+        for (let i = 0; i + 1 < a.labels.length; i++) if (tooClose(a.labels[i], a.labels[i + 1], 3)) problems.push(`${c.id}: tick labels "${a.labels[i].text}" and "${a.labels[i + 1].text}" run together`);
     }
     expect(problems).toEqual([]);
   });
@@ -167,6 +171,26 @@ describeWithOlist('the report pages of the real Olist export in a browser', () =
     const step = ticks[ticks.length - 1] - ticks[ticks.length - 2];
     expect(ticks[0]).toBe(0);
     expect(ticks[ticks.length - 1]).toBeLessThan(max + step + 1e-9);
+  });
+
+  test('drift: in PSI, one scale per feature, the 0.25 trigger shown', () => {
+    const drift = charts.get('maintenance.html')!.find((c) => c.id === 'feature-drift')!;
+    const heading = drift.texts.map((t) => t.text).join(' ');
+    expect(heading).toMatch(/Drift of each feature \(PSI\)/);
+    expect(heading).toMatch(/own scale/);
+    expect(heading).toMatch(/red line: 0\.25/);
+    // Nine panels, each with its own y axis: recency's runs far higher than the others'.
+    const yTops = drift.axes.filter((a) => a.labels.length > 1 && !isHorizontal(a)).map((a) => Math.max(...a.labels.map((l) => numberOf(l.text))));
+    expect(yTops).toHaveLength(9);
+    expect(Math.max(...yTops) / Math.min(...yTops)).toBeGreaterThan(2);
+    expect(Math.min(...yTops)).toBeGreaterThanOrEqual(0.25); // the trigger line is inside every panel
+  });
+
+  test('algorithms: an index that depends on the number of customers is only compared on the same customers', () => {
+    const alt = charts.get('model-trials.html')!.find((c) => c.id === 'alternatives')!;
+    const ch = alt.rows.filter((r) => /Calinski/.test(String(r.metric))).map((r) => r.algorithm);
+    expect(ch).not.toContain('Agglomerative Ward');
+    expect(ch.length).toBeGreaterThan(0);
   });
 
   test.each(REPORT_FILES)('%s on a 400 px phone: chart text stays readable, nothing overflows the page', async (file) => {
