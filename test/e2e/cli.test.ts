@@ -78,6 +78,26 @@ describe('segments CLI', () => {
     expect(existsSync(join(work, 'assigned', 'assignments.csv'))).toBe(true);
   }, 120_000);
 
+  test('report --model: the pages of the run’s model, nothing segmented again; other data is refused', () => {
+    const r = segments('report', '--data', data, '--out', out, '--model', out, '--json');
+    expect(r.status).toBe(0);
+    const printed = JSON.parse(r.stdout);
+    const reported = JSON.parse(readFileSync(printed.summary, 'utf8'));
+    const run = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(reported.modelVersion).toBe(run.modelVersion);
+    expect(reported.segments).toEqual(run.segments);
+    expect(reported.sweep).toEqual(run.sweep);
+    expect(readFileSync(join(out, 'reports', 'segment-cards.html'), 'utf8')).toContain(`npx segments query --segment ${run.segments[0].id}`);
+    const other = join(work, 'other-data');
+    expect(segments('generate', '--customers', '300', '--seed', '2', '--out', other, '--quiet').status).toBe(0);
+    const wrong = segments('report', '--data', other, '--out', join(work, 'r2'), '--model', join(out, 'model.json'));
+    expect(wrong.status).toBe(2);
+    expect(wrong.stderr).toMatch(/was trained on other data than --data .*segments assign/);
+    const k = segments('report', '--data', data, '--out', join(work, 'r3'), '--model', out, '--k', '5');
+    expect(k.status).toBe(2);
+    expect(k.stderr).toMatch(/--k, --seed and --as-of do not apply/);
+  }, 300_000);
+
   test('a malformed file: one line naming the file, line and column; exit 1; nothing written', () => {
     const bad = writeMiniExport({
       'olist_order_payments_dataset.csv': '"order_id","payment_sequential","payment_type","payment_installments","payment_value"\no1,1,credit_card,3,110.00\no2,1,pix,1,20.00\n',

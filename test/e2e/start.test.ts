@@ -5,7 +5,7 @@
  * ones that do. Child processes on a temporary --state (the emulators on random ports).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { generateDataset } from '../../lambdas/core/generate/generator';
@@ -42,6 +42,10 @@ describe('npm start on a local state that outlives each run', () => {
     expect(q.stdout.split('\n').filter((l) => /^[0-9a-f]{32}\s/.test(l))).toHaveLength(5);
     const csv = /\(all of segment \d+, "[^"]+": (\S+assignments\.csv)\)/.exec(out);
     expect(csv && existsSync(csv[1])).toBe(true);
+    // The reports the stack wrote say the data is synthetic (the generated export's provenance.json went up with it).
+    const reports = /^ {2}the reports: +(\S+index\.html)$/m.exec(out);
+    expect(reports).not.toBeNull();
+    expect(readFileSync(reports![1], 'utf8')).toMatch(/data-provenance="synthetic"><strong>Synthetic data\.<\/strong>/);
   });
 
   test('query --segment on a segment the model does not have: exit 1, naming the segments it has', () => {

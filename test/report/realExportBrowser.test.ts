@@ -173,6 +173,11 @@ describeWithOlist('the report pages of the real Olist export in a browser', () =
     expect(ticks[ticks.length - 1]).toBeLessThan(max + step + 1e-9);
   });
 
+  test.each(REPORT_FILES)('%s says most review scores in the export are imputed (its provenance/real_reviews.txt)', (file) => {
+    expect(texts.get(file)).toMatch(/Most review scores in this export are imputed\. Only 16,124 of its 99,224 review rows \(16%\) are real \(listed in provenance\/real_reviews\.txt\); the other 84%/);
+    expect(texts.get(file)).not.toMatch(/Synthetic data/);
+  });
+
   test('drift: in PSI, one scale per feature, the 0.25 trigger shown', () => {
     const drift = charts.get('maintenance.html')!.find((c) => c.id === 'feature-drift')!;
     const heading = drift.texts.map((t) => t.text).join(' ');

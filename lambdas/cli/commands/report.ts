@@ -22,6 +22,7 @@ import { createProgress, Progress } from '../progress';
 import { readRunOutputs } from '../runOutputs';
 import { loadOlist } from '../../core/olist/load';
 import { directorySource } from '../../core/olist/source';
+import { directorySidecars, readProvenance, reviewRows } from '../../core/olist/provenance';
 
 export async function reportCommand(argv: string[]): Promise<void> {
   const o = parse(argv, REPORT);
@@ -52,7 +53,8 @@ export async function reportCommand(argv: string[]): Promise<void> {
 
   progress.stage('rendering the reports');
   const t = performance.now();
-  const files = await buildReports(reportInput({ data, summary, coords, labels, stability, stabilitySource }));
+  const provenance = await readProvenance(directorySidecars(dataDir), reviewRows(data.tables));
+  const files = await buildReports(reportInput({ data, summary, coords, labels, stability, stabilitySource, provenance }));
   const renderSeconds = (performance.now() - t) / 1000;
 
   const dir = join(outDir, 'reports');

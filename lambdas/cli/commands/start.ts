@@ -15,6 +15,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
 import { generateDataset } from '../../core/generate/generator';
 import { ALL_TABLES } from '../../core/olist/tables';
+import { PROVENANCE_FILES } from '../../core/olist/provenance';
 import { datasetPrefix } from '../../pipeline/datasets';
 import { startLocalStack } from '../../local/runtime';
 import type { RunRecord } from '../../store/segment-store';
@@ -61,6 +62,9 @@ export async function startCommand(argv: string[]): Promise<void> {
     const processedEarlier = earlier !== undefined && FINAL.has(earlier.status);
     if (!processedEarlier) {
       say(`Uploading ${what} as dataset ${datasetId}: ${files.length} tables to s3://${raw.bucket}/${datasetPrefix(datasetId)}`);
+      // The export's provenance notes first (they never start processing), for the reports to tell their readers.
+      for (const f of PROVENANCE_FILES.filter((p) => existsSync(join(data, p))))
+        await raw.putStream(datasetPrefix(datasetId) + f, createReadStream(join(data, f)), { contentLength: statSync(join(data, f)).size, contentType: 'text/plain' });
       // Uploaded one after the other: each upload is an S3 event; processing starts when the last table lands.
       for (const [i, f] of files.entries()) {
         progress.update('uploading', i, files.length, 'files');

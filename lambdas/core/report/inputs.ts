@@ -5,6 +5,7 @@
 import { RunSummary } from '../model/summary';
 import { createRng } from '../util/random';
 import { ExplorationStats } from './exploration';
+import type { DatasetProvenance } from '../olist/provenance';
 
 /** One date of the update-frequency simulation: how well a model fitted at day 0 still matches a fresh fit. */
 export interface StabilityPoint {
@@ -52,6 +53,8 @@ export interface ReportInput {
   stabilitySource?: string;
   /** ISO time of the report (defaults to now). */
   generatedAt?: string;
+  /** Where the export comes from, when it says so (synthetic data, imputed reviews): every page tells its reader. */
+  provenance?: DatasetProvenance;
 }
 
 /**

@@ -16,6 +16,7 @@ export async function cardsPage(ctx: PageContext): Promise<string> {
     const keys = stories[i];
     const chart = rendered.get(defs[i].id)!;
     return `<article class="card" style="--seg:${segmentColor(g.id)}" data-segment="${g.id}" aria-labelledby="seg-${g.id}-name">
+<p class="seg-id">Segment <strong data-segment-id>${g.id}</strong></p>
 <h2 id="seg-${g.id}-name" data-segment-name>${esc(g.name)}</h2>
 <div class="size"><span><strong>${metric('summary', `segments.${i}.size`, g.size, fmt.int(g.size))}</strong> customers · <strong>${metric('summary', `segments.${i}.share`, g.share, fmt.pct(g.share))}</strong> of all</span><span class="bar" aria-hidden="true"><span style="width:${Math.max(1, Math.round(g.share * 100))}%"></span></span></div>
 <p class="who">${esc(g.description)}</p>
@@ -29,6 +30,7 @@ export async function cardsPage(ctx: PageContext): Promise<string> {
 ${figure(chart)}
 <h3>What to do</h3>
 <p class="action" data-action>${esc(g.action)}</p>
+<p class="get-list" data-campaign-list>Their list: <code>npx segments query --segment ${g.id}</code> (highest spend first; <code>--json</code> for programs), or the rows with <code>segment_id</code> ${g.id} in <code>assignments.csv</code> beside the model.</p>
 </article>`;
   });
 
