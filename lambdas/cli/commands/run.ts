@@ -8,6 +8,7 @@ import { trainSegmentation, TrainOptions, TrainResult } from '../../core/model/t
 import { LoadOptions, OlistData } from '../../core/olist/load';
 import { dataDirOption, dateOption, intOption, parse, required } from '../args';
 import { RUN } from '../specs';
+import { directorySidecars, readProvenance, reviewRows, type DatasetProvenance } from '../../core/olist/provenance';
 import { OutputDir } from '../output';
 import { createProgress, Progress } from '../progress';
 import { fmt, renderTable } from '../table';
@@ -32,7 +33,7 @@ export async function runCommand(argv: string[]): Promise<void> {
   const { data, outDir, k, seed, asOf, maxInvalidRows } = segmentExportArgs(o, RUN.name);
   const progress = createProgress({ quiet: o.quiet || o.json });
   const started = performance.now();
-  const { result, coords, summary } = await segmentExport(data, { k, seed, asOf, silhouetteSample: o['full-silhouette'] ? Infinity : 10_000 }, progress, { maxInvalidRows });
+  const { data: loaded, result, coords, summary } = await segmentExport(data, { k, seed, asOf, silhouetteSample: o['full-silhouette'] ? Infinity : 10_000 }, progress, { maxInvalidRows });
 
   progress.stage('writing outputs');
   const t = performance.now();
@@ -51,7 +52,10 @@ export async function runCommand(argv: string[]): Promise<void> {
   }
   progress.done();
   if (o.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
-  else if (!o.quiet) process.stdout.write(describeRun(summary, outDir) + '\n');
+  else if (!o.quiet) {
+    const provenance = await readProvenance(directorySidecars(data), reviewRows(loaded.tables));
+    process.stdout.write(describeRun(summary, outDir) + (provenance ? `\n${provenanceLine(provenance)}` : '') + '\n');
+  }
 }
 
 export interface SegmentedExport {
@@ -76,6 +80,16 @@ export async function segmentExport(dataDir: string, opts: TrainOptions, progres
   const timings = { load: loadSeconds, ...result.timings, pca: (performance.now() - t) / 1000 };
   const summary = buildSummary(data, result, { timings, pca: { explainedVariance: pca.explainedVariance } });
   return { data, result, coords, summary };
+}
+
+/** The export's provenance in one line for the terminal (the reports say it at length). */
+export function provenanceLine(p: DatasetProvenance): string {
+  const parts = [
+    ...(p.synthetic ? [`synthetic data (${p.synthetic.generator}), no real customer in it`] : []),
+    ...(p.reviews && p.reviews.imputedShare > 0 ? [`${fmt.pct(p.reviews.imputedShare, 0)} of the review rows are imputed (only those in ${p.reviews.listedIn} are real): read satisfaction figures with care`] : []),
+    ...(p.note ? [p.note] : []),
+  ];
+  return `About this data: ${parts.join('; ')}.`;
 }
 
 export function describeRun(s: RunSummary, outDir: string): string {
