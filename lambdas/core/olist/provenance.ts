@@ -63,7 +63,7 @@ export async function readProvenance(read: SidecarReader, reviewRows: number): P
 
 /** The provenance file that marks an export written by `segments generate`. */
 export function generatedProvenance(seed: number, customers: number): ProvenanceFile {
-  return { synthetic: true, generator: 'segments generate (calibrated on the Olist export)', seed, customers };
+  return { synthetic: true, generator: 'segments generate', seed, customers };
 }
 
 /** Files beside the tables of an export folder. */
