@@ -30,7 +30,7 @@ describe('npm start on a local state that outlives each run', () => {
     expect(first.stderr).toBe('');
     expect(first.status).toBe(0);
     const out = first.stdout;
-    expect(out).toMatch(/^Processed dataset generated-1500-seed1-[0-9a-f]{8} \(the generated default dataset \(1,500 customers, seed 1\)\) now: model \S+ is active\.$/m);
+    expect(out).toMatch(/^Processed dataset generated-1500-seed1-[0-9a-f]{8} now \(the generated default dataset, 1,500 customers, seed 1\): model \S+ is active\.$/m);
     expect(out).toMatch(/^Active model \S+: [\d,]+ customers in \d+ segments, data as of \d{4}-\d\d-\d\d, from dataset generated-1500-seed1-[0-9a-f]{8}$/m);
     expect(out).toMatch(/id\s+segment\s+customers\s+share\s+mean orders\s+median spend\s+mean review/);
     // The campaign-list hint names a segment of this model, and running it lists customers of that segment.
@@ -64,7 +64,7 @@ describe('npm start on a local state that outlives each run', () => {
   test('another export, then the default again: the output says the active model comes from the other dataset', () => {
     const mine = start('--data', other);
     expect(mine.status).toBe(0);
-    const otherId = /Processed dataset (other-export-[0-9a-f]{8}) \(the export in .*\) now/.exec(mine.stdout)?.[1];
+    const otherId = /Processed dataset (other-export-[0-9a-f]{8}) now \(the export in .*\)/.exec(mine.stdout)?.[1];
     expect(otherId).toBeDefined();
     const back = start();
     expect(back.status).toBe(0);
@@ -76,7 +76,7 @@ describe('npm start on a local state that outlives each run', () => {
     const fresh = start('--fresh');
     expect(fresh.status).toBe(0);
     expect(fresh.stdout).toMatch(/^Fresh start: emptied the local state/m);
-    expect(fresh.stdout).toMatch(/^Processed dataset generated-1500-seed1-[0-9a-f]{8} .* now: model \S+ is active\.$/m);
+    expect(fresh.stdout).toMatch(/^Processed dataset generated-1500-seed1-[0-9a-f]{8} now .*: model \S+ is active\.$/m);
     expect(fresh.stdout).not.toMatch(/\(not generated/);
   }, 300_000);
 });

@@ -51,7 +51,7 @@ export async function startCommand(argv: string[]): Promise<void> {
   }
   const files = readdirSync(data).filter((f) => ALL_TABLES.some((t) => t.file === f));
   const datasetId = o['dataset-id'] ?? datasetIdOf(data, files);
-  const what = given ? `the export in ${given}` : `the generated default dataset (${fmt.int(customers)} customers, seed 1)`;
+  const what = given ? `the export in ${given}` : `the generated default dataset, ${fmt.int(customers)} customers, seed 1`;
 
   const stack = await startLocalStack({ dir: join(state, 'emulators'), logs: o.logs, env: k ? { FIXED_K: String(k) } : {} });
   try {
@@ -137,7 +137,7 @@ function datasetOutcome(run: RunRecord, datasetId: string, what: string, earlier
     return `Dataset ${datasetId} (${what}) was processed ${earlier ? `earlier (${when})` : 'now'}, but ${version} is not active: the active model's data is newer.`;
   if (earlier)
     return `Dataset ${datasetId} (${what}) was already processed on ${when} (${version}); nothing to do. --dataset-id NEW processes it again, --fresh starts afresh.`;
-  return `Processed dataset ${datasetId} (${what}) now: ${run.modelVersion === activeVersion ? `${version} is active` : version}.`;
+  return `Processed dataset ${datasetId} now (${what}): ${run.modelVersion === activeVersion ? `${version} is active` : version}.`;
 }
 
 function relativeOr(path: string): string {
