@@ -57,7 +57,7 @@ describe('npm start on a local state that outlives each run', () => {
   test('the same dataset again: said to be processed earlier, nothing redone', () => {
     const again = start();
     expect(again.status).toBe(0);
-    expect(again.stdout).toMatch(/^Dataset generated-1500-seed1-[0-9a-f]{8} \(the generated default dataset .*\) was already processed on \d{4}-\d\d-\d\d \d\d:\d\d UTC \(model \S+\); nothing to do\./m);
+    expect(again.stdout).toMatch(/^Dataset generated-1500-seed1-[0-9a-f]{8} \(the generated default dataset, .*\) was already processed on \d{4}-\d\d-\d\d \d\d:\d\d UTC \(model \S+\); nothing to do\./m);
     expect(again.stdout).not.toMatch(/Uploading/);
   }, 300_000);
 
