@@ -1,121 +1,98 @@
 /**
- * The `segments` command: dispatches to one module per sub-command. Errors become one line on stderr and
- * a non-zero exit (2 for usage mistakes), never a stack trace (SEGMENTS_DEBUG=1 shows it).
+ * The `segments` command: finds the sub-command (commander, with suggestions for a mistyped name), answers --help
+ * from the specs without loading anything heavy, and runs one module per sub-command. Errors become one line on
+ * stderr and a non-zero exit (1 for bad data or failures, 2 for usage mistakes), never a stack trace
+ * (SEGMENTS_DEBUG=1 shows it).
  */
+import { Command } from 'commander';
 import { DataFormatError } from '../core/csv/errors';
+import { buildCommand, helpText, HelpShown, usageFromCommander } from './args';
 import { EXIT, UsageError } from './errors';
+import { SPECS } from './specs';
 
-interface Command {
-  summary: string;
-  usage: string;
-  load: () => Promise<(argv: string[]) => Promise<void>>;
-}
+type Runner = (argv: string[]) => Promise<void>;
 
-const COMMANDS: Record<string, Command> = {
-  start: {
-    summary: 'the main job (npm start): run the pipeline locally on the embedded default data, or on --data DIR',
-    usage: 'segments start [--data DIR] [--dataset-id ID] [--customers N] [--k N] [--state DIR] [--logs] [--quiet]',
-    load: async () => (require('./commands/start') as typeof import('./commands/start')).startCommand,
-  },
-  run: {
-    summary: 'segment the customers of an Olist export and write summary.json, model.json, segments.json, assignments.csv',
-    usage: 'segments run --data DIR --out DIR [--k N] [--as-of DATE] [--seed N] [--max-invalid-rows N] [--full-silhouette] [--json] [--quiet]',
-    load: async () => (require('./commands/run') as typeof import('./commands/run')).runCommand,
-  },
-  assign: {
-    summary: 'label the customers of new data with an existing model (its own fitted transforms)',
-    usage: 'segments assign --model FILE --data DIR --out DIR [--as-of DATE] [--json] [--quiet]',
-    load: async () => (require('./commands/assign') as typeof import('./commands/assign')).assignCommand,
-  },
-  generate: {
-    summary: 'write a synthetic dataset in the exact Olist format, calibrated on the real export',
-    usage: 'segments generate --customers N --seed S --out DIR [--quiet]',
-    load: async () => (require('./commands/generate') as typeof import('./commands/generate')).generateCommand,
-  },
-  query: {
-    summary: "a customer's segment, or the customers of a segment (highest spend first), from the local or deployed store",
-    usage: 'segments query (--customer ID | --segment ID [--limit N] [--cursor C] [--order spendDesc|spendAsc]) [--aws [--table NAME] [--region R]] [--state DIR] [--json]',
-    load: async () => (require('./commands/query') as typeof import('./commands/query')).queryCommand,
-  },
-  segments: {
-    summary: 'the segments of the active model with their descriptions and actions',
-    usage: 'segments segments [--aws [--table NAME] [--region R]] [--state DIR] [--json]',
-    load: async () => (require('./commands/query') as typeof import('./commands/query')).segmentsCommand,
-  },
-  models: {
-    summary: 'model versions and the stability-check history; --prune deletes old versions from the local table (retention policy)',
-    usage: 'segments models [--aws [--table NAME] [--region R]] [--state DIR] [--json] | segments models --prune [--keep N] [--dry-run] [--state DIR] [--json]',
-    load: async () => (require('./commands/query') as typeof import('./commands/query')).modelsCommand,
-  },
-  bench: {
-    summary: 'benchmark against the pandas + scikit-learn reference pipeline (npm run bench)',
-    usage: 'segments bench [--data DIR] [--runs N] [--k N] [--reference FILE] [--python FILE] [--json]',
-    load: async () => (require('./commands/bench') as typeof import('./commands/bench')).benchCommand,
-  },
-  'bench-worker': {
-    summary: 'one timed run of the benchmark work (used by bench)',
-    usage: 'segments bench-worker --data DIR --k N [--dump PREFIX]',
-    load: async () => (require('./commands/bench') as typeof import('./commands/bench')).benchWorkerCommand,
-  },
-  'bench-scale': {
-    summary: 'time and peak memory of the whole pipeline (ingest + train work) on synthetic exports of growing size',
-    usage: 'segments bench-scale [--customers 100000,250000,500000,1000000] [--seed S] [--threads N|auto] [--cache DIR] [--json] [--quiet]',
-    load: async () => (require('./commands/benchScale') as typeof import('./commands/benchScale')).benchScaleCommand,
-  },
-  'bench-scale-worker': {
-    summary: 'one phase (ingest or train) of the scale benchmark, in its own process (used by bench-scale)',
-    usage: 'segments bench-scale-worker --phase ingest|train --data DIR --handoff DIR [--threads N|auto] [--quiet]',
-    load: async () => (require('./commands/benchScale') as typeof import('./commands/benchScale')).benchScaleWorkerCommand,
-  },
-  simulate: {
-    summary: 'update-frequency simulation over the time axis: how long a model stays valid (writes stability.json)',
-    usage: 'segments simulate --data DIR [--out DIR] [--start DATE] [--step 14d] [--horizon 52w] [--threshold 0.8] [--seeds 5] [--k N] [--json] [--quiet]',
-    load: async () => (require('./commands/simulate') as typeof import('./commands/simulate')).simulateCommand,
-  },
-  check: {
-    summary: 'stability check of a model against a fresh fit on the latest data (ARI, feature drift, age)',
-    usage: 'segments check --model FILE --data DIR [--stability FILE] [--threshold 0.8] [--cadence-days N] [--json] [--quiet]',
-    load: async () => (require('./commands/check') as typeof import('./commands/check')).checkCommand,
-  },
-  report: {
-    summary: 'write the HTML reports (exploration, model trials, maintenance, segment cards) with charts',
-    usage: 'segments report --data DIR --out DIR [--k N] [--as-of DATE] [--seed N] [--max-invalid-rows N] [--stability FILE] [--with-simulation] [--json] [--quiet]',
-    load: async () => (require('./commands/report') as typeof import('./commands/report')).reportCommand,
-  },
+/** The module that runs each command, loaded only when it runs. */
+const RUNNERS: Record<string, () => Runner> = {
+  start: () => (require('./commands/start') as typeof import('./commands/start')).startCommand,
+  run: () => (require('./commands/run') as typeof import('./commands/run')).runCommand,
+  assign: () => (require('./commands/assign') as typeof import('./commands/assign')).assignCommand,
+  generate: () => (require('./commands/generate') as typeof import('./commands/generate')).generateCommand,
+  query: () => (require('./commands/query') as typeof import('./commands/query')).queryCommand,
+  segments: () => (require('./commands/query') as typeof import('./commands/query')).segmentsCommand,
+  models: () => (require('./commands/query') as typeof import('./commands/query')).modelsCommand,
+  bench: () => (require('./commands/bench') as typeof import('./commands/bench')).benchCommand,
+  'bench-worker': () => (require('./commands/bench') as typeof import('./commands/bench')).benchWorkerCommand,
+  'bench-scale': () => (require('./commands/benchScale') as typeof import('./commands/benchScale')).benchScaleCommand,
+  'bench-scale-worker': () => (require('./commands/benchScale') as typeof import('./commands/benchScale')).benchScaleWorkerCommand,
+  simulate: () => (require('./commands/simulate') as typeof import('./commands/simulate')).simulateCommand,
+  check: () => (require('./commands/check') as typeof import('./commands/check')).checkCommand,
+  report: () => (require('./commands/report') as typeof import('./commands/report')).reportCommand,
 };
 
+/** The whole program: every command with its options (hidden ones left out of the help). */
+export function program(): Command {
+  const root = new Command('segments')
+    .description('Customer segmentation for e-commerce (Olist export format). Run `segments COMMAND --help` for one command.')
+    .helpOption('-h, --help', 'this help')
+    .helpCommand(false)
+    .configureHelp({ sortSubcommands: false })
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ writeErr: () => undefined, outputError: () => undefined });
+  root.addHelpText(
+    'after',
+    [
+      '',
+      'Progress goes to stderr when it is a terminal; --quiet silences it. --json prints machine-readable output.',
+      'Exit codes: 0 done, 1 bad data or a failure, 2 a usage mistake.',
+      '',
+      'Examples:',
+      '  npm start                                   # the whole pipeline locally, on generated data',
+      '  npm start -- --data ~/olist                 # ... on your own export',
+      '  npx segments segments                       # the segments of the active model',
+      '  npx segments query --segment 2 --limit 50   # a campaign list: the customers of segment 2',
+    ].join('\n'),
+  );
+  for (const spec of SPECS) buildCommand(spec, root);
+  return root;
+}
+
 export function help(): string {
-  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
-  return [
-    'segments: customer segmentation for e-commerce (Olist export format)',
-    '',
-    'Commands:',
-    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}\n  ${' '.repeat(width)}  ${c.usage}`),
-    '',
-    'Progress goes to stderr when it is a terminal; --quiet silences it. --json prints machine-readable output.',
-    'Run `segments COMMAND --help` for one command.',
-  ].join('\n');
+  return helpText(program());
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  const root = program();
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(help() + '\n');
+    process.stdout.write(helpText(root));
     return name ? EXIT.ok : EXIT.usage;
   }
-  const cmd = COMMANDS[name];
-  if (!cmd) {
-    process.stderr.write(`segments: unknown command "${name}"\n\n${help()}\n`);
+  const cmd = root.commands.find((c) => c.name() === name);
+  const runner = RUNNERS[name];
+  if (!cmd || !runner) {
+    // commander words the error and finds the nearest command name.
+    const err = (() => {
+      try {
+        root.parse([name], { from: 'user' });
+      } catch (e) {
+        return usageFromCommander(e);
+      }
+      return new UsageError(`unknown command "${name}"`);
+    })();
+    process.stderr.write(`segments: ${err.message}\n`);
     return EXIT.usage;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(`${cmd.summary}\nusage: ${cmd.usage}\n`);
+    process.stdout.write(helpText(cmd));
     return EXIT.ok;
   }
   try {
-    await (await cmd.load())(rest);
+    await runner()(rest);
     return EXIT.ok;
   } catch (err) {
+    if (err instanceof HelpShown) return EXIT.ok;
     if (process.env.SEGMENTS_DEBUG) console.error(err);
     process.stderr.write(`\nsegments ${name}: ${oneLine(err)}\n`);
     // --json: the same error for programs on stdout, located fields included (file, line, column, expected, found).

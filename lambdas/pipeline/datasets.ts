@@ -6,6 +6,7 @@
 import { Readable } from 'node:stream';
 import { REQUIRED_TABLES } from '../core/olist/tables';
 import { TableSource } from '../core/olist/source';
+import type { SidecarReader } from '../core/olist/provenance';
 import { BlobStore } from '../store/blob-store';
 
 export const INCOMING_PREFIX = 'incoming/';
@@ -43,6 +44,14 @@ export function blobTableSource(raw: BlobStore, datasetId: string, sizes: Map<st
     location: `s3://${raw.bucket}/${datasetPrefix(datasetId)}`,
     size: async (file) => sizes.get(file),
     open: async (file): Promise<Readable> => raw.get(datasetPrefix(datasetId) + file),
+  };
+}
+
+/** Files uploaded beside a dataset's tables (its provenance notes): undefined when absent. */
+export function blobSidecars(raw: BlobStore, datasetId: string): SidecarReader {
+  return async (file) => {
+    const key = datasetPrefix(datasetId) + file;
+    return (await raw.exists(key)) ? raw.getText(key) : undefined;
   };
 }
 

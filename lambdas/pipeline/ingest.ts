@@ -17,7 +17,8 @@ import { explorationStats } from '../core/report/exploration';
 import type { ExplorationStats } from '../core/report/exploration';
 import { BlobStore } from '../store/blob-store';
 import { handoffToken, SegmentStore } from '../store/segment-store';
-import { artifactKeys, blobTableSource, datasetContents, datasetPrefix, parseIncomingKey } from './datasets';
+import { artifactKeys, blobSidecars, blobTableSource, datasetContents, datasetPrefix, parseIncomingKey } from './datasets';
+import { readProvenance, reviewRows, type DatasetProvenance } from '../core/olist/provenance';
 import { Log } from './log';
 import { DEFAULT_LEASE_TIMES, LeaseTimes, startHeartbeat } from './lease';
 import { LeaseLostError } from '../store/errors';
@@ -30,6 +31,8 @@ export interface DatasetFacts {
   orders: number;
   tables: TableReport[];
   loadIssues: LoadIssues;
+  /** Where the data comes from, when the upload says so (core/olist/provenance.ts), for the reports. */
+  provenance?: DatasetProvenance;
 }
 
 export interface TrainRequest {
@@ -103,7 +106,7 @@ export async function ingestUpload(deps: IngestDeps, key: string): Promise<Inges
     const featuresKey = artifactKeys.features(datasetId);
     const encoded = encodeFeatures(features, data.fingerprint);
     await deps.artifacts.putStream(featuresKey, Readable.from([encoded]), { contentType: 'application/octet-stream', contentLength: encoded.length });
-    const facts = datasetFacts(data);
+    const facts = datasetFacts(data, await readProvenance(blobSidecars(deps.raw, datasetId), reviewRows(data.tables)));
     await deps.artifacts.putJson(artifactKeys.datasetFacts(datasetId), facts);
     await deps.artifacts.putJson(artifactKeys.latestFeatures(), { datasetId, featuresKey, asOf: new Date(features.asOf).toISOString(), writtenAt: new Date().toISOString() });
     const counts = {
@@ -142,8 +145,9 @@ export async function ingestUpload(deps: IngestDeps, key: string): Promise<Inges
 }
 
 /** What training passes on about the raw dataset (exploration for the reports, counts, per-table reports). */
-export function datasetFacts(data: OlistData): DatasetFacts {
+export function datasetFacts(data: OlistData, provenance?: DatasetProvenance): DatasetFacts {
   return {
+    ...(provenance ? { provenance } : {}),
     exploration: explorationStats(data),
     customersInExport: data.customerIds.length,
     orders: data.orders.count,

@@ -104,7 +104,7 @@ export async function trainDataset(deps: TrainDeps, request: TrainRequest): Prom
     if (facts && deps.reports !== false) {
       // Reports for people, beside the model (the maintenance page uses the team's latest simulation, if any).
       const stability = await readOptionalJson<StabilityInput>(deps.artifacts, artifactKeys.stabilitySimulation());
-      const pages = await buildReports({ exploration: facts.exploration, summary, map: sampleMap(coords, result.labels, 3000, 1), stability, stabilitySource: stability ? artifactKeys.stabilitySimulation() : undefined });
+      const pages = await buildReports({ exploration: facts.exploration, summary, map: sampleMap(coords, result.labels, 3000, 1), stability, stabilitySource: stability ? artifactKeys.stabilitySimulation() : undefined, provenance: facts.provenance });
       for (const [file, html] of Object.entries(pages)) await deps.artifacts.putText(artifactKeys.reports(model.version) + file, html, { contentType: 'text/html; charset=utf-8' });
     }
 

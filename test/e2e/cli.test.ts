@@ -3,7 +3,7 @@
  * and errors as one clear line with a non-zero exit.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { writeMiniExport } from '../helpers/miniExport';
@@ -64,8 +64,9 @@ describe('segments CLI', () => {
     const r = segments('run', '--data', data, '--out', join(work, 'k5'), '--k', '5');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/k = 5 \(fixed\)/);
-    expect(r.stdout).toMatch(/id\s+segment\s+customers\s+share/);
+    expect(r.stdout).toMatch(/id\s+segment\s+people\s+share/);
     expect(r.stdout).toMatch(/Recommended actions:/);
+    expect(r.stdout).toMatch(/^About this data: synthetic data \(segments generate\), no real customer in it\.$/m);
   }, 300_000);
 
   test('assign labels new data with the stored model, including customers the model never saw', () => {
@@ -81,6 +82,26 @@ describe('segments CLI', () => {
     expect(existsSync(join(work, 'assigned', 'assignments.csv'))).toBe(true);
   }, 120_000);
 
+  test('report --model: the pages of the run’s model, nothing segmented again; other data is refused', () => {
+    const r = segments('report', '--data', data, '--out', out, '--model', out, '--json');
+    expect(r.status).toBe(0);
+    const printed = JSON.parse(r.stdout);
+    const reported = JSON.parse(readFileSync(printed.summary, 'utf8'));
+    const run = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(reported.modelVersion).toBe(run.modelVersion);
+    expect(reported.segments).toEqual(run.segments);
+    expect(reported.sweep).toEqual(run.sweep);
+    expect(readFileSync(join(out, 'reports', 'segment-cards.html'), 'utf8')).toContain(`npx segments query --segment ${run.segments[0].id}`);
+    const other = join(work, 'other-data');
+    expect(segments('generate', '--customers', '300', '--seed', '2', '--out', other, '--quiet').status).toBe(0);
+    const wrong = segments('report', '--data', other, '--out', join(work, 'r2'), '--model', join(out, 'model.json'));
+    expect(wrong.status).toBe(2);
+    expect(wrong.stderr).toMatch(/was trained on other data than --data .*segments assign/);
+    const k = segments('report', '--data', data, '--out', join(work, 'r3'), '--model', out, '--k', '5');
+    expect(k.status).toBe(2);
+    expect(k.stderr).toMatch(/--k, --seed and --as-of do not apply/);
+  }, 300_000);
+
   test('a malformed file: one line naming the file, line and column; exit 1; nothing written', () => {
     const bad = writeMiniExport({
       'olist_order_payments_dataset.csv': '"order_id","payment_sequential","payment_type","payment_installments","payment_value"\no1,1,credit_card,3,110.00\no2,1,pix,1,20.00\n',
@@ -93,7 +114,8 @@ describe('segments CLI', () => {
   });
 
   test('missing tables and bad options are one-line errors', () => {
-    const r = segments('run', '--data', join(work, 'nowhere'), '--out', join(work, 'x'));
+    mkdirSync(join(work, 'empty'));
+    const r = segments('run', '--data', join(work, 'empty'), '--out', join(work, 'x'));
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/missing tables olist_customers_dataset\.csv, .*olist_orders_dataset\.csv/);
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace

@@ -5,20 +5,20 @@ import { directorySource } from '../../core/olist/source';
 import { assignCustomers } from '../../core/model/assign';
 import { assignmentsCsv } from '../../core/model/assignmentsCsv';
 import { SegmentModel } from '../../core/model/types';
-import { dateOption, parse, required } from '../args';
+import { dataDirOption, dateOption, parse, required } from '../args';
+import { ASSIGN } from '../specs';
 import { OutputDir } from '../output';
 import { createProgress } from '../progress';
 import { fmt, renderTable } from '../table';
 import { UsageError } from '../errors';
 
-const USAGE = 'segments assign --model FILE --data DIR --out DIR [--as-of DATE] [--json] [--quiet]';
-
 export async function assignCommand(argv: string[]): Promise<void> {
-  const o = parse(argv, { model: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' }, 'as-of': { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' } }, USAGE);
-  const modelFile = required(o.model, '--model', USAGE);
-  const dataDir = required(o.data, '--data', USAGE);
-  const outDir = required(o.out, '--out', USAGE);
+  const o = parse(argv, ASSIGN);
+  const modelFile = required(o.model, '--model', ASSIGN.name);
+  required(o.data, '--data', ASSIGN.name);
+  const outDir = required(o.out, '--out', ASSIGN.name);
   const asOf = dateOption(o['as-of'], '--as-of');
+  const dataDir = dataDirOption(o.data, '--data', ASSIGN.name);
   let model: SegmentModel;
   try {
     model = JSON.parse(await readFile(modelFile, 'utf8'));

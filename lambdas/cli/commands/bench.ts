@@ -12,9 +12,9 @@ import { benchWork, WorkResult } from '../../bench/work';
 import { availableCores } from '../../core/cluster/workerPool';
 import { FEATURE_NAMES } from '../../core/model/types';
 import { intOption, parse } from '../args';
+import { BENCH, BENCH_WORKER } from '../specs';
 import { fmt, renderTable } from '../table';
 
-const USAGE = 'segments bench [--data DIR] [--runs N] [--k N] [--threads N|auto] [--reference FILE] [--python FILE] [--json]';
 const ROOT = resolve(__dirname, '../../..');
 
 interface Measured {
@@ -24,7 +24,7 @@ interface Measured {
 }
 
 export async function benchWorkerCommand(argv: string[]): Promise<void> {
-  const o = parse(argv, { data: { type: 'string' }, k: { type: 'string' }, dump: { type: 'string' }, threads: { type: 'string' } }, 'segments bench-worker --data DIR --k N [--threads N|auto] [--dump PREFIX]');
+  const o = parse(argv, BENCH_WORKER);
   const result = await benchWork(o.data!, intOption(o.k ?? '6', '--k', 2)!, o.dump, threadsOption(o.threads));
   process.stdout.write(JSON.stringify(result) + '\n');
 }
@@ -65,11 +65,7 @@ function runReference(python: string, reference: string, data: string, k: number
 }
 
 export async function benchCommand(argv: string[]): Promise<void> {
-  const o = parse(
-    argv,
-    { data: { type: 'string' }, runs: { type: 'string' }, k: { type: 'string' }, threads: { type: 'string' }, reference: { type: 'string' }, python: { type: 'string' }, json: { type: 'boolean' } },
-    USAGE,
-  );
+  const o = parse(argv, BENCH);
   const data = resolve(o.data ?? join(ROOT, '../shared/olist'));
   const runs = intOption(o.runs ?? '3', '--runs', 1, 50)!;
   const k = intOption(o.k ?? '6', '--k', 2, 10)!;

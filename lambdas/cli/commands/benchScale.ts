@@ -13,10 +13,9 @@ import { join, resolve } from 'node:path';
 import { ingestWork, PhaseResult, ScalePhase, StageMeasure, trainWork } from '../../bench/scale';
 import { UsageError } from '../errors';
 import { intOption, parse, required } from '../args';
+import { BENCH_SCALE, BENCH_SCALE_WORKER } from '../specs';
 import { renderTable } from '../table';
 
-export const BENCH_SCALE_USAGE = 'segments bench-scale [--customers 100000,250000,500000,1000000] [--seed S] [--threads N|auto] [--cache DIR] [--json] [--quiet]';
-export const BENCH_SCALE_WORKER_USAGE = 'segments bench-scale-worker --phase ingest|train --data DIR --handoff DIR [--threads N|auto] [--quiet]';
 const ROOT = resolve(__dirname, '../../..');
 const CLI = join(ROOT, 'bin/segments.js');
 /** The functions' memory settings (lib/config.ts defaults), the budget each phase's peak is set against. */
@@ -25,14 +24,14 @@ const LAMBDA_MB = { ingest: 2048, train: 3008 };
 const BUDGET_SECONDS = 300;
 
 export async function benchScaleWorkerCommand(argv: string[]): Promise<void> {
-  const o = parse(argv, { phase: { type: 'string' }, data: { type: 'string' }, handoff: { type: 'string' }, threads: { type: 'string' }, quiet: { type: 'boolean' } }, BENCH_SCALE_WORKER_USAGE);
-  const phase = required(o.phase, '--phase', BENCH_SCALE_WORKER_USAGE);
-  const handoff = required(o.handoff, '--handoff', BENCH_SCALE_WORKER_USAGE);
+  const o = parse(argv, BENCH_SCALE_WORKER);
+  const phase = required(o.phase, '--phase', BENCH_SCALE_WORKER.name);
+  const handoff = required(o.handoff, '--handoff', BENCH_SCALE_WORKER.name);
   const onStage = o.quiet ? undefined : (m: StageMeasure) => process.stderr.write(`  ${phase} ${m.stage}: ${m.seconds.toFixed(2)} s (cpu ${m.cpuSeconds.toFixed(2)} s), rss ${m.rssMb} MB, peak ${m.maxRssMb} MB\n`);
   let result: PhaseResult;
-  if (phase === 'ingest') result = await ingestWork(required(o.data, '--data', BENCH_SCALE_WORKER_USAGE), handoff, onStage);
+  if (phase === 'ingest') result = await ingestWork(required(o.data, '--data', BENCH_SCALE_WORKER.name), handoff, onStage);
   else if (phase === 'train') result = await trainWork(handoff, { threads: threadsOption(o.threads) }, onStage);
-  else throw new UsageError(`--phase expects ingest or train, got "${phase}"\nusage: ${BENCH_SCALE_WORKER_USAGE}`);
+  else throw new UsageError(`--phase expects ingest or train, got "${phase}"`);
   process.stdout.write(JSON.stringify(result) + '\n');
 }
 
@@ -94,11 +93,7 @@ function runPhase(phase: ScalePhase, args: string[], quiet: boolean): PhaseResul
 }
 
 export async function benchScaleCommand(argv: string[]): Promise<void> {
-  const o = parse(
-    argv,
-    { customers: { type: 'string' }, seed: { type: 'string' }, threads: { type: 'string' }, cache: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' } },
-    BENCH_SCALE_USAGE,
-  );
+  const o = parse(argv, BENCH_SCALE);
   const threads = String(threadsOption(o.threads));
   const sizes = parseSizes(o.customers ?? '100000,250000,500000,1000000');
   const seed = intOption(o.seed ?? '1', '--seed', 0, 2 ** 32 - 1)!;

@@ -10,27 +10,23 @@ import { directorySource } from '../../core/olist/source';
 import { SegmentModel } from '../../core/model/types';
 import { CheckResult, DEFAULT_CADENCE_DAYS, contractOf, runStabilityCheck } from '../../core/stability/check';
 import { TrainingDistribution } from '../../core/stability/drift';
-import { intOption, parse, required } from '../args';
+import { dataDirOption, intOption, parse, required } from '../args';
+import { CHECK } from '../specs';
 import { UsageError } from '../errors';
 import { createProgress } from '../progress';
 import { fmt, renderTable } from '../table';
 import { thresholdOption } from './simulate';
 
-export const CHECK_USAGE = 'segments check --model FILE --data DIR [--stability FILE] [--threshold 0.8] [--cadence-days N] [--json] [--quiet]';
-
 export async function checkCommand(argv: string[]): Promise<void> {
-  const o = parse(
-    argv,
-    { model: { type: 'string' }, data: { type: 'string' }, stability: { type: 'string' }, threshold: { type: 'string' }, 'cadence-days': { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' } },
-    CHECK_USAGE,
-  );
-  const modelFile = required(o.model, '--model', CHECK_USAGE);
-  const dataDir = required(o.data, '--data', CHECK_USAGE);
+  const o = parse(argv, CHECK);
+  const modelFile = required(o.model, '--model', CHECK.name);
+  required(o.data, '--data', CHECK.name);
   // The contract: explicit options first, then the simulation's recommendation (stability.json), then the default.
   const contract = o.stability ? contractOf(await readJsonFile(o.stability)) : {};
   if (o.stability && contract.cadenceDays === undefined) throw new UsageError(`${o.stability}: not a stability.json written by segments simulate (no recommendation.everyDays)`);
   const threshold = thresholdOption(o.threshold, '--threshold') ?? contract.threshold;
   const cadenceDays = intOption(o['cadence-days'], '--cadence-days', 1, 3650) ?? contract.cadenceDays ?? DEFAULT_CADENCE_DAYS;
+  const dataDir = dataDirOption(o.data, '--data', CHECK.name);
   let model: SegmentModel;
   try {
     model = JSON.parse(await readFile(modelFile, 'utf8'));

@@ -1,16 +1,15 @@
 /** `segments generate`: the embedded default data, a synthetic export in the exact Olist format. */
 import { generateDataset } from '../../core/generate/generator';
 import { intOption, parse, required } from '../args';
+import { GENERATE } from '../specs';
 import { createProgress } from '../progress';
 import { fmt } from '../table';
 
-const USAGE = 'segments generate --customers N --seed S --out DIR [--json] [--quiet]';
-
 export async function generateCommand(argv: string[]): Promise<void> {
-  const o = parse(argv, { customers: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' } }, USAGE);
-  const customers = intOption(required(o.customers, '--customers', USAGE), '--customers', 1, 50_000_000)!;
-  const seed = intOption(o.seed ?? '1', '--seed', 0, 2 ** 32 - 1)!;
-  const outDir = required(o.out, '--out', USAGE);
+  const o = parse(argv, GENERATE);
+  const customers = intOption(required(o.customers, '--customers', GENERATE.name), '--customers', 1, 50_000_000)!;
+  const seed = intOption(o.seed ?? GENERATE.options.seed.default, '--seed', 0, 2 ** 32 - 1)!;
+  const outDir = required(o.out, '--out', GENERATE.name);
   const progress = createProgress({ quiet: o.quiet || o.json });
   const started = performance.now();
   const result = await generateDataset({ customers, seed, outDir, onProgress: (done, total) => progress.update('generating customers', done, total, 'customers') });

@@ -12,14 +12,14 @@ import { startEmulators } from '../../local/emulators';
 import { applyRetention } from '../../pipeline/retention';
 import { silentLog } from '../../pipeline/log';
 import { DEFAULT_RETENTION_POLICY } from '../../core/retention/plan';
-import { intOption, parse } from '../args';
+import { intOption, Values } from '../args';
+import { MODELS } from '../specs';
 import { UsageError } from '../errors';
 import { renderTable } from '../table';
 
-export const PRUNE_USAGE = 'segments models --prune [--keep N] [--dry-run] [--state DIR] [--table NAME] [--json]';
-
-export async function pruneCommand(argv: string[]): Promise<void> {
-  const o = parse(argv, { prune: { type: 'boolean' }, keep: { type: 'string' }, 'dry-run': { type: 'boolean' }, state: { type: 'string' }, table: { type: 'string' }, json: { type: 'boolean' } }, PRUNE_USAGE);
+/** `segments models --prune`, with the options `models` parsed. */
+export async function pruneCommand(o: Values<typeof MODELS.options>): Promise<void> {
+  if (o.aws) throw new UsageError('--prune works on the local table only: in AWS the scheduled stability function applies the policy');
   const keepVersions = intOption(o.keep, '--keep', 1, 100) ?? DEFAULT_RETENTION_POLICY.keepVersions;
   const dir = join(resolve(o.state ?? '.local'), 'emulators');
   if (!existsSync(dir)) throw new UsageError(`no local state in ${dir}: run \`npm start\` first`);

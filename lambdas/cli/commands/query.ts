@@ -14,10 +14,10 @@ import { createDynamoClient, loadStoreConfig } from '../../store/config';
 import { DynamoSegmentStore } from '../../store/dynamo-segment-store';
 import { startEmulators } from '../../local/emulators';
 import { intOption, parse } from '../args';
+import { MODELS, QUERY, SEGMENTS } from '../specs';
 import { UsageError } from '../errors';
 import { fmt, renderTable } from '../table';
 
-const COMMON = { aws: { type: 'boolean' }, table: { type: 'string' }, region: { type: 'string' }, state: { type: 'string' }, json: { type: 'boolean' } } as const;
 type Common = { aws?: boolean; table?: string; region?: string; state?: string };
 
 async function withClient<T>(o: Common, fn: (client: SegmentsClient) => Promise<T>): Promise<T> {
@@ -46,11 +46,9 @@ async function withClient<T>(o: Common, fn: (client: SegmentsClient) => Promise<
 
 const print = (json: boolean | undefined, value: unknown, text: () => string) => process.stdout.write((json ? JSON.stringify(value, null, 2) : text()) + '\n');
 
-const QUERY_USAGE = 'segments query (--customer ID | --segment ID [--limit N] [--cursor C] [--order spendDesc|spendAsc]) [--aws [--table NAME] [--region R]] [--state DIR] [--json]';
-
 export async function queryCommand(argv: string[]): Promise<void> {
-  const o = parse(argv, { ...COMMON, customer: { type: 'string' }, segment: { type: 'string' }, limit: { type: 'string' }, cursor: { type: 'string' }, order: { type: 'string' } }, QUERY_USAGE);
-  if (!o.customer === !o.segment) throw new UsageError(`give exactly one of --customer or --segment\nusage: ${QUERY_USAGE}`);
+  const o = parse(argv, QUERY);
+  if (!o.customer === !o.segment) throw new UsageError('give exactly one of --customer or --segment; see segments query --help');
   if (o.order && o.order !== 'spendDesc' && o.order !== 'spendAsc') throw new UsageError('--order expects spendDesc or spendAsc');
   await withClient(o, async (client) => {
     if (o.customer) {
@@ -67,9 +65,15 @@ export async function queryCommand(argv: string[]): Promise<void> {
       return;
     }
     const segmentId = intOption(o.segment, '--segment', 0)!;
-    const page = await client.listSegmentCustomers(segmentId, { limit: intOption(o.limit ?? '20', '--limit', 1, 1000), cursor: o.cursor, order: (o.order as 'spendDesc' | 'spendAsc') ?? 'spendDesc' });
+    const limit = intOption(o.limit ?? QUERY.options.limit.default, '--limit', 1, 1000);
+    const segments = await client.listSegments();
+    if (!segments.length) throw new Error('no active model yet: run `npm start` first');
+    const segment = segments.find((g) => g.id === segmentId);
+    if (!segment) throw new Error(`segment ${segmentId} is not in the active model; its segments are ${segments.map((g) => `${g.id} "${g.name}"`).join(', ')}`);
+    const page = await client.listSegmentCustomers(segmentId, { limit, cursor: o.cursor, order: (o.order as 'spendDesc' | 'spendAsc') ?? 'spendDesc' });
     print(o.json, page, () =>
       [
+        `Segment ${segment.id} "${segment.name}": ${fmt.int(segment.size)} people in model ${page.modelVersion}, ${o.order === 'spendAsc' ? 'lowest' : 'highest'} spend first (spend: total of the customer's payments)`,
         renderTable(['customer', 'spend', 'orders', 'review', 'recency', 'previous'], page.customers.map((c) => [c.customerId, fmt.brl(c.spend), c.features.frequency, fmt.num(c.features.reviewScore), `${Math.round(c.features.recencyDays)} d`, c.previousSegmentId ?? '-'])),
         page.nextCursor ? `more: --cursor ${page.nextCursor}` : '(last page)',
       ].join('\n'),
@@ -78,21 +82,22 @@ export async function queryCommand(argv: string[]): Promise<void> {
 }
 
 export async function segmentsCommand(argv: string[]): Promise<void> {
-  const o = parse(argv, COMMON, 'segments segments [--aws [--table NAME]] [--state DIR] [--json]');
+  const o = parse(argv, SEGMENTS);
   await withClient(o, async (client) => {
     const list = await client.listSegments();
     if (!list.length) throw new Error('no active model yet');
     print(o.json, list, () =>
       list
-        .map((s) => `${s.id}. ${s.name} — ${fmt.int(s.size)} customers (${fmt.pct(s.share)})\n   ${s.description}\n   spend ${fmt.brl(s.profile.monetary.mean)}, ${fmt.num(s.profile.frequency.mean)} orders, review ${fmt.num(s.profile.reviewScore.mean)}, ${fmt.pct(s.profile.lateShare.mean, 0)} late\n   action: ${s.action}`)
-        .join('\n\n'),
+        .map((s) => `${s.id}. ${s.name} — ${fmt.int(s.size)} customers (${fmt.pct(s.share)})\n   ${s.description}\n   median spend ${fmt.brl(s.profile.monetary.median)} (mean ${fmt.brl(s.profile.monetary.mean)}), ${fmt.num(s.profile.frequency.mean)} orders on average, mean review ${fmt.num(s.profile.reviewScore.mean)}, ${fmt.pct(s.profile.lateShare.mean, 0)} of orders late\n   action: ${s.action}`)
+        .join('\n\n') + `\n\nThe customers of a segment (a campaign list): npx segments query --segment ${list[0].id} --limit 50`,
     );
   });
 }
 
 export async function modelsCommand(argv: string[]): Promise<void> {
-  if (argv.includes('--prune')) return (require('./prune') as typeof import('./prune')).pruneCommand(argv);
-  const o = parse(argv, COMMON, 'segments models [--aws [--table NAME]] [--state DIR] [--json]');
+  const o = parse(argv, MODELS);
+  if (o.prune) return (require('./prune') as typeof import('./prune')).pruneCommand(o);
+  if (o.keep !== undefined || o['dry-run']) throw new UsageError('--keep and --dry-run go with --prune; see segments models --help');
   await withClient(o, async (client) => {
     const [models, history] = await Promise.all([client.listModelVersions(), client.stabilityHistory(20)]);
     print(o.json, { models, stabilityHistory: history }, () =>

@@ -1,7 +1,8 @@
 /**
  * `segments report`: the HTML reports (exploration, model trials, maintenance, segment cards, index).
  *
- * Loads the export and trains exactly as `segments run` does, then writes self-contained pages to
+ * Loads the export and trains exactly as `segments run` does (or, with --model, takes the model of a `segments run`
+ * output folder as it is, nothing retrained), then writes self-contained pages to
  * DIR/reports/ together with the summary.json (and stability.json, when there is one) whose numbers they
  * show. The update-frequency simulation is slow, so it only runs with --with-simulation; otherwise the
  * maintenance page uses --stability FILE, or DIR/stability.json left by `segments simulate --out DIR`,
@@ -13,22 +14,26 @@ import { join, resolve } from 'node:path';
 import { simulateStability } from '../../core/stability/simulate';
 import { buildReports, reportInput, StabilityInput } from '../../core/report';
 import { parse } from '../args';
-import { segmentExport, segmentExportArgs, SEGMENT_EXPORT_OPTIONS } from './run';
+import { REPORT } from '../specs';
+import { segmentExport, segmentExportArgs } from './run';
 import { UsageError } from '../errors';
 import { OutputDir } from '../output';
-import { createProgress } from '../progress';
-
-export const REPORT_USAGE = 'segments report --data DIR --out DIR [--k N] [--as-of DATE] [--seed N] [--max-invalid-rows N] [--stability FILE] [--with-simulation] [--json] [--quiet]';
+import { createProgress, Progress } from '../progress';
+import { readRunOutputs } from '../runOutputs';
+import { loadOlist } from '../../core/olist/load';
+import { directorySource } from '../../core/olist/source';
+import { directorySidecars, readProvenance, reviewRows } from '../../core/olist/provenance';
 
 export async function reportCommand(argv: string[]): Promise<void> {
-  const o = parse(argv, { ...SEGMENT_EXPORT_OPTIONS, stability: { type: 'string' }, 'with-simulation': { type: 'boolean' } }, REPORT_USAGE);
-  const { data: dataDir, outDir, k, seed, asOf, maxInvalidRows } = segmentExportArgs(o, REPORT_USAGE);
-  if (o.stability && o['with-simulation']) throw new UsageError(`--stability and --with-simulation exclude each other\nusage: ${REPORT_USAGE}`);
+  const o = parse(argv, REPORT);
+  if (o.stability && o['with-simulation']) throw new UsageError('--stability and --with-simulation exclude each other');
   if (o.stability && !existsSync(o.stability)) throw new UsageError(`--stability: no such file ${o.stability}`);
+  if (o.model && (o.k !== undefined || o.seed !== undefined || o['as-of'] !== undefined)) throw new UsageError('--model reports on a model as it was trained: --k, --seed and --as-of do not apply');
+  const { data: dataDir, outDir, k, seed, asOf, maxInvalidRows } = segmentExportArgs(o, REPORT.name);
   const progress = createProgress({ quiet: o.quiet || o.json });
 
   const started = performance.now();
-  const { data, result, coords, summary } = await segmentExport(dataDir, { k, seed, asOf, silhouetteSample: 10_000 }, progress, { maxInvalidRows });
+  const { data, coords, labels, summary } = o.model ? await fromRun(o.model, dataDir, maxInvalidRows, progress) : await segmentExport(dataDir, { k, seed, asOf, silhouetteSample: 10_000 }, progress, { maxInvalidRows }).then((r) => ({ ...r, labels: r.result.labels }));
   const loadSeconds = summary.timings.load;
 
   let stability: StabilityInput | undefined;
@@ -48,7 +53,8 @@ export async function reportCommand(argv: string[]): Promise<void> {
 
   progress.stage('rendering the reports');
   const t = performance.now();
-  const files = await buildReports(reportInput({ data, summary, coords, labels: result.labels, stability, stabilitySource }));
+  const provenance = await readProvenance(directorySidecars(dataDir), reviewRows(data.tables));
+  const files = await buildReports(reportInput({ data, summary, coords, labels, stability, stabilitySource, provenance }));
   const renderSeconds = (performance.now() - t) / 1000;
 
   const dir = join(outDir, 'reports');
@@ -71,6 +77,17 @@ export async function reportCommand(argv: string[]): Promise<void> {
   } else if (!o.quiet) {
     process.stdout.write(describeReports(pages, summary.k, summary.customers, stabilitySource, total) + '\n');
   }
+}
+
+/** The model of a `segments run` output folder, with the export it was trained on (checked by its fingerprint). */
+async function fromRun(path: string, dataDir: string, maxInvalidRows: number | undefined, progress: Progress) {
+  const run = await readRunOutputs(path);
+  const t = performance.now();
+  const data = await loadOlist(directorySource(dataDir), { maxInvalidRows, onProgress: (table, b, total) => progress.update(`reading ${table}`, b, total) });
+  if (run.dataFingerprint && data.fingerprint !== run.dataFingerprint)
+    throw new UsageError(`--model ${run.dir} was trained on other data than --data ${dataDir} (data fingerprints differ); give the export it was trained on, or label new data with \`segments assign\``);
+  const summary = { ...run.summary, timings: { ...run.summary.timings, load: (performance.now() - t) / 1000 } };
+  return { data, coords: run.coords, labels: run.labels, summary };
 }
 
 export function describeReports(pages: string[], k: number, customers: number, stabilitySource: string | undefined, seconds: number): string {

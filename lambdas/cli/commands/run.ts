@@ -6,44 +6,34 @@ import { assignmentsCsv } from '../../core/model/assignmentsCsv';
 import { buildSummary, RunSummary } from '../../core/model/summary';
 import { trainSegmentation, TrainOptions, TrainResult } from '../../core/model/train';
 import { LoadOptions, OlistData } from '../../core/olist/load';
-import { dateOption, intOption, parse, required } from '../args';
+import { dataDirOption, dateOption, intOption, parse, required } from '../args';
+import { RUN } from '../specs';
+import { directorySidecars, readProvenance, reviewRows, type DatasetProvenance } from '../../core/olist/provenance';
 import { OutputDir } from '../output';
 import { createProgress, Progress } from '../progress';
 import { fmt, renderTable } from '../table';
 
-export const RUN_USAGE = 'segments run --data DIR --out DIR [--k N] [--as-of DATE] [--seed N] [--max-invalid-rows N] [--full-silhouette] [--json] [--quiet]';
-
-/** The options of every command that segments an export folder (run, report). */
-export const SEGMENT_EXPORT_OPTIONS = {
-  data: { type: 'string' },
-  out: { type: 'string' },
-  k: { type: 'string' },
-  'as-of': { type: 'string' },
-  seed: { type: 'string' },
-  'max-invalid-rows': { type: 'string' },
-  json: { type: 'boolean' },
-  quiet: { type: 'boolean' },
-} as const;
-
-/** The checked values of SEGMENT_EXPORT_OPTIONS. */
-export function segmentExportArgs(o: { data?: string; out?: string; k?: string; 'as-of'?: string; seed?: string; 'max-invalid-rows'?: string }, usage: string) {
-  return {
-    data: required(o.data, '--data', usage),
-    outDir: required(o.out, '--out', usage),
+/** The checked values of the options every command that segments an export folder shares (run, report). */
+export function segmentExportArgs(o: { data?: string; out?: string; k?: string; 'as-of'?: string; seed?: string; 'max-invalid-rows'?: string }, command: string) {
+  // Every option is checked before the folder is looked at, so that a typo is reported first.
+  required(o.data, '--data', command);
+  const outDir = required(o.out, '--out', command);
+  const checked = {
     k: intOption(o.k, '--k', 2, 20),
     seed: intOption(o.seed, '--seed', 0, 2 ** 32 - 1),
     asOf: dateOption(o['as-of'], '--as-of'),
     /** Row tolerance per file (default 0: the first invalid row rejects the file). */
     maxInvalidRows: intOption(o['max-invalid-rows'], '--max-invalid-rows', 0),
   };
+  return { ...checked, outDir, data: dataDirOption(o.data, '--data', command) };
 }
 
 export async function runCommand(argv: string[]): Promise<void> {
-  const o = parse(argv, { ...SEGMENT_EXPORT_OPTIONS, 'full-silhouette': { type: 'boolean' } }, RUN_USAGE);
-  const { data, outDir, k, seed, asOf, maxInvalidRows } = segmentExportArgs(o, RUN_USAGE);
+  const o = parse(argv, RUN);
+  const { data, outDir, k, seed, asOf, maxInvalidRows } = segmentExportArgs(o, RUN.name);
   const progress = createProgress({ quiet: o.quiet || o.json });
   const started = performance.now();
-  const { result, coords, summary } = await segmentExport(data, { k, seed, asOf, silhouetteSample: o['full-silhouette'] ? Infinity : 10_000 }, progress, { maxInvalidRows });
+  const { data: loaded, result, coords, summary } = await segmentExport(data, { k, seed, asOf, silhouetteSample: o['full-silhouette'] ? Infinity : 10_000 }, progress, { maxInvalidRows });
 
   progress.stage('writing outputs');
   const t = performance.now();
@@ -62,7 +52,10 @@ export async function runCommand(argv: string[]): Promise<void> {
   }
   progress.done();
   if (o.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
-  else if (!o.quiet) process.stdout.write(describeRun(summary, outDir) + '\n');
+  else if (!o.quiet) {
+    const provenance = await readProvenance(directorySidecars(data), reviewRows(loaded.tables));
+    process.stdout.write(describeRun(summary, outDir) + (provenance ? `\n${provenanceLine(provenance)}` : '') + '\n');
+  }
 }
 
 export interface SegmentedExport {
@@ -89,6 +82,16 @@ export async function segmentExport(dataDir: string, opts: TrainOptions, progres
   return { data, result, coords, summary };
 }
 
+/** The export's provenance in one line for the terminal (the reports say it at length). */
+export function provenanceLine(p: DatasetProvenance): string {
+  const parts = [
+    ...(p.synthetic ? [`synthetic data (${p.synthetic.generator}), no real customer in it`] : []),
+    ...(p.reviews && p.reviews.imputedShare > 0 ? [`${fmt.pct(p.reviews.imputedShare, 0)} of the review rows are imputed (only those in ${p.reviews.listedIn} are real): read satisfaction figures with care`] : []),
+    ...(p.note ? [p.note] : []),
+  ];
+  return `About this data: ${parts.join('; ')}.`;
+}
+
 export function describeRun(s: RunSummary, outDir: string): string {
   const lines = [
     `Segmented ${fmt.int(s.people)} people as of ${s.asOf.slice(0, 10)}: ${fmt.int(s.customers)} customers with a delivered order clustered into ${s.k} segments, ${fmt.int(s.people - s.customers)} without one in rule-based segments (ids 100+)`,
@@ -97,8 +100,8 @@ export function describeRun(s: RunSummary, outDir: string): string {
     `Coverage: ${fmt.pct(s.coverage.unhappyInUnsatisfied, 0)} of unhappy customers (mean review <= 2) in an unsatisfied segment, ${fmt.pct(s.coverage.repeatInRepeat, 0)} of repeat buyers in a repeat segment; recency explains ${fmt.pct(s.coverage.eta2.recency, 0)} of its variance across segments (spend ${fmt.pct(s.coverage.eta2.spend, 0)}, review ${fmt.pct(s.coverage.eta2.review, 0)})`,
     '',
     renderTable(
-      ['id', 'segment', 'customers', 'share', 'orders', 'spend', 'review', 'late', 'recency'],
-      s.segments.map((g) => [g.id, g.name, fmt.int(g.size), fmt.pct(g.share), fmt.num(g.profile.frequency), fmt.brl(g.profile.monetary), fmt.num(g.profile.reviewScore), fmt.pct(g.profile.lateShare, 0), `${fmt.int(g.profile.recencyDays)} d`]),
+      ['id', 'segment', 'people', 'share', 'mean orders', 'median spend', 'mean review', 'late (mean)', 'mean recency'],
+      s.segments.map((g) => [g.id, g.name, fmt.int(g.size), fmt.pct(g.share), fmt.num(g.profile.frequency), fmt.brl(g.median.monetary), fmt.num(g.profile.reviewScore), fmt.pct(g.profile.lateShare, 0), `${fmt.int(g.profile.recencyDays)} d`]),
       { maxWidth: [3, 48] },
     ),
     '',

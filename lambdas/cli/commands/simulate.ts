@@ -2,14 +2,12 @@
 import { loadOlist } from '../../core/olist/load';
 import { directorySource } from '../../core/olist/source';
 import { StabilityReport, simulateStability } from '../../core/stability/simulate';
-import { dateOption, intOption, parse, required } from '../args';
+import { dataDirOption, dateOption, intOption, parse, required } from '../args';
+import { SIMULATE } from '../specs';
 import { UsageError } from '../errors';
 import { OutputDir } from '../output';
 import { createProgress } from '../progress';
 import { fmt, renderTable } from '../table';
-
-export const SIMULATE_USAGE =
-  'segments simulate --data DIR [--out DIR] [--start DATE] [--step 14d] [--horizon 52w] [--threshold 0.8] [--seeds 3] [--k N] [--json] [--quiet]';
 
 /** A duration such as 7d, 2w or 14 (days). */
 export function durationOption(value: string | undefined, flag: string): number | undefined {
@@ -28,24 +26,9 @@ export function thresholdOption(value: string | undefined, flag: string): number
 }
 
 export async function simulateCommand(argv: string[]): Promise<void> {
-  const o = parse(
-    argv,
-    {
-      data: { type: 'string' },
-      out: { type: 'string' },
-      start: { type: 'string' },
-      step: { type: 'string' },
-      horizon: { type: 'string' },
-      threshold: { type: 'string' },
-      seeds: { type: 'string' },
-      k: { type: 'string' },
-      json: { type: 'boolean' },
-      quiet: { type: 'boolean' },
-    },
-    SIMULATE_USAGE,
-  );
-  const dataDir = required(o.data, '--data', SIMULATE_USAGE);
-  const outDir = o.out ?? '.';
+  const o = parse(argv, SIMULATE);
+  required(o.data, '--data', SIMULATE.name);
+  const outDir = o.out ?? SIMULATE.options.out.default;
   const start = dateOption(o.start, '--start');
   const stepDays = durationOption(o.step, '--step');
   const horizonDays = durationOption(o.horizon, '--horizon');
@@ -53,6 +36,7 @@ export async function simulateCommand(argv: string[]): Promise<void> {
   const threshold = thresholdOption(o.threshold, '--threshold');
   const seeds = intOption(o.seeds, '--seeds', 1, 50);
   const k = intOption(o.k, '--k', 2, 20);
+  const dataDir = dataDirOption(o.data, '--data', SIMULATE.name);
   const progress = createProgress({ quiet: o.quiet || o.json });
 
   const started = performance.now();

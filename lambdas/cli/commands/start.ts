@@ -4,70 +4,100 @@
  * (default: the generated embedded dataset; --data DIR for a real export), lets the S3 events drive the
  * same handlers as in AWS, waits for the run to finish, prints the segments read back from the table, and
  * copies the run's artifacts to .local/out/ for people to open.
+ *
+ * It always says what became of the dataset it was given (processed now, processed earlier, or processed but
+ * superseded by a model of newer data) and which model is active and from which dataset, since the local state
+ * outlives a run: `--fresh` starts from an empty one.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { basename, join, relative, resolve } from 'node:path';
 import { generateDataset } from '../../core/generate/generator';
 import { ALL_TABLES } from '../../core/olist/tables';
+import { PROVENANCE_FILES } from '../../core/olist/provenance';
 import { datasetPrefix } from '../../pipeline/datasets';
 import { startLocalStack } from '../../local/runtime';
-import { intOption, parse } from '../args';
+import type { RunRecord } from '../../store/segment-store';
+import { dataDirOption, intOption, parse } from '../args';
+import { START } from '../specs';
 import { fmt, renderTable } from '../table';
 import { createProgress } from '../progress';
 
-const USAGE = 'segments start [--data DIR] [--dataset-id ID] [--customers N] [--k N] [--state DIR] [--logs] [--quiet]';
+/** Run statuses after which uploading the same dataset again does nothing (lambdas/pipeline/ingest.ts). */
+const FINAL: ReadonlySet<RunRecord['status']> = new Set(['succeeded', 'rejected', 'superseded']);
 
 export async function startCommand(argv: string[]): Promise<void> {
-  const o = parse(
-    argv,
-    { data: { type: 'string' }, 'dataset-id': { type: 'string' }, customers: { type: 'string' }, k: { type: 'string' }, state: { type: 'string' }, logs: { type: 'boolean' }, quiet: { type: 'boolean' } },
-    USAGE,
-  );
-  const state = resolve(o.state ?? '.local');
-  const customers = intOption(o.customers ?? '20000', '--customers', 100)!;
+  const o = parse(argv, START);
+  const state = resolve(o.state ?? START.options.state.default);
+  const customers = intOption(o.customers ?? START.options.customers.default, '--customers', 100)!;
   const k = intOption(o.k, '--k', 2, 20);
+  const given = o.data !== undefined ? dataDirOption(o.data, '--data', START.name) : undefined;
   const say = (line: string) => !o.quiet && process.stdout.write(line + '\n');
   const progress = createProgress({ quiet: o.quiet });
   const started = Date.now();
 
-  let data = o.data ? resolve(o.data) : join(state, 'data', `generated-${customers}-seed1`);
-  if (!o.data && !existsSync(join(data, 'olist_orders_dataset.csv'))) {
+  if (o.fresh) {
+    // Only what the runs wrote: the emulators' buckets and table, and the copied outputs. Generated data stays.
+    for (const sub of ['emulators', 'out']) await rm(join(state, sub), { recursive: true, force: true });
+    say(`Fresh start: emptied the local state in ${state} (emulated S3 buckets, DynamoDB table, outputs; generated data kept)`);
+  }
+
+  const data = given ? resolve(given) : join(state, 'data', `generated-${customers}-seed1`);
+  if (!given && !existsSync(join(data, 'olist_orders_dataset.csv'))) {
     say(`Generating the embedded default dataset (${fmt.int(customers)} customers, seed 1) into ${data}`);
     await generateDataset({ customers, seed: 1, outDir: data, onProgress: (d, t) => progress.update('generating', d, t, 'customers') });
     progress.done();
   }
   const files = readdirSync(data).filter((f) => ALL_TABLES.some((t) => t.file === f));
   const datasetId = o['dataset-id'] ?? datasetIdOf(data, files);
+  const what = given ? `the export in ${given}` : `the generated default dataset, ${fmt.int(customers)} customers, seed 1`;
 
   const stack = await startLocalStack({ dir: join(state, 'emulators'), logs: o.logs, env: k ? { FIXED_K: String(k) } : {} });
   try {
     const { raw, artifacts, segments } = stack.runtime.stores;
     say(`Local stack: S3 ${stack.emulators.s3Endpoint} (buckets ${stack.emulators.rawBucket}, ${stack.emulators.artifactsBucket}), DynamoDB ${stack.emulators.dynamoEndpoint} (table ${stack.emulators.tableName}); state in ${stack.emulators.dir}`);
-    say(`Uploading ${files.length} tables to s3://${raw.bucket}/${datasetPrefix(datasetId)}`);
-    // Uploaded one after the other: each upload is an S3 event; processing starts when the last table lands.
-    for (const [i, f] of files.entries()) {
-      progress.update('uploading', i, files.length, 'files');
-      await raw.putStream(datasetPrefix(datasetId) + f, createReadStream(join(data, f)), { contentLength: statSync(join(data, f)).size, contentType: 'text/csv' });
+
+    const earlier = await segments.getRun(datasetId);
+    const processedEarlier = earlier !== undefined && FINAL.has(earlier.status);
+    if (!processedEarlier) {
+      say(`Uploading ${what} as dataset ${datasetId}: ${files.length} tables to s3://${raw.bucket}/${datasetPrefix(datasetId)}`);
+      // The export's provenance notes first (they never start processing), for the reports to tell their readers.
+      for (const f of PROVENANCE_FILES.filter((p) => existsSync(join(data, p))))
+        await raw.putStream(datasetPrefix(datasetId) + f, createReadStream(join(data, f)), { contentLength: statSync(join(data, f)).size, contentType: 'text/plain' });
+      // Uploaded one after the other: each upload is an S3 event; processing starts when the last table lands.
+      for (const [i, f] of files.entries()) {
+        progress.update('uploading', i, files.length, 'files');
+        await raw.putStream(datasetPrefix(datasetId) + f, createReadStream(join(data, f)), { contentLength: statSync(join(data, f)).size, contentType: 'text/csv' });
+      }
+      progress.stage('ingest and training running (S3 event -> ingest -> train -> DynamoDB)');
+      await stack.idle();
+      progress.done();
     }
-    progress.stage('ingest and training running (S3 event -> ingest -> train -> DynamoDB)');
-    await stack.idle();
-    progress.done();
     const run = await segments.getRun(datasetId);
-    if (stack.failures.length || !run || run.status !== 'succeeded') {
+    if (!run || stack.failures.length || !FINAL.has(run.status) || run.status === 'rejected') {
       const reasons = [...(run?.reasons ?? []), ...stack.failures.map((f) => `${f.source}: ${(f.error as Error).message ?? f.error}`)];
-      if (run?.status === 'succeeded' || (run && !reasons.length)) say(`Dataset ${datasetId} was already processed (run ${run.status}); use --dataset-id to process it again.`);
-      else throw new Error(`dataset ${datasetId}: run ${run?.status ?? 'missing'}${reasons.length ? `: ${reasons.join('; ')}` : ''}`);
+      const when = processedEarlier ? ` (rejected earlier, ${run?.updatedAt.slice(0, 16).replace('T', ' ')} UTC; the same data is not processed again)` : '';
+      throw new Error(`dataset ${datasetId}: run ${run?.status ?? 'missing'}${when}${reasons.length ? `: ${reasons.join('; ')}` : ''}`);
     }
+
     const active = await segments.getActiveModel();
     if (!active) throw new Error('no active model after the run');
     const model = active.record.model;
     const list = await segments.listSegments();
+    const activeFrom = active.record.runId;
     say('');
-    say(`Active model ${model.version}: ${fmt.int(model.customers)} customers in ${model.k} segments (silhouette ${fmt.num(model.metrics.silhouette, 3)}), as of ${model.asOf.slice(0, 10)}`);
-    say(renderTable(['id', 'segment', 'customers', 'share', 'orders', 'spend', 'review'], list.map((s) => [s.id, s.name, fmt.int(s.size), fmt.pct(s.share), fmt.num(s.profile.frequency.mean), fmt.brl(s.profile.monetary.mean), fmt.num(s.profile.reviewScore.mean)]), { maxWidth: [3, 48] }));
+    say(datasetOutcome(run, datasetId, what, processedEarlier, model.version));
+    say(
+      `Active model ${model.version}: ${fmt.int(model.people ?? model.customers)} people, ${fmt.int(model.customers)} customers in ${model.k} clustered segments and ${fmt.int((model.people ?? model.customers) - model.customers)} without a delivered order in rule segments, data as of ${model.asOf.slice(0, 10)}, from dataset ${activeFrom ?? '(unknown)'}${activeFrom && activeFrom !== datasetId ? ` (not ${datasetId}: npm start -- --fresh starts afresh)` : ''}`,
+    );
+    say(
+      renderTable(
+        ['id', 'segment', 'customers', 'share', 'mean orders', 'median spend', 'mean review'],
+        list.map((s) => [s.id, s.name, fmt.int(s.size), fmt.pct(s.share), fmt.num(s.profile.frequency.mean), fmt.brl(s.profile.monetary.median), fmt.num(s.profile.reviewScore.mean)]),
+        { maxWidth: [3, 48] },
+      ),
+    );
     say('');
     say('Recommended actions:');
     for (const s of list) say(`  ${s.id}. ${s.name}: ${s.action}`);
@@ -81,14 +111,38 @@ export async function startCommand(argv: string[]): Promise<void> {
       await mkdir(resolve(dest, '..'), { recursive: true });
       await writeFile(dest, await streamToBuffer(await artifacts.get(obj.key)));
     }
+    const reports = keys.filter((k2) => k2.key.endsWith('.html')).map((k2) => join(out, k2.key.split('/').slice(2).join('/')));
+    const index = reports.find((r) => r.endsWith('index.html')) ?? reports[0];
+    const example = [...list].sort((a, b) => b.size - a.size)[0];
+    const stateFlag = resolve(START.options.state.default) === state ? '' : ` --state ${relativeOr(state)}`;
     say('');
     say(`Outputs: ${out} (${keys.map((k2) => basename(k2.key)).join(', ')}); also in s3://${artifacts.bucket}/models/${model.version}/`);
-    const reports = keys.filter((k2) => k2.key.endsWith('.html')).map((k2) => join(out, k2.key.split('/').slice(2).join('/')));
-    if (reports.length) say(`Reports: ${reports.find((r) => r.endsWith('index.html')) ?? reports[0]}`);
-    say(`Query it: npx segments segments | npx segments query --segment 0 --limit 5 (state ${state}); done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    say('Next:');
+    if (index) say(`  the reports:           ${index}`);
+    say(`  the segments:          npx segments segments${stateFlag}`);
+    if (example) say(`  a campaign list:       npx segments query --segment ${example.id} --limit 50${stateFlag}   (all of segment ${example.id}, "${example.name}": ${join(out, 'assignments.csv')})`);
+    if (!given) say(`  your own export:       npm start -- --data DIR${stateFlag}`);
+    say(`  start afresh:          npm start -- --fresh${stateFlag}`);
+    say(`Done in ${((Date.now() - started) / 1000).toFixed(0)} s.`);
   } finally {
     await stack.stop();
   }
+}
+
+/** One sentence on what became of the dataset given to this run. */
+function datasetOutcome(run: RunRecord, datasetId: string, what: string, earlier: boolean, activeVersion: string): string {
+  const when = `${run.updatedAt.slice(0, 16).replace('T', ' ')} UTC`;
+  const version = run.modelVersion ? `model ${run.modelVersion}` : 'its model';
+  if (run.status === 'superseded')
+    return `Dataset ${datasetId} (${what}) was processed ${earlier ? `earlier (${when})` : 'now'}, but ${version} is not active: the active model's data is newer.`;
+  if (earlier)
+    return `Dataset ${datasetId} (${what}) was already processed on ${when} (${version}); nothing to do. --dataset-id NEW processes it again, --fresh starts afresh.`;
+  return `Processed dataset ${datasetId} now (${what}): ${run.modelVersion === activeVersion ? `${version} is active` : version}.`;
+}
+
+function relativeOr(path: string): string {
+  const r = relative(process.cwd(), path);
+  return r && !r.startsWith('..') ? r : path;
 }
 
 /** A dataset id from the folder name and the files' names and sizes: the same data gets the same id. */

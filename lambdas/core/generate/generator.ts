@@ -15,7 +15,7 @@
  * pools (scaled sub-linearly with the number of customers); every customer is generated, written and
  * forgotten, so memory does not grow with N.
  */
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { createRng, type Rng } from '../util/random';
 import * as CALIBRATION from './calibration';
@@ -23,6 +23,7 @@ import { CATEGORY_TRANSLATION } from './categories';
 import * as SHARED from './shared';
 import type { OutcomeBucket } from './shared';
 import * as TEXTS from './texts';
+import { generatedProvenance, PROVENANCE_FILE } from '../olist/provenance';
 
 // Plain-object copies of the imported namespaces: module-namespace getters are measurably slow in the hot loop.
 // Module-scope aliases: a global lookup of `Math` in the per-customer loop is slow in sandboxed contexts
@@ -654,5 +655,7 @@ export async function generateDataset(opts: GenerateOptions): Promise<GenerateRe
   const files: Record<string, number> = {};
   for (const [t, o] of Object.entries({ sellers: sellersOut, products: productsOut, ...out })) files[FILES[t as TableName]] = o.rows;
   files[FILES.translation] = CATEGORY_TRANSLATION.length;
+  // Says the export is synthetic, for the reports (core/olist/provenance.ts); not a table, so readers ignore it.
+  writeFileSync(path.join(outDir, PROVENANCE_FILE), JSON.stringify(generatedProvenance(seed, N), null, 2) + '\n');
   return { files, customers: N, orders };
 }

@@ -69,6 +69,8 @@ export const THEME: VlSpec = {
     labelLimit: 220,
   },
   axisBand: { grid: false },
+  // Numbers never run into each other: labels that would overlap are thinned out (every other one kept).
+  axisQuantitative: { labelOverlap: true, labelSeparation: 6 },
   legend: { labelFontSize: 12, titleFontSize: 12, titleFontWeight: 600, labelColor: COLORS.ink, titleColor: COLORS.ink, labelLimit: 320, symbolType: 'circle' },
   header: { labelFontSize: 12, titleFontSize: 12, labelColor: COLORS.ink },
   bar: { color: COLORS.primary },
@@ -95,3 +97,24 @@ export function num(x: number | undefined | null, digits?: number): number | nul
 
 export const FULL_WIDTH = 920;
 export const HALF_WIDTH = 400;
+
+/**
+ * Ticks for a zero-based axis of values up to `max`: about `count` round steps (1, 2 or 5 x 10^n), ending at the
+ * first tick at or above the largest value, so the axis never runs far beyond the data.
+ */
+export function zeroBasedTicks(max: number, count = 5): { values: number[]; step: number; end: number } {
+  const top = max > 0 && Number.isFinite(max) ? max : 1;
+  const raw = top / count;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw)!;
+  const n = Math.ceil(top / step - 1e-9);
+  const values = Array.from({ length: n + 1 }, (_, i) => Math.round(i * step * 1e9) / 1e9);
+  return { values, step, end: values[values.length - 1] };
+}
+
+/** A share axis (0..max as a fraction) whose tick labels are distinct: as many decimals as the step needs. */
+export function shareAxis(max: number, count = 5): { scale: VlSpec; axis: VlSpec } {
+  const t = zeroBasedTicks(max, count);
+  const decimals = Math.max(0, -Math.floor(Math.log10(t.step * 100) + 1e-9));
+  return { scale: { domain: [0, t.end], nice: false }, axis: { values: t.values, format: `.${decimals}%` } };
+}

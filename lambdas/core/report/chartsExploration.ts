@@ -1,5 +1,5 @@
 /** Vega-Lite charts of the exploration page, from ExplorationStats. */
-import { ChartDef, COLORS, FULL_WIDTH, HALF_WIDTH, num } from './chartKit';
+import { ChartDef, COLORS, FULL_WIDTH, HALF_WIDTH, num, shareAxis } from './chartKit';
 import { ExplorationStats } from './exploration';
 import { axisFormat, fmt } from './format';
 
@@ -160,7 +160,7 @@ function delayVsReview(e: ExplorationStats): ChartDef {
     subtitle: `Mean review score by delivery timing; Spearman correlation ${fmt.num(r.spearman, 2)} (Pearson ${fmt.num(r.pearson, 2)}) over ${fmt.int(r.n)} reviewed orders`,
     description: `Bar chart of the mean review score of delivered orders grouped by how early or late they arrived. Orders on time average ${fmt.num(r.onTimeMeanScore, 2)} stars, late orders ${fmt.num(r.lateMeanScore, 2)}.`,
     size: 'full',
-    data: r.buckets.map((b) => ({ bucket: b.bucket, order: b.order, orders: b.orders, meanScore: num(b.meanScore, 3), lowScoreShare: num(b.lowScoreShare, 4), label: b.orders ? `${fmt.num(b.meanScore, 2)} ★ · ${fmt.int(b.orders)} orders` : 'no orders' })),
+    data: r.buckets.map((b) => ({ bucket: b.bucket, order: b.order, orders: b.orders, meanScore: num(b.meanScore, 3), lowScoreShare: num(b.lowScoreShare, 4), label: b.orders ? `${fmt.num(b.meanScore, 2)} ★\n${fmt.int(b.orders)} orders` : 'no orders' })),
     spec: {
       width: FULL_WIDTH,
       height: H,
@@ -170,7 +170,8 @@ function delayVsReview(e: ExplorationStats): ChartDef {
       },
       layer: [
         { mark: { type: 'bar', clip: true }, encoding: { color: { field: 'meanScore', type: 'quantitative', title: 'Mean score', scale: { scheme: 'redyellowgreen', domain: [1, 5] }, legend: null } } },
-        { mark: { type: 'text', dy: -7 }, encoding: { text: { field: 'label' } } },
+        // Two short lines (score, then orders) fit above a bar of the narrowest band; one long line did not.
+        { mark: { type: 'text', baseline: 'bottom', dy: -17, lineBreak: '\n', lineHeight: 13 }, encoding: { text: { field: 'label' } } },
       ],
     },
   };
@@ -231,7 +232,7 @@ function orderStatus(e: ExplorationStats): ChartDef {
       height: { step: 18 },
       encoding: {
         y: { field: 'status', type: 'nominal', title: null, sort: { field: 'orders', op: 'max', order: 'descending' } },
-        x: { field: 'orders', type: 'quantitative', title: 'Orders', axis: { format: axisFormat.int }, scale: { domainMax: Math.max(1, ...e.orderStatus.map((x) => x.orders)) * 1.3 } },
+        x: { field: 'orders', type: 'quantitative', title: 'Orders', axis: { format: axisFormat.int } },
       },
       layer: [
         { mark: { type: 'bar' }, encoding: { color: { condition: { test: "datum.status === 'delivered'", value: COLORS.primary }, value: COLORS.neutral } } },
@@ -254,7 +255,7 @@ function missingValues(e: ExplorationStats): ChartDef {
       height: { step: 20 },
       encoding: {
         y: { field: 'column', type: 'nominal', title: null, sort: null, axis: { labelLimit: 320 } },
-        x: { field: 'share', type: 'quantitative', title: 'Share missing', axis: { format: axisFormat.pct }, scale: { domainMax: Math.max(0.05, ...e.missing.map((m) => m.share)) * 1.5 } },
+        x: { field: 'share', type: 'quantitative', title: 'Share missing', ...shareAxis(Math.max(0.01, ...e.missing.map((m) => m.share))) },
       },
       layer: [{ mark: { type: 'bar', color: COLORS.accent } }, { mark: { type: 'text', align: 'left', dx: 3, fontSize: 10 }, encoding: { text: { field: 'label' } } }],
     },

@@ -3,6 +3,7 @@ import { ChartDef, COLORS, FULL_WIDTH, num } from './chartKit';
 import { FEATURE_INFO, FeatureName } from './featureText';
 import { fmt } from './format';
 import { driftMetricName, driftRows, StabilityInput } from './inputs';
+import { DRIFT_LEVELS } from '../stability/drift';
 
 export function maintenanceCharts(st: StabilityInput): ChartDef[] {
   const charts: ChartDef[] = [];
@@ -77,29 +78,33 @@ export function maintenanceCharts(st: StabilityInput): ChartDef[] {
     const metric = driftMetricName(st);
     const psi = metric === 'PSI';
     const label = (f: string) => (f in FEATURE_INFO ? FEATURE_INFO[f as FeatureName].label : f);
+    // One panel per feature with its own y scale: recency drifts by construction (time passes) and would flatten
+    // every other panel on a shared scale. The PSI trigger line keeps each panel's scale honest about it.
+    const trigger = DRIFT_LEVELS.major;
     charts.push({
       id: 'feature-drift',
-      title: 'Drift of each feature',
-      subtitle: psi ? 'Population stability index against the data the model was fitted on; dashed: 0.1 moderate, 0.25 major shift' : `${metric} between the data the model was fitted on and later data`,
-      description: `Small line charts, one per feature, of the ${metric} against the number of days since the model was fitted.`,
+      title: psi ? 'Drift of each feature (PSI)' : `Drift of each feature (${metric})`,
+      subtitle: psi
+        ? `Population stability index of each feature against the data the model was fitted on (0 = same distribution); each panel has its own scale; red line: ${trigger}, a major shift, which triggers a retraining for every feature but recency (recency grows with time by construction)`
+        : `${metric} between the data the model was fitted on and later data; each panel has its own scale`,
+      description: `Small line charts, one per feature, each on its own scale, of the ${metric} against the number of days since the model was fitted${psi ? `, with the major-shift level ${trigger} as a red line` : ''}.`,
       size: 'full',
       data: drift.map((d) => ({ feature: label(d.feature), days: d.days, value: num(d.value, 5) })),
       spec: {
         facet: { field: 'feature', type: 'nominal', title: null, header: { labelFontWeight: 600, labelFontSize: 12 } },
         columns: 3,
+        resolve: { scale: { y: 'independent' } },
         spec: {
           width: Math.floor(FULL_WIDTH / 3) - 60,
           height: 110,
           layer: [
-            ...(psi
-              ? [
-                  { mark: { type: 'rule', color: COLORS.accent, strokeDash: [4, 3] }, encoding: { y: { datum: 0.1 } } },
-                  { mark: { type: 'rule', color: COLORS.bad, strokeDash: [4, 3] }, encoding: { y: { datum: 0.25 } } },
-                ]
-              : []),
+            ...(psi ? [{ mark: { type: 'rule', color: COLORS.bad, strokeDash: [4, 3], strokeWidth: 1.5 }, encoding: { y: { datum: trigger, type: 'quantitative' } } }] : []),
             {
               mark: { type: 'line', color: COLORS.primary, point: { filled: true, size: 20, color: COLORS.primary } },
-              encoding: { x: { field: 'days', type: 'quantitative', title: 'Days since fitted' }, y: { field: 'value', type: 'quantitative', title: metric, axis: { format: '~r' }, scale: psi ? { domainMin: 0, domainMax: Math.max(0.3, ...drift.map((d) => d.value)) } : {} } },
+              encoding: {
+                x: { field: 'days', type: 'quantitative', title: 'Days since fitted', axis: { tickCount: 4 } },
+                y: { field: 'value', type: 'quantitative', title: metric, axis: { format: '~r', tickCount: 4 }, scale: psi ? { domainMin: 0 } : {} },
+              },
             },
           ],
         },

@@ -101,26 +101,30 @@ export function trialsCharts(s: RunSummary, map?: MapSample): ChartDef[] {
   if (alts.length && altMetrics.length) {
     const labelOf: Record<string, string> = { silhouette: 'Silhouette (higher is better)', daviesBouldin: 'Davies-Bouldin (lower is better)', calinskiHarabasz: 'Calinski-Harabasz (higher is better)', ariVsKmeans: 'Agreement with k-means (ARI)' };
     const hasKmeans = alts.some((a) => isKmeans(a.algorithm));
-    const entries = [
-      ...(hasKmeans ? [] : [{ algorithm: `k-means (k = ${k}, chosen)`, silhouette: s.metrics.silhouette, daviesBouldin: s.metrics.daviesBouldin, calinskiHarabasz: s.metrics.calinskiHarabasz, ariVsKmeans: 1 }]),
+    const entries: (Partial<Record<(typeof altMetrics)[number], number>> & { algorithm: string; customers?: number })[] = [
+      ...(hasKmeans ? [] : [{ algorithm: `k-means (k = ${k}, chosen)`, customers: s.customers, silhouette: s.metrics.silhouette, daviesBouldin: s.metrics.daviesBouldin, calinskiHarabasz: s.metrics.calinskiHarabasz, ariVsKmeans: 1 }]),
       ...alts,
     ];
+    // Calinski-Harabasz grows with the number of customers scored: values on a sample (Ward's) and on everyone
+    // (k-means) cannot be set side by side, so a sampled algorithm's is left out and the subtitle says why.
+    const sampled = entries.filter((a) => typeof a.customers === 'number' && a.customers !== s.customers);
+    const comparable = (a: (typeof entries)[number], m: (typeof altMetrics)[number]) => m !== 'calinskiHarabasz' || !sampled.includes(a);
     const data = entries.flatMap((a) =>
       altMetrics
-        .filter((m) => typeof a[m] === 'number' && Number.isFinite(a[m]))
-        .map((m) => ({ algorithm: a.algorithm, metric: labelOf[m], value: num(a[m], 4), label: m === 'calinskiHarabasz' ? fmt.int(a[m]) : fmt.num(a[m], 3), chosen: isKmeans(a.algorithm) })),
+        .filter((m) => typeof a[m] === 'number' && Number.isFinite(a[m]) && comparable(a, m))
+        .map((m) => ({ algorithm: a.algorithm, metric: labelOf[m], value: num(a[m], 4), label: m === 'calinskiHarabasz' ? fmt.int(a[m]!) : fmt.num(a[m]!, 3), chosen: isKmeans(a.algorithm) })),
     );
     const others = alts.filter((a) => !isKmeans(a.algorithm)).map((a) => a.algorithm);
     charts.push({
       id: 'alternatives',
       title: 'k-means against other algorithms',
-      subtitle: `Same standardised features, same k = ${k}`,
+      subtitle: `Same standardised features, same k = ${k}${sampled.length ? `; ${sampled.map((a) => `${a.algorithm} ran on a sample of ${fmt.int(a.customers!)} customers, so its Calinski-Harabasz (which grows with the number of customers) is left out`).join('; ')}` : ''}`,
       description: `Bar charts comparing the chosen k-means segmentation with ${others.join(' and ')} on ${altMetrics.length} measures.`,
       size: 'full',
       data,
       spec: {
         hconcat: altMetrics.map((m, i) => {
-          const values = entries.map((a) => a[m]).filter((v) => typeof v === 'number' && Number.isFinite(v));
+          const values = entries.filter((a) => comparable(a, m)).map((a) => a[m]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
           return {
             title: { text: labelOf[m], fontSize: 12, fontWeight: 600, anchor: 'start', subtitle: '' },
             transform: [{ filter: `datum.metric === ${JSON.stringify(labelOf[m])}` }],
@@ -161,8 +165,8 @@ export function trialsCharts(s: RunSummary, map?: MapSample): ChartDef[] {
         height: 420,
         mark: { type: 'circle', size: 12, opacity: 0.55, clip: true },
         encoding: {
-          x: { field: 'pc1', type: 'quantitative', title: axisTitle(0), scale: { zero: false, nice: false, domain: [x0, x1] } },
-          y: { field: 'pc2', type: 'quantitative', title: axisTitle(1), scale: { zero: false, nice: false, domain: [y0, y1] } },
+          x: { field: 'pc1', type: 'quantitative', title: axisTitle(0), scale: { zero: false, nice: false, domain: [x0, x1] }, axis: { tickCount: 8 } },
+          y: { field: 'pc2', type: 'quantitative', title: axisTitle(1), scale: { zero: false, nice: false, domain: [y0, y1] }, axis: { tickCount: 8 } },
           color: { field: 'segment', type: 'nominal', title: 'Segment', scale: segmentColorScale(s.segments), legend: { orient: 'right', symbolOpacity: 1, symbolSize: 120, labelLimit: 260 } },
         },
       },

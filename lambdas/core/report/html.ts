@@ -101,6 +101,8 @@ export interface PageOptions {
   meta: { modelVersion: string; asOf: string; generatedAt: string; customers: number };
   /** In-page table of contents. */
   toc?: { id: string; label: string }[];
+  /** What every reader of these pages must know about the data (HTML), shown under the title. */
+  notice?: string;
 }
 
 export function page(o: PageOptions): string {
@@ -126,6 +128,7 @@ export function page(o: PageOptions): string {
 <main id="main" class="wrap">
 <h1>${esc(o.title)}</h1>
 <p class="lead">${o.lead}</p>
+${o.notice ?? ''}
 <p class="meta">Model <code>${esc(o.meta.modelVersion)}</code> · data as of ${esc(fmt.date(o.meta.asOf))} · ${esc(fmt.int(o.meta.customers))} customers segmented · generated ${esc(fmt.date(o.meta.generatedAt))} ${esc(o.meta.generatedAt.slice(11, 16))} UTC</p>
 ${toc}
 ${o.body}
@@ -211,7 +214,8 @@ tr.chosen th,tr.chosen td{background:#fff7ed;font-weight:600}
 .contract .contract-h{font-weight:600;margin-top:10px}
 .contract ul{margin:4px 0;padding-left:22px}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(500px,1fr));gap:20px}
-.card{background:#fff;border:1px solid var(--line);border-top:8px solid var(--seg);border-radius:12px;padding:18px 22px;display:flex;flex-direction:column;gap:6px;break-inside:avoid}
+.card{background:#fff;border:1px solid var(--line);border-top:8px solid var(--seg);border-radius:12px;padding:18px 22px;display:flex;flex-direction:column;gap:6px;break-inside:avoid;min-width:0}
+.card > *{min-width:0}
 .card h2{margin:0;font-size:1.3rem}
 .card .size{display:flex;align-items:center;gap:10px;color:var(--muted);font-size:.95rem}
 .card .who{margin:4px 0 2px}
@@ -222,6 +226,9 @@ tr.chosen th,tr.chosen td{background:#fff7ed;font-weight:600}
 .card li{margin:3px 0}
 .card figure.chart{border:none;padding:0}
 .card figcaption{display:none}
+.seg-id{margin:0;font-size:.8rem;text-transform:uppercase;letter-spacing:.06em;color:var(--muted)}
+.get-list{font-size:.85rem;color:var(--muted);margin:6px 0 0}
+.get-list code{overflow-wrap:anywhere}
 .action{background:#f0fdf4;border:1px solid #bbf7d0;border-radius:8px;padding:10px 14px;margin-top:4px}
 .swatch{display:inline-block;width:12px;height:12px;border-radius:3px;margin-right:6px;vertical-align:-1px}
 .page-links{display:grid;grid-template-columns:repeat(auto-fit,minmax(240px,1fr));gap:14px;list-style:none;padding:0;margin:0}
@@ -230,5 +237,6 @@ tr.chosen th,tr.chosen td{background:#fff7ed;font-weight:600}
 .page-links strong{display:block;color:var(--primary);font-size:1.05rem;margin-bottom:4px}
 footer.site{color:var(--muted);font-size:.82rem;padding:18px 0 30px;border-top:1px solid var(--line)}
 @media (max-width:820px){.charts{grid-template-columns:1fr}.cards{grid-template-columns:1fr}h1{font-size:1.6rem}section{padding:16px}}
+@media (max-width:520px){.wrap{padding:0 10px}section{padding:12px 10px}figure.chart{padding:6px}.card{padding:14px 12px}}
 @media print{body{background:#fff}header.site,.skip,.toc{display:none}section,.card{break-inside:avoid;border-color:#ccc}}
 `;

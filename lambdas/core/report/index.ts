@@ -20,6 +20,7 @@ import { explorationPage } from './pageExploration';
 import { maintenancePage } from './pageMaintenance';
 import { trialsPage } from './pageTrials';
 import { RenderOptions } from './render';
+import type { DatasetProvenance } from '../olist/provenance';
 
 export type { ReportInput, StabilityInput, MapSample, ExplorationStats };
 export { explorationStats, sampleMap };
@@ -53,9 +54,20 @@ export function reportInput(args: {
   stabilitySource?: string;
   mapSize?: number;
   generatedAt?: string;
+  provenance?: DatasetProvenance;
 }): ReportInput {
   const map = args.coords && args.labels ? sampleMap(args.coords, args.labels, args.mapSize ?? 3000, 1) : undefined;
-  return { exploration: explorationStats(args.data), summary: args.summary, map, stability: args.stability, stabilitySource: args.stabilitySource, generatedAt: args.generatedAt };
+  return { exploration: explorationStats(args.data), summary: args.summary, map, stability: args.stability, stabilitySource: args.stabilitySource, generatedAt: args.generatedAt, provenance: args.provenance };
+}
+
+/**
+ * The silhouette for a marketer: from -1 to 1, how much closer a customer is to the customers of their own segment
+ * than to those of the next one.
+ */
+export function silhouetteInWords(s: number): string {
+  const reading =
+    s >= 0.5 ? 'the segments are well apart' : s >= 0.25 ? 'the segments are distinct, with some overlap at their edges' : s >= 0.1 ? 'the segments overlap at their edges, as customer behaviour does, while their centres differ clearly' : 'the segments overlap a lot: read them as tendencies rather than separate groups';
+  return `On a scale from -1 to 1 (0: a customer is as close to the next segment as to their own; 1: segments far apart): ${reading}.`;
 }
 
 function indexPage(ctx: PageContext): string {
@@ -68,7 +80,7 @@ function indexPage(ctx: PageContext): string {
   const headline = kpis([
     kpi('customers segmented', metric('summary', 'customers', s.customers, fmt.int(s.customers)), `of ${esc(fmt.int(s.counts.customersInExport))} in the export`),
     kpi('segments', metric('summary', 'k', s.k, String(s.k))),
-    kpi('silhouette', metric('summary', 'metrics.silhouette', s.metrics.silhouette, fmt.num(s.metrics.silhouette, 3))),
+    kpi('how distinct the segments are (silhouette)', metric('summary', 'metrics.silhouette', s.metrics.silhouette, fmt.num(s.metrics.silhouette, 3)), esc(silhouetteInWords(s.metrics.silhouette))),
     kpi('orders in the export', metric('summary', 'counts.orders', s.counts.orders, fmt.int(s.counts.orders)), `${esc(fmt.date(e.dateRange.firstPurchase))} to ${esc(fmt.date(e.dateRange.lastPurchase))}`),
     st
       ? kpi('retrain every', metric('stability', 'recommendation.everyDays', st.recommendation.everyDays, fmt.days(st.recommendation.everyDays, 0)))

@@ -5,6 +5,7 @@
 import { RunSummary } from '../model/summary';
 import { createRng } from '../util/random';
 import { ExplorationStats } from './exploration';
+import type { DatasetProvenance } from '../olist/provenance';
 
 /** One date of the update-frequency simulation: how well a model fitted at day 0 still matches a fresh fit. */
 export interface StabilityPoint {
@@ -56,6 +57,8 @@ export interface ReportInput {
   stabilitySource?: string;
   /** ISO time of the report (defaults to now). */
   generatedAt?: string;
+  /** Where the export comes from, when it says so (synthetic data, imputed reviews): every page tells its reader. */
+  provenance?: DatasetProvenance;
 }
 
 /**
@@ -160,6 +163,8 @@ export function driftMetricName(s: StabilityInput): string {
   const d = s.drift as Record<string, unknown> | undefined;
   const m = s.driftMetric ?? (d && !Array.isArray(d) && typeof d.metric === 'string' ? d.metric : undefined);
   if (typeof m === 'string' && m) return m;
+  // `segments simulate` writes points[].drift as bare numbers beside psiRecency / psiOtherMax: PSI too.
+  if (s.points.some((p) => typeof p.psiRecency === 'number' || typeof p.psiOtherMax === 'number')) return 'PSI';
   return /"psi"\s*:/.test(JSON.stringify(s.drift ?? s.points.map((p) => p.drift ?? null))) ? 'PSI' : 'drift';
 }
 

@@ -1,6 +1,6 @@
 /** Segment cards for marketing: one card per segment, in plain words, readable without any data science. */
 import { RunSummary } from '../model/summary';
-import { ChartDef, segmentColor } from './chartKit';
+import { ChartDef, segmentColor, shareAxis } from './chartKit';
 import { esc, fmt } from './format';
 import { figure, metric, section } from './html';
 import { PageContext } from './pageContext';
@@ -16,6 +16,7 @@ export async function cardsPage(ctx: PageContext): Promise<string> {
     const keys = stories[i];
     const chart = rendered.get(defs[i].id)!;
     return `<article class="card" style="--seg:${segmentColor(g.id)}" data-segment="${g.id}" aria-labelledby="seg-${g.id}-name">
+<p class="seg-id">Segment <strong data-segment-id>${g.id}</strong></p>
 <h2 id="seg-${g.id}-name" data-segment-name>${esc(g.name)}</h2>
 <div class="size"><span><strong>${metric('summary', `segments.${i}.size`, g.size, fmt.int(g.size))}</strong> customers · <strong>${metric('summary', `segments.${i}.share`, g.share, fmt.pct(g.share))}</strong> of all</span><span class="bar" aria-hidden="true"><span style="width:${Math.max(1, Math.round(g.share * 100))}%"></span></span></div>
 <p class="who">${esc(g.description)}</p>
@@ -29,6 +30,7 @@ export async function cardsPage(ctx: PageContext): Promise<string> {
 ${figure(chart)}
 <h3>What to do</h3>
 <p class="action" data-action>${esc(g.action)}</p>
+<p class="get-list" data-campaign-list>Their list: <code>npx segments query --segment ${g.id}</code> (highest spend first; <code>--json</code> for programs), or the rows with <code>segment_id</code> ${g.id} in <code>assignments.csv</code> beside the model.</p>
 </article>`;
   });
 
@@ -69,7 +71,7 @@ function sharesChart(s: RunSummary): ChartDef {
       height: { step: 26 },
       encoding: {
         y: { field: 'segment', type: 'nominal', title: null, sort: { field: 'id', op: 'min' }, axis: { labelLimit: 320, labelFontSize: 13, domain: false, ticks: false } },
-        x: { field: 'share', type: 'quantitative', title: 'Share of customers', axis: { format: '.0%' }, scale: { domain: [0, Math.min(1, Math.max(...s.segments.map((g) => g.share)) * 1.45)] } },
+        x: { field: 'share', type: 'quantitative', title: 'Share of customers', ...shareAxis(Math.max(...s.segments.map((g) => g.share))) },
       },
       layer: [
         { mark: { type: 'bar', cornerRadiusEnd: 3 }, encoding: { color: { field: 'segment', type: 'nominal', scale: { domain: s.segments.map((g) => g.name), range: s.segments.map((g) => segmentColor(g.id)) }, legend: null } } },

@@ -65,10 +65,18 @@ export async function renderCharts(defs: ChartDef[], opts: RenderOptions = {}): 
   return out;
 }
 
-/** Marks the SVG as one image with a text alternative, and lets CSS scale it down on narrow screens. */
+/**
+ * On narrow screens a chart shrinks with the page (CSS max-width) but never below this share of its size, so its
+ * text stays readable (11-12 px labels stay at 10 px or more); beyond that its frame scrolls sideways instead.
+ */
+export const MIN_CHART_SCALE = 0.9;
+
+/** Marks the SVG as one image with a text alternative, and lets CSS scale it down on narrow screens, not too far. */
 function accessibleSvg(svg: string, def: ChartDef): string {
   const label = `${def.title}. ${def.description}`;
-  return svg.replace(/^<svg\b/, `<svg role="img" aria-label="${esc(label)}" focusable="false" data-chart-svg="${esc(def.id)}"`).replace(/\s+class="marks"/, ' class="marks chart-svg"');
+  const width = Number(/^<svg\b[^>]*?\swidth="([\d.]+)"/.exec(svg)?.[1]);
+  const minWidth = Number.isFinite(width) && width > 0 ? ` style="min-width:${Math.round(width * MIN_CHART_SCALE)}px"` : '';
+  return svg.replace(/^<svg\b/, `<svg role="img" aria-label="${esc(label)}" focusable="false" data-chart-svg="${esc(def.id)}"${minWidth}`).replace(/\s+class="marks"/, ' class="marks chart-svg"');
 }
 
 /** Greedy word wrap to a pixel width; a single line stays a string. */

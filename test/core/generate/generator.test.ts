@@ -81,8 +81,9 @@ describe('determinism', () => {
 });
 
 describe('files and format', () => {
-  it('writes the 8 export files and reports their row counts', () => {
-    expect(readdirSync(mainDir).sort()).toEqual(Object.values(FILES).sort());
+  it('writes the 8 export files, and provenance.json saying they are synthetic, and reports their row counts', () => {
+    expect(readdirSync(mainDir).sort()).toEqual([...Object.values(FILES), 'provenance.json'].sort());
+    expect(JSON.parse(readFileSync(path.join(mainDir, 'provenance.json'), 'utf8'))).toMatchObject({ synthetic: true, customers: N });
     expect(result.customers).toBe(N);
     expect(result.orders).toBeGreaterThan(N);
     expect(result.files[FILES.orders]).toBe(result.orders);

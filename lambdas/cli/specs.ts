@@ -1,0 +1,220 @@
+/**
+ * Every command of `segments` with its options, their defaults and examples: the one description that the help,
+ * the suggestions and the parsing all use (lambdas/cli/args.ts). Kept free of heavy imports so that `--help` and a
+ * mistyped command answer at once; each command module parses its own arguments with its spec from here.
+ */
+import type { CommandSpec, OptionDef } from './args';
+
+const json = { help: 'print machine-readable JSON on stdout instead of the text for people' } satisfies OptionDef;
+const quiet = { help: 'no progress on stderr (progress shows only when stderr is a terminal)' } satisfies OptionDef;
+const state = { value: 'DIR', help: 'the local state of `npm start` (emulated S3 and DynamoDB, generated data, outputs)', default: '.local' } satisfies OptionDef;
+
+/** Where the store commands read: the local state of `npm start`, or a deployed stack with --aws. */
+const STORE_OPTIONS = {
+  aws: { help: 'read the table of a deployed stack (credentials and region from the usual AWS chain) instead of the local state' },
+  table: { value: 'NAME', help: 'the table to read (the stack output TableName)', defaultText: 'TABLE_NAME from the environment with --aws; the local table otherwise' },
+  region: { value: 'REGION', help: 'AWS region with --aws', defaultText: 'AWS_REGION, or the profile’s' },
+  state,
+  json,
+};
+
+/** The options of every command that segments an export folder (run, report). */
+const SEGMENT_EXPORT_OPTIONS = {
+  data: { value: 'DIR', help: 'the folder holding the export’s CSV files', required: true },
+  out: { value: 'DIR', help: 'the folder to write to (created if needed; files appear only once complete)', required: true },
+  k: { value: 'N', help: 'number of segments, 2 to 20', defaultText: 'chosen by the rule among 4..8' },
+  'as-of': { value: 'DATE', help: 'segment the data as it was on this date (YYYY-MM-DD, end of day, or YYYY-MM-DD HH:MM:SS, UTC)', defaultText: 'the last purchase in the data' },
+  seed: { value: 'N', help: 'random seed of the k-means initialisations', defaultText: '20181017' },
+  'max-invalid-rows': { value: 'N', help: 'invalid rows tolerated per file (skipped and counted) before the export is rejected', default: '0' },
+};
+
+export const START = {
+  name: 'start',
+  summary: 'the main job (npm start): the stack’s pipeline run locally, on generated data or on --data DIR',
+  description: [
+    'Uploads a dataset to the emulated S3 bucket of the local stack (state in --state), lets the same functions as in AWS',
+    'ingest it, train and write the segments to the emulated DynamoDB table, then prints the active model and its segments.',
+    'A dataset is processed once: running again on the same data says so and shows the active model.',
+  ].join('\n'),
+  options: {
+    data: { value: 'DIR', help: 'an Olist export folder to process', defaultText: 'a generated export of --customers customers (seed 1), in STATE/data' },
+    'dataset-id': { value: 'ID', help: 'the dataset id to upload under (a new id processes the same data again)', defaultText: 'the folder name and a hash of its files' },
+    customers: { value: 'N', help: 'customers of the generated default dataset', default: '20000' },
+    k: { value: 'N', help: 'number of segments, 2 to 20', defaultText: 'chosen by the rule among 4..8' },
+    fresh: { help: 'start from an empty local state: deletes the emulated buckets and table and the outputs in --state (generated data is kept)' },
+    state,
+    logs: { help: 'show the functions’ logs' },
+    quiet,
+  },
+  examples: ['npm start', 'npm start -- --data ~/olist', 'npm start -- --fresh', 'npx segments start --data ~/olist --k 6 --state /tmp/segments-state'],
+} satisfies CommandSpec;
+
+export const RUN = {
+  name: 'run',
+  summary: 'segment the customers of an Olist export: summary.json, model.json, segments.json, assignments.csv',
+  options: { ...SEGMENT_EXPORT_OPTIONS, 'full-silhouette': { help: 'silhouette on every customer', defaultText: 'a seeded sample of 10,000' }, json, quiet },
+  examples: ['npx segments run --data ~/olist --out out/olist', 'npx segments run --data ~/olist --out out/olist --k 6 --json > summary.json'],
+} satisfies CommandSpec;
+
+export const ASSIGN = {
+  name: 'assign',
+  summary: 'label the customers of new data with an existing model (its own fitted transforms, nothing refitted)',
+  options: {
+    model: { value: 'FILE', help: 'model.json written by `segments run`', required: true },
+    data: { value: 'DIR', help: 'the folder holding the new export’s CSV files', required: true },
+    out: { value: 'DIR', help: 'where to write assignments.csv and assign-summary.json', required: true },
+    'as-of': SEGMENT_EXPORT_OPTIONS['as-of'],
+    json,
+    quiet,
+  },
+  examples: ['npx segments assign --model out/olist/model.json --data ~/olist-november --out out/november'],
+} satisfies CommandSpec;
+
+export const GENERATE = {
+  name: 'generate',
+  summary: 'write a synthetic export in the exact Olist format (all 8 tables), calibrated on the real export',
+  options: {
+    customers: { value: 'N', help: 'number of customers (people)', required: true },
+    seed: { value: 'N', help: 'random seed: the same seed gives the same files', default: '1' },
+    out: { value: 'DIR', help: 'the folder to write the CSV files to', required: true },
+    json,
+    quiet,
+  },
+  examples: ['npx segments generate --customers 5000 --out /tmp/olist-5k', 'npx segments generate --customers 1000000 --seed 7 --out /tmp/olist-1m'],
+} satisfies CommandSpec;
+
+export const QUERY = {
+  name: 'query',
+  summary: 'a customer’s segment, or the customers of a segment (highest spend first): your campaign list',
+  options: {
+    customer: { value: 'ID', help: 'a customer_unique_id: its segment, features and previous segment' },
+    segment: { value: 'ID', help: 'a segment id (as `segments segments` lists them): its customers, one page at a time' },
+    limit: { value: 'N', help: 'customers per page, 1 to 1000', default: '20' },
+    cursor: { value: 'C', help: 'the next page, as the previous page printed it' },
+    order: { value: 'ORDER', help: 'spendDesc or spendAsc', default: 'spendDesc' },
+    ...STORE_OPTIONS,
+  },
+  examples: ['npx segments query --segment 2 --limit 50', 'npx segments query --segment 2 --limit 1000 --json > segment-2.json', 'npx segments query --customer 8d50f5eadf50201ccdcedfb9e2ac8455', 'npx segments query --segment 2 --aws --table SegmentsTable'],
+} satisfies CommandSpec;
+
+export const SEGMENTS = {
+  name: 'segments',
+  summary: 'the segments of the active model with their ids, descriptions and actions',
+  options: STORE_OPTIONS,
+  examples: ['npx segments segments', 'npx segments segments --aws --table SegmentsTable --json'],
+} satisfies CommandSpec;
+
+export const MODELS = {
+  name: 'models',
+  summary: 'model versions and the stability-check history; --prune applies the retention policy to the local table',
+  options: {
+    ...STORE_OPTIONS,
+    prune: { help: 'delete old superseded versions and abandoned drafts from the local table (lists what it kept and why)' },
+    keep: { value: 'N', help: 'with --prune: complete versions kept besides the active one and its rollback target', defaultText: '3' },
+    'dry-run': { help: 'with --prune: say what would be deleted, delete nothing' },
+  },
+  examples: ['npx segments models', 'npx segments models --prune --dry-run'],
+} satisfies CommandSpec;
+
+export const SIMULATE = {
+  name: 'simulate',
+  summary: 'the update-frequency simulation over the data’s time axis: how long a model stays valid (stability.json)',
+  options: {
+    data: { value: 'DIR', help: 'the folder holding the export’s CSV files', required: true },
+    out: { value: 'DIR', help: 'where to write stability.json', default: '.' },
+    start: { value: 'DATE', help: 'first origin (YYYY-MM-DD)', defaultText: 'when enough customers have a delivered order' },
+    step: { value: 'DURATION', help: 'days between simulated dates (7d, 2w, 14); origins are 8 weeks apart', defaultText: '14d' },
+    horizon: { value: 'DURATION', help: 'how far after each origin to compare', defaultText: '52w' },
+    threshold: { value: 'X', help: 'the ARI below which a model is no longer valid', defaultText: '0.8' },
+    seeds: { value: 'N', help: 'seeds per origin and date', defaultText: '3' },
+    k: { value: 'N', help: 'number of segments, fixed for every origin', defaultText: 'chosen at each origin by the production rule, from the data up to it' },
+    json,
+    quiet,
+  },
+  examples: ['npx segments simulate --data ~/olist --out out/olist', 'npx segments simulate --data ~/olist --step 7d --horizon 26w --seeds 3'],
+} satisfies CommandSpec;
+
+export const CHECK = {
+  name: 'check',
+  summary: 'the scheduled stability check, locally: a model against fresh fits on the latest data (ARI, drift, age)',
+  options: {
+    model: { value: 'FILE', help: 'model.json written by `segments run`', required: true },
+    data: { value: 'DIR', help: 'the folder holding the latest export’s CSV files', required: true },
+    stability: { value: 'FILE', help: 'stability.json from `segments simulate`: its recommended cadence and threshold are the contract checked', defaultText: 'none' },
+    threshold: { value: 'X', help: 'the ARI below which the model is reported as drifted', defaultText: '0.8, or the simulation’s' },
+    'cadence-days': { value: 'N', help: 'the model is overdue after this many days', defaultText: '14, or the simulation’s recommendation with --stability' },
+    json,
+    quiet,
+  },
+  examples: ['npx segments check --model out/olist/model.json --data ~/olist-november --stability out/olist/stability.json'],
+} satisfies CommandSpec;
+
+export const REPORT = {
+  name: 'report',
+  summary: 'the HTML reports (exploration, model trials, maintenance, segment cards) with charts, in OUT/reports/',
+  description: 'With --model, the reports show that run’s model (its summary.json beside it) and nothing is retrained.',
+  options: {
+    ...SEGMENT_EXPORT_OPTIONS,
+    out: { value: 'DIR', help: 'the pages go to DIR/reports/ (created if needed)', required: true },
+    model: { value: 'PATH', help: 'a `segments run` output folder (or its model.json): report on that model instead of segmenting again', defaultText: 'segment the export again' },
+    stability: { value: 'FILE', help: 'stability.json from `segments simulate` for the maintenance page', defaultText: 'OUT/stability.json when present' },
+    'with-simulation': { help: 'run the update-frequency simulation for the maintenance page (slow)' },
+    json,
+    quiet,
+  },
+  examples: ['npx segments report --data ~/olist --out out/olist --model out/olist', 'npx segments report --data ~/olist --out out/olist --with-simulation'],
+} satisfies CommandSpec;
+
+export const BENCH = {
+  name: 'bench',
+  summary: 'benchmark against the pandas + scikit-learn reference pipeline (npm run bench)',
+  options: {
+    data: { value: 'DIR', help: 'the export to run on', defaultText: '../shared/olist' },
+    runs: { value: 'N', help: 'runs of each side, alternated', default: '3' },
+    k: { value: 'N', help: 'k of the final fit', default: '6' },
+    threads: { value: 'N|auto', help: 'k-means threads', defaultText: 'every core' },
+    reference: { value: 'FILE', help: 'the reference pipeline', defaultText: '../shared/bench/reference_pipeline.py' },
+    python: { value: 'FILE', help: 'the Python that runs it', default: '/usr/bin/python3' },
+    json,
+  },
+  examples: ['npm run bench -- --data ../shared/olist --runs 3'],
+} satisfies CommandSpec;
+
+export const BENCH_WORKER = {
+  name: 'bench-worker',
+  summary: 'one timed run of the benchmark work (run by bench)',
+  hidden: true,
+  options: { data: { value: 'DIR', help: 'the export', required: true }, k: { value: 'N', help: 'k of the final fit', default: '6' }, dump: { value: 'PREFIX', help: 'write the feature matrix and labels' }, threads: { value: 'N|auto', help: 'k-means threads' } },
+  examples: [],
+} satisfies CommandSpec;
+
+export const BENCH_SCALE = {
+  name: 'bench-scale',
+  summary: 'time and peak memory of the whole pipeline (ingest + train work) on synthetic exports of growing size',
+  options: {
+    customers: { value: 'LIST', help: 'sizes, comma-separated', default: '100000,250000,500000,1000000' },
+    seed: { value: 'N', help: 'generator seed', default: '1' },
+    threads: { value: 'N|auto', help: 'k-means threads', default: '1' },
+    cache: { value: 'DIR', help: 'where the generated exports are kept', defaultText: '.cache/scale' },
+    json,
+    quiet,
+  },
+  examples: ['node bin/segments.js bench-scale --customers 100000,1000000'],
+} satisfies CommandSpec;
+
+export const BENCH_SCALE_WORKER = {
+  name: 'bench-scale-worker',
+  summary: 'one phase (ingest or train) of the scale benchmark, in its own process (run by bench-scale)',
+  hidden: true,
+  options: {
+    phase: { value: 'PHASE', help: 'ingest or train', required: true },
+    data: { value: 'DIR', help: 'the export (ingest)' },
+    handoff: { value: 'DIR', help: 'where ingest leaves its work for train', required: true },
+    threads: { value: 'N|auto', help: 'k-means threads', default: '1' },
+    quiet,
+  },
+  examples: [],
+} satisfies CommandSpec;
+
+/** In the order of the help. */
+export const SPECS: CommandSpec[] = [START, RUN, QUERY, SEGMENTS, MODELS, REPORT, ASSIGN, GENERATE, SIMULATE, CHECK, BENCH, BENCH_SCALE, BENCH_WORKER, BENCH_SCALE_WORKER];

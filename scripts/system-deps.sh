@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# What the tests need beyond npm: system packages, one line each below (program the tests run, Debian package).
+# Run by `npm test` (pretest) and by .ci/run. Installs what is missing when it may (root with apt-get);
+# otherwise stops at once, saying what to install. Prints nothing when everything is there.
+#   bash scripts/system-deps.sh          check and install
+#   bash scripts/system-deps.sh --check  check only (exit 1 naming what is missing)
+set -euo pipefail
+
+# program            Debian package   what needs it
+REQUIRED=(
+  "/usr/bin/chromium chromium        the report pages' browser tests (playwright-core drives it; CHROMIUM_PATH overrides)"
+)
+
+missing_pkgs=()
+missing_text=()
+for line in "${REQUIRED[@]}"; do
+  read -r program pkg why <<< "$line"
+  # A program given through the environment (e.g. CHROMIUM_PATH for chromium) counts when it exists.
+  override_var="$(basename "$program" | tr '[:lower:]-' '[:upper:]_')_PATH"
+  override="${!override_var:-}"
+  if [ -x "$program" ] || { [ -n "$override" ] && [ -x "$override" ]; }; then continue; fi
+  missing_pkgs+=("$pkg")
+  missing_text+=("  $pkg: $why")
+done
+
+[ ${#missing_pkgs[@]} -eq 0 ] && exit 0
+
+if [ "${1:-}" != "--check" ] && [ "$(id -u)" -eq 0 ] && command -v apt-get > /dev/null 2>&1; then
+  echo "system-deps: installing ${missing_pkgs[*]} (apt-get; needed by the tests)" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing_pkgs[@]}" > /dev/null
+  exit 0
+fi
+
+{
+  echo "system-deps: the tests need system packages that are not installed:"
+  printf '%s\n' "${missing_text[@]}"
+  echo "install them, e.g.: sudo apt-get install -y ${missing_pkgs[*]}   (or run npm test as root on Debian/Ubuntu)"
+} >&2
+exit 1

@@ -1,0 +1,82 @@
+/**
+ * `npm start` as a newcomer runs it again and again on a local state that outlives each run: it always says what
+ * became of the dataset it was given and which model is active and from which dataset, its hints work on the model
+ * it printed, --fresh starts from an empty state, and `query --segment` on a segment that does not exist names the
+ * ones that do. Child processes on a temporary --state (the emulators on random ports).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { generateDataset } from '../../lambdas/core/generate/generator';
+
+const BIN = resolve(__dirname, '../../bin/segments.js');
+const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('npm_')));
+const segments = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 600_000, env });
+
+describe('npm start on a local state that outlives each run', () => {
+  const work = mkdtempSync(join(tmpdir(), 'segments-start-'));
+  const state = join(work, 'state');
+  const other = join(work, 'other-export');
+  const start = (...args: string[]) => segments('start', '--state', state, '--customers', '1500', ...args);
+  let first: ReturnType<typeof segments>;
+
+  beforeAll(async () => {
+    await generateDataset({ customers: 1200, seed: 5, outDir: other });
+    first = start();
+  }, 600_000);
+
+  test('first run: the default dataset is processed now, its model is active, and the hints work on it', () => {
+    expect(first.stderr).toBe('');
+    expect(first.status).toBe(0);
+    const out = first.stdout;
+    expect(out).toMatch(/^Processed dataset generated-1500-seed1-[0-9a-f]{8} now \(the generated default dataset, 1,500 customers, seed 1\): model \S+ is active\.$/m);
+    expect(out).toMatch(/^Active model \S+: 1,500 people, [\d,]+ customers in \d+ clustered segments and [\d,]+ without a delivered order in rule segments, data as of \d{4}-\d\d-\d\d, from dataset generated-1500-seed1-[0-9a-f]{8}$/m);
+    expect(out).toMatch(/id\s+segment\s+customers\s+share\s+mean orders\s+median spend\s+mean review/);
+    // The campaign-list hint names a segment of this model, and running it lists customers of that segment.
+    const hint = /npx segments query --segment (\d+) --limit 50 --state (\S+)/.exec(out);
+    expect(hint).not.toBeNull();
+    const q = segments('query', '--segment', hint![1], '--limit', '5', '--state', state);
+    expect(q.status).toBe(0);
+    expect(q.stdout).toMatch(new RegExp(`^Segment ${hint![1]} "[^"]+": [\\d,]+ people in model`));
+    expect(q.stdout.split('\n').filter((l) => /^[0-9a-f]{32}\s/.test(l))).toHaveLength(5);
+    const csv = /\(all of segment \d+, "[^"]+": (\S+assignments\.csv)\)/.exec(out);
+    expect(csv && existsSync(csv[1])).toBe(true);
+    // The reports the stack wrote say the data is synthetic (the generated export's provenance.json went up with it).
+    const reports = /^ {2}the reports: +(\S+index\.html)$/m.exec(out);
+    expect(reports).not.toBeNull();
+    expect(readFileSync(reports![1], 'utf8')).toMatch(/data-provenance="synthetic"><strong>Synthetic data\.<\/strong>/);
+  });
+
+  test('query --segment on a segment the model does not have: exit 1, naming the segments it has', () => {
+    const q = segments('query', '--segment', '99', '--state', state);
+    expect(q.status).toBe(1);
+    expect(q.stderr.trim()).toMatch(/^segments query: segment 99 is not in the active model; its segments are \d+ "[^"]+"(, \d+ "[^"]+")+$/);
+  });
+
+  test('the same dataset again: said to be processed earlier, nothing redone', () => {
+    const again = start();
+    expect(again.status).toBe(0);
+    expect(again.stdout).toMatch(/^Dataset generated-1500-seed1-[0-9a-f]{8} \(the generated default dataset, .*\) was already processed on \d{4}-\d\d-\d\d \d\d:\d\d UTC \(model \S+\); nothing to do\./m);
+    expect(again.stdout).not.toMatch(/Uploading/);
+  }, 300_000);
+
+  test('another export, then the default again: the output says the active model comes from the other dataset', () => {
+    const mine = start('--data', other);
+    expect(mine.status).toBe(0);
+    const otherId = /Processed dataset (other-export-[0-9a-f]{8}) now \(the export in .*\)/.exec(mine.stdout)?.[1];
+    expect(otherId).toBeDefined();
+    const back = start();
+    expect(back.status).toBe(0);
+    expect(back.stdout).toMatch(/was already processed on/);
+    expect(back.stdout).toMatch(new RegExp(`from dataset ${otherId} \\(not generated-1500-seed1-[0-9a-f]{8}: npm start -- --fresh starts afresh\\)`));
+  }, 600_000);
+
+  test('--fresh: an empty state, the default dataset processed again', () => {
+    const fresh = start('--fresh');
+    expect(fresh.status).toBe(0);
+    expect(fresh.stdout).toMatch(/^Fresh start: emptied the local state/m);
+    expect(fresh.stdout).toMatch(/^Processed dataset generated-1500-seed1-[0-9a-f]{8} now .*: model \S+ is active\.$/m);
+    expect(fresh.stdout).not.toMatch(/\(not generated/);
+  }, 300_000);
+});
