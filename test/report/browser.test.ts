@@ -124,7 +124,7 @@ describe.each(PAGES)('%s', (file) => {
         };
       }),
     );
-    const expected: Record<string, number> = { 'index.html': 0, 'exploration.html': 10, 'model-trials.html': 10, 'maintenance.html': 3, 'segment-cards.html': 1 + summary.segments.length };
+    const expected: Record<string, number> = { 'index.html': 0, 'exploration.html': 10, 'model-trials.html': 11, 'maintenance.html': 3, 'segment-cards.html': 1 + summary.segments.length };
     expect(charts.length).toBe(expected[file]);
     for (const c of charts) {
       expect({ id: c.id, hasSvg: c.hasSvg }).toEqual({ id: c.id, hasSvg: true });

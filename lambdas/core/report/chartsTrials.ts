@@ -34,6 +34,40 @@ function byK(id: string, title: string, subtitle: string, description: string, y
   };
 }
 
+/** Coverage at every k: the shares of unhappy and repeat customers in their segments, and recency's, spend's and review's η². */
+function coverageByK(s: RunSummary): ChartDef {
+  const measures: [string, (p: RunSummary['sweep'][number]) => number][] = [
+    ['unhappy in an unsatisfied segment', (p) => p.coverage.unhappyInUnsatisfied],
+    ['repeat buyers in a repeat segment', (p) => p.coverage.repeatInRepeat],
+    ['η² recency', (p) => p.coverage.eta2.recency],
+    ['η² spend', (p) => p.coverage.eta2.spend],
+    ['η² review', (p) => p.coverage.eta2.review],
+  ];
+  const data = s.sweep.flatMap((p) => measures.map(([measure, get]) => ({ k: p.k, measure, value: num(get(p), 4), chosen: p.k === s.k })));
+  return {
+    id: 'coverage-by-k',
+    title: 'Who ends up where, by k',
+    subtitle: 'Shares of unhappy customers and repeat buyers in their segments; correlation ratios of recency, spend and review',
+    description: `Line chart, for each number of segments, of the share of customers with a mean review of 2 or less who are in an unsatisfied segment, the share of repeat buyers in a repeat segment, and the correlation ratios of recency, spend and review score on the segment; k = ${s.k} was chosen.`,
+    size: 'full',
+    data,
+    spec: {
+      width: FULL_WIDTH - 200,
+      height: H,
+      encoding: {
+        x: { field: 'k', type: 'quantitative', title: 'Number of segments (k)', axis: { tickMinStep: 1, format: 'd' }, scale: { nice: false, padding: 12 } },
+        y: { field: 'value', type: 'quantitative', title: 'Share or η² (0-1)', scale: { domain: [0, 1] }, axis: { format: '.1f' } },
+        color: { field: 'measure', type: 'nominal', title: null, sort: measures.map(([m]) => m), legend: { orient: 'right', labelLimit: 220 } },
+      },
+      layer: [
+        { mark: { type: 'line' } },
+        { mark: { type: 'point', filled: true, size: 40 } },
+        { transform: [{ filter: 'datum.chosen' }], mark: { type: 'rule', color: COLORS.accent, strokeDash: [4, 3] }, encoding: { y: null, color: null } },
+      ],
+    },
+  };
+}
+
 export function trialsCharts(s: RunSummary, map?: MapSample): ChartDef[] {
   const rows = s.sweep.map((p) => ({
     k: p.k,
@@ -65,6 +99,7 @@ export function trialsCharts(s: RunSummary, map?: MapSample): ChartDef[] {
       ),
     });
   }
+  if (s.sweep.some((p) => p.coverage)) charts.push(coverageByK(s));
   if (s.kChoice?.scores.length) {
     const data = s.kChoice.scores.map((c) => ({ k: c.k, score: num(c.marketingScore, 4), usable: c.usable ? 'usable' : 'not usable', reasons: c.reasons.join('; ') || 'meets every condition', chosen: c.k === k, label: fmt.num(c.marketingScore, 2) }));
     charts.push({

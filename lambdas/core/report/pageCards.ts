@@ -6,6 +6,26 @@ import { figure, metric, section } from './html';
 import { PageContext } from './pageContext';
 import { keyFeatures, segmentChart } from './segmentStory';
 
+/** Trait names in plain words, for "the name holds" line of a card. */
+const TRAIT_WORDS: Record<string, string> = {
+  unsatisfied: 'rated their purchase 3 stars or less',
+  lukewarm: 'rated it about 4 stars',
+  delighted: 'rated it 4.5 stars or more',
+  'late-deliveries': 'had most orders delivered late',
+  repeat: 'ordered more than once',
+  'one-time': 'ordered once',
+  'high-spend': 'are in the top third of spend',
+  'low-spend': 'are in the bottom third of spend',
+  installments: 'pay in 4 or more installments',
+  upfront: 'pay at once',
+  'multi-item': 'bought two items or more',
+  recent: 'bought recently (most recent third)',
+  lapsed: 'last bought long ago (oldest third)',
+  'never-delivered': 'have an order overdue, never delivered',
+  'in-transit': 'have an order on its way',
+  canceled: 'had every order canceled or unavailable',
+};
+
 export async function cardsPage(ctx: PageContext): Promise<string> {
   const s = ctx.input.summary;
   const stories = s.segments.map((_, i) => keyFeatures(s, i));
@@ -15,11 +35,16 @@ export async function cardsPage(ctx: PageContext): Promise<string> {
   const cards = s.segments.map((g, i) => {
     const keys = stories[i];
     const chart = rendered.get(defs[i].id)!;
-    return `<article class="card" style="--seg:${segmentColor(g.id)}" data-segment="${g.id}" aria-labelledby="seg-${g.id}-name">
-<p class="seg-id">Segment <strong data-segment-id>${g.id}</strong></p>
+    // How true the name is: the share of members for whom each trait it rests on holds.
+    const truth = Object.entries(g.fidelity)
+      .map(([trait, share]) => `${esc(TRAIT_WORDS[trait] ?? trait)} for ${metric('summary', `segments.${i}.fidelity.${trait}`, share, fmt.pct(share, 0))} of them`)
+      .join(', ');
+    return `<article class="card" style="--seg:${segmentColor(g.id)}" data-segment="${g.id}" data-kind="${g.kind}" aria-labelledby="seg-${g.id}-name">
+<p class="seg-id">Segment <strong data-segment-id>${g.id}</strong>${g.kind === 'rule' ? ' · <span class="pill">no delivered order: placed by rule</span>' : ''}</p>
 <h2 id="seg-${g.id}-name" data-segment-name>${esc(g.name)}</h2>
-<div class="size"><span><strong>${metric('summary', `segments.${i}.size`, g.size, fmt.int(g.size))}</strong> customers · <strong>${metric('summary', `segments.${i}.share`, g.share, fmt.pct(g.share))}</strong> of all</span><span class="bar" aria-hidden="true"><span style="width:${Math.max(1, Math.round(g.share * 100))}%"></span></span></div>
+<div class="size"><span><strong>${metric('summary', `segments.${i}.size`, g.size, fmt.int(g.size))}</strong> people · <strong>${metric('summary', `segments.${i}.share`, g.share, fmt.pct(g.share))}</strong> of all</span><span class="bar" aria-hidden="true"><span style="width:${Math.max(1, Math.round(g.share * 100))}%"></span></span></div>
 <p class="who">${esc(g.description)}</p>
+${truth ? `<p class="truth" data-fidelity>The name holds: ${truth}.</p>` : ''}
 <h3>What sets them apart</h3>
 <ul>${keys
       .map(
@@ -34,11 +59,12 @@ ${figure(chart)}
 </article>`;
   });
 
+  const rules = s.segments.filter((g) => g.kind === 'rule');
   const overview = section(
     'overview',
-    `${s.k} groups of customers`,
+    `${s.k} groups of customers, and ${rules.length} for the people still waiting for an order`,
     `${figure(rendered.get('segment-shares')!)}`,
-    `We grouped ${esc(fmt.int(s.customers))} customers who received at least one order into ${s.k} groups of people who behave alike: how much and how often they buy, how recently, how happy they were and how their deliveries went. Each card compares a group with the average customer and says what to do with it.`,
+    `We grouped ${esc(fmt.int(s.customers))} customers who received at least one order into ${s.k} groups of people who behave alike: how much and how often they buy, how recently, how happy they were and how their deliveries went. The ${esc(fmt.int(s.people - s.customers))} people who never received an order (canceled, on its way, or overdue) have their own segments, placed by rule: they need service, not promotion. Each card compares a group with the average customer and says what to do with it.`,
   );
   const glossary = section(
     'how-to-read',
@@ -47,6 +73,7 @@ ${figure(chart)}
 <li><strong>Typical customer</strong>: the customer in the middle (half spend more, half less). Used for spend, where a few very large orders would distort an average.</li>
 <li><strong>Average customer</strong>: the mean over all ${esc(fmt.int(s.customers))} customers, for everything else.</li>
 <li><strong>Late delivery</strong>: delivered after the day the customer was promised.</li>
+<li><strong>The name holds</strong>: a name is given only when most members share it individually (at least 70%); the card says for how many it holds.</li>
 <li>Groups are recomputed on every run from the latest data; names and actions follow fixed rules on the numbers, so a group keeps its name as long as it behaves the same way.</li>
 </ul>`,
   );

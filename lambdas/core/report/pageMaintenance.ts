@@ -153,7 +153,7 @@ export async function maintenancePage(ctx: PageContext): Promise<string> {
 export function contractText(st: StabilityInput): { contract: string[]; checks: string[]; triggers: string[]; why: string[] } {
   const rec = st.recommendation;
   const lines = (typeof rec.rationale === 'string' ? rec.rationale : '').split('\n').map((l) => l.trim()).filter(Boolean);
-  const restates = (l: string) => /^(Proposal\b|At each check|Each check|Early retraining)/i.test(l);
+  const restates = (l: string) => /^(Proposal\b|Retrain the segmentation every|At each check|Each check|Early retraining)/i.test(l);
   const why = lines.filter((l) => !restates(l));
   const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && !!x.trim()) : []);
   const checks = strings(rec.checks);

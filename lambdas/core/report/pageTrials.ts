@@ -7,6 +7,7 @@ import { FEATURE_INFO } from './featureText';
 import { esc, fmt } from './format';
 import { callout, charts, kpi, kpis, list, metric, section, table } from './html';
 import { PageContext } from './pageContext';
+import { baselineSection, coverageSection, rulesSection } from './trialsCoverage';
 
 export async function trialsPage(ctx: PageContext): Promise<string> {
   const s = ctx.input.summary;
@@ -18,12 +19,12 @@ export async function trialsPage(ctx: PageContext): Promise<string> {
     'chosen',
     `The chosen model: k-means with k = ${s.k}`,
     kpis([
-      kpi('segments (k)', m('k', s.k, String(s.k)), s.kChoice ? 'chosen by the rule below' : 'fixed with --k'),
+      kpi('clustered segments (k)', m('k', s.k, String(s.k)), s.kChoice ? 'chosen by the rule below' : 'fixed with --k'),
       kpi('silhouette', m('metrics.silhouette', s.metrics.silhouette, fmt.num(s.metrics.silhouette, 3)), 'higher is better, -1 to 1'),
-      kpi('Davies-Bouldin', m('metrics.daviesBouldin', s.metrics.daviesBouldin, fmt.num(s.metrics.daviesBouldin, 3)), 'lower is better'),
-      kpi('Calinski-Harabasz', m('metrics.calinskiHarabasz', s.metrics.calinskiHarabasz, fmt.int(s.metrics.calinskiHarabasz)), 'higher is better'),
-      kpi('stability across seeds', m('initStability.median', s.initStability.median, fmt.num(s.initStability.median, 3)), `median ARI over ${esc(fmt.int(s.initStability.pairs))} pairs of runs`),
-      kpi('customers segmented', m('customers', s.customers, fmt.int(s.customers))),
+      kpi('best-of-10 fits agree', m('modelStability.ariMedian', s.modelStability.ariMedian, fmt.num(s.modelStability.ariMedian, 3)), `median ARI of ${esc(fmt.int(s.modelStability.fits))} fits with other seeds`),
+      kpi('unhappy customers in an unsatisfied segment', m('coverage.unhappyInUnsatisfied', s.coverage.unhappyInUnsatisfied, fmt.pct(s.coverage.unhappyInUnsatisfied, 0))),
+      kpi('recency across segments (η²)', m('coverage.eta2.recency', s.coverage.eta2.recency, fmt.num(s.coverage.eta2.recency, 2)), '0: no part, 1: split exactly'),
+      kpi('people with a segment', m('people', s.people, fmt.int(s.people)), `${esc(fmt.int(s.customers))} clustered, the rest by rule`),
     ]) + whyK(s),
   );
 
@@ -44,7 +45,7 @@ export async function trialsPage(ctx: PageContext): Promise<string> {
     };
   });
   const sweepTable = table(
-    [{ header: 'k', numeric: true }, { header: 'Inertia', numeric: true }, { header: 'Silhouette', numeric: true }, { header: 'Davies-Bouldin', numeric: true }, { header: 'Calinski-Harabasz', numeric: true }, { header: 'Seed stability', numeric: true }, { header: 'Rule score', numeric: true }, { header: 'Conditions' }],
+    [{ header: 'k', numeric: true }, { header: 'Inertia', numeric: true }, { header: 'Silhouette', numeric: true }, { header: 'Davies-Bouldin', numeric: true }, { header: 'Calinski-Harabasz', numeric: true }, { header: 'Single starts agree (ARI)', numeric: true }, { header: 'Coverage score', numeric: true }, { header: 'Conditions' }],
     sweepRows.map((r) => ({ cells: r.cells, cls: r.chosen ? 'chosen' : undefined })),
     { caption: 'Every k tried (k-means, 10 initialisations each, best of 10 kept); the chosen k is highlighted' },
   );
@@ -60,13 +61,12 @@ export async function trialsPage(ctx: PageContext): Promise<string> {
 
   const stability = section(
     'stability',
-    'Stability across initialisations',
+    'Stability: what production reproduces',
     kpis([
-      kpi('median ARI between seeds', m('initStability.median', s.initStability.median, fmt.num(s.initStability.median, 3))),
-      kpi('worst pair', m('initStability.min', s.initStability.min, fmt.num(s.initStability.min, 3))),
-      kpi('pairs of runs compared', m('initStability.pairs', s.initStability.pairs, fmt.int(s.initStability.pairs))),
+      kpi('best-of-10 fits, other seeds (median ARI)', m('modelStability.ariMedian', s.modelStability.ariMedian, fmt.num(s.modelStability.ariMedian, 3)), `worst pair ${m('modelStability.ariMin', s.modelStability.ariMin, fmt.num(s.modelStability.ariMin, 3))}`),
+      kpi('single initialisations (median ARI)', m('initStability.median', s.initStability.median, fmt.num(s.initStability.median, 3)), `worst of ${esc(fmt.int(s.initStability.pairs))} pairs ${m('initStability.min', s.initStability.min, fmt.num(s.initStability.min, 3))}`),
     ]) +
-      `<p>k-means starts from random centres. For k = ${s.k}, runs started from different seeds agree at a median adjusted Rand index of ${esc(fmt.num(s.initStability.median, 3))} (1 means the same partition, 0 means chance agreement). ${s.initStability.median >= 0.9 ? 'The segments are a property of the data, not of the random start.' : s.initStability.median >= 0.7 ? 'Most customers land in the same segment whatever the start; the product keeps the best of 10 runs.' : 'Different starts give noticeably different partitions; the product keeps the best of 10 runs and the rule weighs stability.'}</p>`,
+      `<p>k-means starts from random centres, and production keeps the best of 10 starts. What matters is whether another run of production (other seeds, best of 10 again) finds the same segments: at k = ${s.k} it does at a median adjusted Rand index of ${esc(fmt.num(s.modelStability.ariMedian, 3))} (1: the same partition, 0: chance). ${s.modelStability.ariMedian >= 0.95 ? 'The segments are a property of the data, not of the random start.' : 'Runs with other seeds find noticeably different segments: the rule refuses such a k when another one is usable.'} Single starts agree less (${esc(fmt.num(s.initStability.median, 3))}): that is why production keeps the best of 10.</p>`,
   );
 
   const alts = s.alternatives ?? [];
@@ -123,35 +123,26 @@ export async function trialsPage(ctx: PageContext): Promise<string> {
     'Orange: above the average customer; blue: below. Names and actions come from explicit rules on these profiles (listed at the bottom), the same for every run.',
   );
 
-  const rules = section(
-    'rules',
-    'Naming rules and transforms',
-    table(
-      [{ header: 'Trait' }, { header: 'Rule' }],
-      s.namingRules.map((r) => [`<code>${esc(r.trait)}</code>`, esc(r.rule)]),
-      { caption: 'Traits read from each segment profile (they give the segment names)' },
-    ) +
-      table(
-        [{ header: 'Feature' }, { header: 'Log' }, { header: 'From', numeric: true }, { header: 'To', numeric: true }, { header: 'Weight', numeric: true }],
-        s.features.map((f, i) => [`<code>${esc(f.name)}</code>`, f.log ? 'yes' : 'no', m(`features.${i}.lo`, f.lo, fmt.num(f.lo, 3)), m(`features.${i}.hi`, f.hi, fmt.num(f.hi, 3)), m(`features.${i}.weight`, f.weight, fmt.num(f.weight, 2))]),
-        { caption: 'Feature space: after the optional log, each feature is clamped to its range and scaled to [0, weight]' },
-      ),
-  );
+  const coverage = coverageSection(s, charts([c.get('coverage-by-k')]));
+  const baseline = baselineSection(s);
+  const rules = rulesSection(s);
 
   return ctx.page({
     file: 'model-trials.html',
     title: 'Model trials',
-    lead: `How the ${esc(fmt.int(s.customers))} customers were split into ${s.k} segments: every k from ${s.sweep[0]?.k ?? '?'} to ${s.sweep[s.sweep.length - 1]?.k ?? '?'} was tried and scored, the choice follows a stated rule, and other algorithms were tried on the same features.`,
+    lead: `How the ${esc(fmt.int(s.customers))} customers with a delivered order were split into ${s.k} segments (and the ${esc(fmt.int(s.people - s.customers))} people without one placed in rule-based segments): every k from ${s.sweep[0]?.k ?? '?'} to ${s.sweep[s.sweep.length - 1]?.k ?? '?'} was tried and scored on its metrics and on who ends up where, the choice follows a stated rule, and other algorithms and the classic RFM + satisfaction segmentation were tried on the same customers.`,
     toc: [
       { id: 'chosen', label: `Why k = ${s.k}` },
+      { id: 'coverage', label: 'Coverage by k' },
       { id: 'sweep', label: 'Metrics by k' },
       { id: 'stability', label: 'Stability' },
+      { id: 'baseline', label: 'RFM baseline' },
       { id: 'alternatives', label: 'Other algorithms' },
       { id: 'map', label: 'Customer map' },
       { id: 'profiles', label: 'Segment profiles' },
       { id: 'rules', label: 'Rules' },
     ],
-    body: [headline, sweep, stability, alternatives, mapSection, profiles, rules].join('\n'),
+    body: [headline, coverage, sweep, stability, baseline, alternatives, mapSection, profiles, rules].join('\n'),
   });
 }
 
@@ -205,9 +196,19 @@ function profileTable(s: RunSummary): string {
     ...s.segments.map((g) => ({ header: `${g.id}. ${g.name}`, numeric: true })),
   ];
   const sizeRow = [
-    'Customers',
-    metric('summary', 'customers', s.customers, fmt.int(s.customers)),
-    ...s.segments.map((g, i) => `${metric('summary', `segments.${i}.size`, g.size, fmt.int(g.size))}<br><small>${metric('summary', `segments.${i}.share`, g.share, fmt.pct(g.share))}</small>`),
+    'People',
+    metric('summary', 'people', s.people, fmt.int(s.people)),
+    ...s.segments.map((g, i) => `${metric('summary', `segments.${i}.size`, g.size, fmt.int(g.size))}<br><small>${metric('summary', `segments.${i}.share`, g.share, fmt.pct(g.share))}${g.kind === 'rule' ? ' · by rule' : ''}</small>`),
+  ];
+  // The share of members for whom each trait the name rests on holds (70% at least by construction).
+  const fidelityRow = [
+    'Name true of <small>(share of members)</small>',
+    '',
+    ...s.segments.map((g, i) =>
+      Object.entries(g.fidelity)
+        .map(([trait, share]) => `${esc(trait)} ${metric('summary', `segments.${i}.fidelity.${trait}`, share, fmt.pct(share, 0))}`)
+        .join('<br>'),
+    ),
   ];
   const rows = FEATURE_NAMES.map((f) => {
     const info = FEATURE_INFO[f];
@@ -225,6 +226,6 @@ function profileTable(s: RunSummary): string {
   const head = cols
     .map((c, j) => `<th scope="col"${c.numeric ? ' class="num"' : ''}>${j >= 2 ? `<span class="swatch" style="background:${segmentColor(s.segments[j - 2].id)}" aria-hidden="true"></span>` : ''}${esc(c.header)}</th>`)
     .join('');
-  const body = [sizeRow, ...rows].map((r) => `<tr>${r.map((cell, j) => (j === 0 ? `<th scope="row">${cell}</th>` : `<td class="num">${cell}</td>`)).join('')}</tr>`).join('\n');
+  const body = [sizeRow, fidelityRow, ...rows].map((r) => `<tr>${r.map((cell, j) => (j === 0 ? `<th scope="row">${cell}</th>` : `<td class="num">${cell}</td>`)).join('')}</tr>`).join('\n');
   return `<div class="table-wrap"><table class="compact profile"><caption>Segment means in the features’ own units (spend: median)</caption><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
 }
