@@ -19,6 +19,8 @@ import type { LoopState, ModelRef, Plan, RunInput } from '../pipeline/distribute
 import { tableOfKey } from '../core/distributed/shuffle';
 import { createStores, type Stores } from '../store/config';
 import { startEmulators } from './emulators';
+import { functionRuntime } from './functions';
+import type { IamAuthorizer } from './iam/authorizer';
 
 export interface DistributedRunResult {
   plan: Plan;
@@ -37,22 +39,29 @@ async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => 
   );
 }
 
+const noTraining = async () => {
+  throw new Error('not used by the distributed path');
+};
+
+/**
+ * The two functions of the path under their roles (IAM enforced when `authorizer` is given), with the local endpoints
+ * of `env` (startEmulators().env, plus SEGMENTS_EVENTS_ENDPOINT for the activation event).
+ */
+export function distributedRuntimes(env: Record<string, string | undefined>, options: { log?: Log; authorizer?: IamAuthorizer } = {}): { compute: Runtime; publish: Runtime } {
+  const make = (fn: 'compute' | 'publish') => ({ ...functionRuntime(fn, { env, log: options.log ?? silentLog, authorizer: options.authorizer }), startTraining: noTraining });
+  return { compute: make('compute'), publish: make('publish') };
+}
+
 export async function runDistributed(
   stores: Stores,
   input: RunInput,
-  options: { env?: Record<string, string | undefined>; log?: Log; concurrency?: number } = {},
+  options: { env?: Record<string, string | undefined>; log?: Log; concurrency?: number; runtimes?: { compute: Runtime; publish: Runtime } } = {},
 ): Promise<DistributedRunResult> {
-  const runtime: Runtime = {
-    stores,
-    log: options.log ?? silentLog,
-    env: options.env ?? {},
-    startTraining: async () => {
-      throw new Error('not used by the distributed path');
-    },
-    publishEvent: async () => undefined,
-  };
-  const compute = createComputeHandler(() => runtime);
-  const publish = createPublishHandler(() => runtime);
+  // Without runtimes: both steps share the given stores (unrestricted), and no event is published.
+  const shared: Runtime = { stores, log: options.log ?? silentLog, env: options.env ?? {}, startTraining: noTraining, publishEvent: async () => undefined };
+  const runtimes = options.runtimes ?? { compute: shared, publish: shared };
+  const compute = createComputeHandler(() => runtimes.compute);
+  const publish = createPublishHandler(() => runtimes.publish);
   const limit = options.concurrency ?? 4;
   const timings: Record<string, number> = {};
   let t0 = performance.now();

@@ -9,6 +9,7 @@
  *
  * Standalone: `npx tsx lambdas/local/emulators.ts [dir]` starts them and prints the environment to use.
  */
+import crypto from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -26,6 +27,30 @@ import {
 import { createDynamoClient, ENV } from '../store/config';
 import { encodeS3EventKey } from '../store/s3-event-key';
 import { createTableInput, GSI1_NAME, SEGMENT_TABLE_SCHEMA } from '../store/table-schema';
+
+/**
+ * s3rver signs ListObjectsV2 continuation tokens with single DES (`createCipheriv('des', key8, iv)`), which OpenSSL 3
+ * (Node >= 17) no longer provides: every truncated V2 listing (`aws s3 ls`/`sync` over 1,000 keys, any `--page-size`)
+ * fails with a 500. The cipher is private to s3rver's bucket controller, so the narrowest fix is here: 'des' requests
+ * only are served by triple DES with the 8-byte key repeated three times, which is single DES exactly (E_K(D_K(E_K(x)))
+ * = E_K(x)), with the same block size and token format. Everything else passes through untouched. Chosen over a proxy
+ * in front of s3rver (it would have to rewrite signed query strings, breaking SigV4) and over patching node_modules
+ * (lost on every `npm ci`). test/store/emulators.test.ts pages V2 listings with the SDK, serve.test.ts with the AWS CLI.
+ */
+function serveS3rverDesWithTripleDes(): void {
+  const patched = Symbol.for('olist-segments.s3rver-des');
+  const c = crypto as unknown as Record<string | symbol, unknown>;
+  if (c[patched]) return;
+  const asTripleDes = <F extends (algorithm: string, key: Buffer, iv: Buffer | null, options?: any) => any>(original: F): F =>
+    ((algorithm: string, key: Buffer, iv: Buffer | null, options?: any) =>
+      algorithm.toLowerCase() === 'des' && Buffer.isBuffer(key) && key.length === 8
+        ? original('des-ede3-cbc', Buffer.concat([key, key, key]), iv, options)
+        : original(algorithm, key, iv, options)) as F;
+  c.createCipheriv = asTripleDes(crypto.createCipheriv as never);
+  c.createDecipheriv = asTripleDes(crypto.createDecipheriv as never);
+  c[patched] = true;
+}
+serveS3rverDesWithTripleDes();
 
 export const DEFAULT_LOCAL_NAMES = {
   rawBucket: 'olist-segments-raw',

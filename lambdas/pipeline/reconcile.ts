@@ -21,7 +21,7 @@ export async function reconcileWithPrevious(artifacts: BlobStore, result: TrainR
   if (!before) return undefined;
   const after = new Map<string, number>();
   result.features.customerIds.forEach((id, i) => after.set(id, result.labels[i]));
-  await artifacts.putJson(`models/${result.model.version}/transitions.json`, {
+  await artifacts.putJson(artifactKeys.transitions(result.model.version), {
     previousVersion: previous.version,
     version: result.model.version,
     matches: match.matches,

@@ -26,12 +26,15 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { SegmentationConfig } from '../config';
 import { DataBuckets } from './data-buckets';
+import { DETAIL_TYPES } from '../../lambdas/pipeline/events';
 import { commonEnvironment } from './pipeline-functions';
 import { grantPrefixAccess, LOG_RETENTION, policyOf, SecureFunction } from './secure-defaults';
 import { SegmentTable } from './segment-table';
 
 /** Prefix of the distributed runs' intermediate objects in the artifacts bucket. */
 export const WORK_PREFIX = 'work/';
+/** Folders of work/<run>/ that the publish steps write (lambdas/pipeline/distributed.ts: written/, assignments/). */
+export const PUBLISH_WORK_OUTPUTS = ['written', 'assignments'] as const;
 /** Child executions in flight per Distributed Map for the S3-only steps. */
 export const COMPUTE_MAX_CONCURRENCY = 100;
 /**
@@ -105,10 +108,16 @@ export class DistributedPipeline extends Construct {
     // compute: reads the raw uploads, reads/writes its own work/ objects; nothing else.
     buckets.grantReadIncoming(this.compute.role);
     grantPrefixAccess(this.compute.role, buckets.artifacts, { read: [WORK_PREFIX], write: [WORK_PREFIX], list: [WORK_PREFIX] });
-    // publish: reads work/, writes the model under models/, and the table.
-    grantPrefixAccess(this.publish.role, buckets.artifacts, { read: [WORK_PREFIX], list: [WORK_PREFIX] });
+    // publish: reads work/, writes its own outputs there (each writer's counts and assignments.csv part), the model's
+    // files under models/, the table, and the activation event.
+    grantPrefixAccess(this.publish.role, buckets.artifacts, {
+      read: [WORK_PREFIX],
+      list: [WORK_PREFIX],
+      write: PUBLISH_WORK_OUTPUTS.map((output) => `${WORK_PREFIX}*/${output}/`),
+    });
     buckets.grantArtifacts(this.publish.role, { write: ['models'] });
-    table.grantReadWriteItems(this.publish.role);
+    table.grantItems(this.publish.role, { table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchWriteItem'], queryIndex: true });
+    this.publish.allowPutSegmentEvents([DETAIL_TYPES.activated]);
 
     buckets.artifacts.addLifecycleRule({ id: 'expire-distributed-work', enabled: true, prefix: WORK_PREFIX, expiration: Duration.days(7) });
 

@@ -14,17 +14,20 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, IConstruct } from 'constructs';
+import { DETAIL_TYPES, DetailType, EVENT_BUS_NAME, EVENT_SOURCE } from '../../lambdas/pipeline/events';
+
+// The event contract lives with the functions (one module both import); re-exported for the constructs.
+export { EVENT_BUS_NAME, EVENT_SOURCE };
 
 /** Repository root (this file lives in lib/constructs/). */
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 
-/** EventBridge `source` of every event the pipeline puts on the bus (also an IAM condition on events:PutEvents). */
-export const EVENT_SOURCE = 'olist.segments';
 /** detail-type of the event put by the stability function when the active model drifted. */
-export const DRIFT_DETAIL_TYPE = 'Segmentation drift detected';
-/** The pipeline publishes to the account's default bus. */
-export const EVENT_BUS_NAME = 'default';
-/** CloudWatch namespace of the pipeline's custom metrics (also an IAM condition on cloudwatch:PutMetricData). */
+export const DRIFT_DETAIL_TYPE = DETAIL_TYPES.drift;
+/**
+ * CloudWatch namespace of the pipeline's custom metrics. They are emitted as Embedded Metric Format log lines
+ * (lambdas/pipeline/log.ts), which CloudWatch Logs turns into metrics: no cloudwatch:PutMetricData call, no grant.
+ */
 export const METRICS_NAMESPACE = 'Segments';
 /** Custom metric emitted (value 1, unit Count, no dimensions) each time a pipeline run fails. */
 export const FAILED_RUNS_METRIC = 'FailedRuns';
@@ -304,12 +307,11 @@ export class SecureFunction extends Construct {
       id: 'Serverless-LambdaDLQ',
       reason: 'Failed asynchronous invocations go to an encrypted SQS on-failure destination (EventInvokeConfig), which AWS recommends over a DLQ (it also records the error and request context). Adding a DLQ as well would deliver every failure twice.',
     });
-    // Only statements that AWS requires on "*": X-Ray (no resource-level permissions) and
-    // cloudwatch:PutMetricData (no resource-level permissions; restricted with a namespace condition).
+    // The only statement that AWS requires on "*": X-Ray (no resource-level permissions), which active tracing needs.
     // test/infra asserts that no other statement of these roles uses Resource "*".
     Validations.of(policyOf(this.role)).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'Only xray:PutTraceSegments/PutTelemetryRecords (X-Ray supports no resource-level permissions) and cloudwatch:PutMetricData restricted by a cloudwatch:namespace condition (no resource-level permissions) use Resource "*".',
+      reason: 'Only xray:PutTraceSegments/PutTelemetryRecords use Resource "*": X-Ray supports no resource-level permissions, and Lambda active tracing needs them.',
     });
   }
 
@@ -331,25 +333,23 @@ export class SecureFunction extends Construct {
     );
   }
 
-  /** events:PutEvents on the default bus, only for events whose source is {@link EVENT_SOURCE}. */
-  allowPutSegmentEvents(): void {
+  /**
+   * events:PutEvents on the default bus, only with source {@link EVENT_SOURCE} and the given detail types.
+   * events:source and events:detail-type are multivalued keys (one value per entry of the request), which IAM only
+   * matches with a set operator: `ForAllValues` (every entry is ours), with `Null: false` so that a request without
+   * the keys is not allowed by the empty set. A plain StringEquals on them never matches (the local IAM evaluator,
+   * lambdas/local/iam/, found it).
+   */
+  allowPutSegmentEvents(detailTypes: DetailType[]): void {
     const stack = Stack.of(this);
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['events:PutEvents'],
         resources: [stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: EVENT_BUS_NAME })],
-        conditions: { StringEquals: { 'events:source': EVENT_SOURCE } },
-      }),
-    );
-  }
-
-  /** cloudwatch:PutMetricData, only into the {@link METRICS_NAMESPACE} namespace (the API has no resource ARNs). */
-  allowPutSegmentMetrics(): void {
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['cloudwatch:PutMetricData'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } },
+        conditions: {
+          'ForAllValues:StringEquals': { 'events:source': [EVENT_SOURCE], 'events:detail-type': detailTypes },
+          Null: { 'events:source': 'false', 'events:detail-type': 'false' },
+        },
       }),
     );
   }

@@ -167,3 +167,9 @@ describe('event-driven pipeline on the emulators', () => {
     expect(stack.failures).toEqual([]);
   }, 120_000);
 });
+
+test('every request of the functions was allowed by their deployed roles (IAM enforced from the synthesized stack)', () => {
+  expect(stack.iam).toBeDefined();
+  expect(stack.iam!.decided.length).toBeGreaterThan(0);
+  expect(stack.iam!.denials).toEqual([]);
+});
