@@ -84,7 +84,8 @@ export async function platformCallsOfInvocation(authorizer: IamAuthorizer | unde
 
 /** The Lambda service sends a finally failed asynchronous invocation to the on-failure queue, with the function's role. */
 export async function platformCallOfFailure(authorizer: IamAuthorizer | undefined, fn: FunctionKey): Promise<string | undefined> {
-  if (!authorizer) return undefined;
-  const decision = await authorizer.authorize(fn, { action: 'sqs:SendMessage', resource: authorizer.identity(fn).failureQueueArn });
+  const queue = authorizer?.identity(fn).failureQueueArn;
+  if (!authorizer || !queue) return undefined;
+  const decision = await authorizer.authorize(fn, { action: 'sqs:SendMessage', resource: queue });
   return decision.allowed ? undefined : decision.message;
 }

@@ -58,8 +58,7 @@ export class PipelineFunctions extends Construct {
       // Two retries: a crashed or timed-out attempt leaves its run leased to its request id; Lambda's retry carries the
       // same id, so it takes the run over at once (lambdas/pipeline/lease.ts) and restarts from the features, discarding
       // the draft. The lease itself lasts the invocation's remaining time + 1 min (context), no RUN_LEASE_MS needed.
-      retryAttempts: 2,
-      maxEventAge: Duration.hours(6),
+      asyncInvocation: { retryAttempts: 2, maxEventAge: Duration.hours(6) },
       environment: {
         ...common,
         WRITE_RATE_PER_SECOND: String(config.assignmentWriteRate),
@@ -73,8 +72,7 @@ export class PipelineFunctions extends Construct {
       memorySize: config.lambdaMemoryMb.ingest,
       timeout: Duration.minutes(10),
       // Duplicate / out-of-order S3 events are expected; the handler claims each dataset once (conditional write).
-      retryAttempts: 2,
-      maxEventAge: Duration.hours(6),
+      asyncInvocation: { retryAttempts: 2, maxEventAge: Duration.hours(6) },
       environment: {
         ...common,
         RAW_BUCKET: buckets.raw.bucketName,
@@ -87,14 +85,17 @@ export class PipelineFunctions extends Construct {
     // Least privilege, per function: exactly what its code calls (test/iam/grants.test.ts runs every code path under
     // these policies, lambdas/local/iam/, and fails on a grant nothing exercises). Metrics go out as EMF log lines.
     buckets.grantReadIncoming(this.ingest.role);
-    buckets.grantArtifacts(this.ingest.role, { write: ['features', 'errors'] });
+    // features.bin may be large (multipart); the error report is one small object.
+    buckets.grantArtifacts(this.ingest.role, { writeMultipart: ['features'], write: ['errors'] });
     // claimRun/noteWaiting (PutItem), run updates and leases (UpdateItem), the record of a lost claim (GetItem).
     table.grantItems(this.ingest.role, { table: ['GetItem', 'PutItem', 'UpdateItem'] });
     this.train.grantInvokeUnqualified(this.ingest.role);
 
     buckets.grantArtifacts(this.train.role, {
       read: ['features', 'models'],
-      write: ['models', 'reports', 'errors'],
+      // assignments.csv may be large (multipart); reports and the error report are written whole.
+      writeMultipart: ['models'],
+      write: ['reports', 'errors'],
       // Existence checks of optional objects are listings (a HeadObject on a missing key is a 403 without ListBucket).
       list: ['features', 'models'],
     });

@@ -41,8 +41,7 @@ export class StabilitySchedule extends Construct {
       timeout: Duration.minutes(10),
       // A manual run and the schedule never overlap.
       reservedConcurrentExecutions: config.reserveConcurrency ? 1 : undefined,
-      retryAttempts: 1,
-      maxEventAge: Duration.hours(2),
+      asyncInvocation: { retryAttempts: 1, maxEventAge: Duration.hours(2) },
       environment: {
         ...commonEnvironment(buckets, table),
         // The check reloads the latest dataset's tables: which customers the model knew needs their order history.

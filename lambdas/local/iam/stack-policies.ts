@@ -45,7 +45,7 @@ export interface PolicyDocument {
 /** What synth.ts prints: template fragments by logical id, intrinsics unresolved. */
 export interface SynthesizedPolicies {
   options: SynthOptions;
-  functions: Partial<Record<FunctionKey, { role: string; function: string; logGroup: string; failureQueue: string; documents: unknown[] }>>;
+  functions: Partial<Record<FunctionKey, { role: string; function: string; logGroup: string; failureQueue?: string; documents: unknown[] }>>;
   buckets: { raw: string; artifacts: string; accessLogs: string };
   table: string;
   /** Bucket logical id -> its bucket policy document. */
@@ -70,7 +70,8 @@ export interface FunctionIdentity {
   /** The principal of the function's requests: its role's session, named after the function as Lambda does. */
   principal: string;
   logGroupArn: string;
-  failureQueueArn: string;
+  /** The on-failure queue of an asynchronously invoked function (none for the distributed path's). */
+  failureQueueArn?: string;
   policies: PolicyDocument[];
 }
 
@@ -257,7 +258,7 @@ export function resolvePolicies(s: SynthesizedPolicies, names: LocalNames): Loca
       roleArn,
       principal: `arn:aws:sts::${LOCAL_ACCOUNT}:assumed-role/${roleArn.split('/').pop()}/${functionName}`,
       logGroupArn: resources.get(f.logGroup)!.arn,
-      failureQueueArn: resources.get(f.failureQueue)!.arn,
+      failureQueueArn: f.failureQueue ? resources.get(f.failureQueue)!.arn : undefined,
       policies: resolve(f.documents) as PolicyDocument[],
     };
   }

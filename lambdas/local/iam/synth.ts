@@ -59,7 +59,7 @@ function main(): void {
         role,
         function: logicalIdOf(fn.function),
         logGroup: logicalIdOf(fn.logGroup),
-        failureQueue: logicalIdOf(fn.failureQueue),
+        failureQueue: fn.failureQueue ? logicalIdOf(fn.failureQueue) : undefined,
         documents: [...(roleProps.Policies ?? []).map((p: { PolicyDocument: unknown }) => p.PolicyDocument), ...attached],
       };
     }
