@@ -62,6 +62,11 @@ export interface LocalStack {
   readonly events: { detailType: string; detail: Record<string, unknown> }[];
   /** The IAM decisions of the functions' requests; undefined when enforcement is off. */
   iam?: IamAuthorizer;
+  /**
+   * Changes the functions' environment (undefined removes a variable), as a configuration update does in Lambda: later
+   * invocations run in new containers that see it.
+   */
+  updateFunctionEnv(vars: Record<string, string | undefined>): void;
   /** Called when an invocation ends (serve mode prints it). */
   onInvocation(listener: (info: InvocationInfo) => void): () => void;
   stop(): Promise<void>;
@@ -246,6 +251,13 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       return bus.events.map(toEvent);
     },
     iam: authorizer,
+    updateFunctionEnv(vars) {
+      for (const [k, v] of Object.entries(vars)) {
+        if (v === undefined) delete env[k];
+        else env[k] = v;
+      }
+      containers.clear();
+    },
     onInvocation(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
