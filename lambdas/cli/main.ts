@@ -13,8 +13,8 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   start: {
-    summary: 'the main job (npm start): run the pipeline locally on the embedded default data, or on --data DIR',
-    usage: 'segments start [--data DIR] [--dataset-id ID] [--customers N] [--k N] [--state DIR] [--logs] [--quiet]',
+    summary: 'the main job (npm start): run the pipeline locally on the embedded default data, or on --data DIR; --serve keeps the local stack running for any S3 client',
+    usage: 'segments start [--data DIR] [--dataset-id ID] [--customers N] [--k N] [--state DIR] [--no-iam] [--logs] [--quiet] | segments start --serve [--s3-port N] [--dynamodb-port N] [--events-port N] [--schedule 5m] [--k N] [--state DIR] [--no-iam]',
     load: async () => (require('./commands/start') as typeof import('./commands/start')).startCommand,
   },
   run: {

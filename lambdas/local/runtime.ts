@@ -49,6 +49,8 @@ export interface LocalStack {
   functionRuntime(fn: LocalFunction, env?: Record<string, string>): Runtime;
   /** Resolves when every event and every invocation started so far has finished. */
   idle(): Promise<void>;
+  /** Asynchronous invocations (S3 events, training starts) still running. */
+  inFlight(): number;
   /**
    * Invokes a function as Lambda's async invocation would (containers, retries); resolves with its result. `env` adds
    * to the function's environment for this invocation (a fresh container), `clock` pins the stability check's time.
@@ -245,6 +247,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     functionRuntime: (fn, extraEnv) => makeRuntime(fn, extraEnv),
     invoke,
     idle,
+    inFlight: () => pending.size,
     failures,
     bus,
     get events() {

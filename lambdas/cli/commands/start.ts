@@ -3,7 +3,11 @@
  * Starts the emulated S3 and DynamoDB (state in .local/), uploads a dataset under incoming/<dataset-id>/
  * (default: the generated embedded dataset; --data DIR for a real export), lets the S3 events drive the
  * same handlers as in AWS, waits for the run to finish, prints the segments read back from the table, and
- * copies the run's artifacts to .local/out/ for people to open.
+ * copies the run's artifacts to .local/out/ for people to open. Each function runs under its role's IAM policy as
+ * synthesized from lib/ (--no-iam turns that off).
+ *
+ * With --serve the stack keeps running instead (commands/serve.ts): fixed ports, uploads from any client, the
+ * stability check on a timer, until Ctrl-C.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -14,21 +18,62 @@ import { generateDataset } from '../../core/generate/generator';
 import { ALL_TABLES } from '../../core/olist/tables';
 import { datasetPrefix } from '../../pipeline/datasets';
 import { startLocalStack } from '../../local/runtime';
+import { DEFAULT_CONFIG } from '../../../lib/config';
+import { DEFAULT_SERVE_PORTS } from '../../local/serve';
+import { runningLocalStack } from '../../local/serve-endpoints';
 import { intOption, parse } from '../args';
+import { UsageError } from '../errors';
+import { serveCommand } from './serve';
 import { fmt, renderTable } from '../table';
 import { createProgress } from '../progress';
 
-const USAGE = 'segments start [--data DIR] [--dataset-id ID] [--customers N] [--k N] [--state DIR] [--logs] [--quiet]';
+export const START_USAGE =
+  'segments start [--data DIR] [--dataset-id ID] [--customers N] [--k N] [--state DIR] [--no-iam] [--logs] [--quiet]\n' +
+  '       segments start --serve [--s3-port 4568] [--dynamodb-port 4567] [--events-port 4569] [--schedule 5m|rate(7 days)|off] [--k N] [--state DIR] [--no-iam] [--logs]';
 
 export async function startCommand(argv: string[]): Promise<void> {
   const o = parse(
     argv,
-    { data: { type: 'string' }, 'dataset-id': { type: 'string' }, customers: { type: 'string' }, k: { type: 'string' }, state: { type: 'string' }, logs: { type: 'boolean' }, quiet: { type: 'boolean' } },
-    USAGE,
+    {
+      data: { type: 'string' },
+      'dataset-id': { type: 'string' },
+      customers: { type: 'string' },
+      k: { type: 'string' },
+      state: { type: 'string' },
+      logs: { type: 'boolean' },
+      quiet: { type: 'boolean' },
+      'no-iam': { type: 'boolean' },
+      serve: { type: 'boolean' },
+      's3-port': { type: 'string' },
+      'dynamodb-port': { type: 'string' },
+      'events-port': { type: 'string' },
+      schedule: { type: 'string' },
+    },
+    START_USAGE,
   );
   const state = resolve(o.state ?? '.local');
-  const customers = intOption(o.customers ?? '20000', '--customers', 100)!;
   const k = intOption(o.k, '--k', 2, 20);
+  const iam = !o['no-iam'];
+  if (o.serve) {
+    const misplaced = ['data', 'dataset-id', 'customers', 'quiet'].filter((f) => o[f as keyof typeof o] !== undefined);
+    if (misplaced.length) throw new UsageError(`--serve takes no --${misplaced.join(', --')}: upload data to the running stack (aws s3 cp, see the printed lines)\nusage: ${START_USAGE}`);
+    const schedule = scheduleOption(o.schedule);
+    const port = (flag: 's3-port' | 'dynamodb-port' | 'events-port', fallback: number) => intOption(o[flag], `--${flag}`, 0, 65535) ?? fallback;
+    return serveCommand({
+      state,
+      ports: { s3: port('s3-port', DEFAULT_SERVE_PORTS.s3), dynamodb: port('dynamodb-port', DEFAULT_SERVE_PORTS.dynamodb), events: port('events-port', DEFAULT_SERVE_PORTS.events) },
+      scheduleMs: schedule?.ms,
+      scheduleLabel: schedule?.label,
+      iam,
+      env: k ? { FIXED_K: String(k) } : {},
+      logs: o.logs,
+    });
+  }
+  const serving = ['s3-port', 'dynamodb-port', 'events-port', 'schedule'].filter((f) => o[f as keyof typeof o] !== undefined);
+  if (serving.length) throw new UsageError(`--${serving.join(', --')} only apply with --serve\nusage: ${START_USAGE}`);
+  const running = runningLocalStack(state);
+  if (running) throw new UsageError(`a local stack is serving ${state} (pid ${running.pid}): upload to it (aws s3 cp ... s3://${running.rawBucket}/incoming/<id>/), or stop it first`);
+  const customers = intOption(o.customers ?? '20000', '--customers', 100)!;
   const say = (line: string) => !o.quiet && process.stdout.write(line + '\n');
   const progress = createProgress({ quiet: o.quiet });
   const started = Date.now();
@@ -42,7 +87,7 @@ export async function startCommand(argv: string[]): Promise<void> {
   const files = readdirSync(data).filter((f) => ALL_TABLES.some((t) => t.file === f));
   const datasetId = o['dataset-id'] ?? datasetIdOf(data, files);
 
-  const stack = await startLocalStack({ dir: join(state, 'emulators'), logs: o.logs, env: k ? { FIXED_K: String(k) } : {} });
+  const stack = await startLocalStack({ dir: join(state, 'emulators'), logs: o.logs, env: k ? { FIXED_K: String(k) } : {}, iam });
   try {
     const { raw, artifacts, segments } = stack.runtime.stores;
     say(`Local stack: S3 ${stack.emulators.s3Endpoint} (buckets ${stack.emulators.rawBucket}, ${stack.emulators.artifactsBucket}), DynamoDB ${stack.emulators.dynamoEndpoint} (table ${stack.emulators.tableName}); state in ${stack.emulators.dir}`);
@@ -89,6 +134,26 @@ export async function startCommand(argv: string[]): Promise<void> {
   } finally {
     await stack.stop();
   }
+}
+
+const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/**
+ * --schedule: `30s`, `5m`, `2h`, `7d`, or the stack's own `rate(N minutes|hours|days)`; `off` for no timer. Default: the
+ * stack's schedule (lib/config.ts, rate(7 days)), so that an unattended local stack behaves as deployed.
+ */
+export function scheduleOption(value: string | undefined): { ms: number; label: string } | undefined {
+  const given = (value ?? DEFAULT_CONFIG.scheduleRate).trim();
+  if (given === 'off') return undefined;
+  const short = /^(\d+)\s*([smhd])$/.exec(given);
+  const rate = /^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$/.exec(given);
+  const n = Number(short?.[1] ?? rate?.[1]);
+  const unit = short ? (short[2] as keyof typeof UNIT_MS) : rate ? (rate[2][0] as keyof typeof UNIT_MS) : undefined;
+  if (!unit || !Number.isInteger(n) || n < 1) throw new UsageError(`--schedule expects 30s, 5m, 2h, 7d, rate(7 days) or off, got "${given}" (cron expressions run only in AWS)`);
+  const ms = n * UNIT_MS[unit];
+  // setInterval holds 2^31-1 ms (24.8 days); the stack allows longer rates, which would fire at once locally.
+  if (ms > 2 ** 31 - 1) throw new UsageError(`--schedule ${given}: at most 24 days locally`);
+  return { ms, label: given };
 }
 
 /** A dataset id from the folder name and the files' names and sizes: the same data gets the same id. */
