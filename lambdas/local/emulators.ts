@@ -7,7 +7,8 @@
  * s3rver emits S3 events in-process only and ignores notification filters: onObjectCreated() delivers
  * ObjectCreated events shaped like AWS's (keys URL-encoded as AWS does), filtered here by bucket/prefix/suffix.
  *
- * Standalone: `npx tsx lambdas/local/emulators.ts [dir]` starts them and prints the environment to use.
+ * Standalone: `npx tsx lambdas/local/emulators.ts [dir]` starts the emulators alone (no functions) and prints the
+ * environment to use; `segments start --serve` runs the whole stack (lambdas/local/serve.ts).
  */
 import crypto from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';

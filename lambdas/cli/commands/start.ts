@@ -130,6 +130,11 @@ export async function startCommand(argv: string[]): Promise<void> {
     say(`Outputs: ${out} (${keys.map((k2) => basename(k2.key)).join(', ')}); also in s3://${artifacts.bucket}/models/${model.version}/`);
     const reports = keys.filter((k2) => k2.key.endsWith('.html')).map((k2) => join(out, k2.key.split('/').slice(2).join('/')));
     if (reports.length) say(`Reports: ${reports.find((r) => r.endsWith('index.html')) ?? reports[0]}`);
+    if (stack.iam) {
+      const { decided, denials } = stack.iam;
+      say(`IAM: ${decided.length} distinct requests of the functions checked against their roles as synthesized from lib/, ${denials.length} denied${denials.length ? ':' : ''}`);
+      for (const d of denials) say(`  DENIED ${d.fn}: ${d.action} on ${d.resource}`);
+    }
     say(`Query it: npx segments segments | npx segments query --segment 0 --limit 5 (state ${state}); done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   } finally {
     await stack.stop();
