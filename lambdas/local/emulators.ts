@@ -180,7 +180,8 @@ export async function ensureSegmentTable(client: DynamoDBClient, tableName: stri
 
 const LOCK_FILE = 'emulators.lock';
 
-function processAlive(pid: number): boolean {
+/** Whether a process with this id exists (ours or another user's). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

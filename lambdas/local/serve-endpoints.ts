@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { rm, writeFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../store/config';
+import { processAlive } from './emulators';
 
 export interface ServeEndpoints {
   s3Endpoint: string;
@@ -56,19 +57,10 @@ function readEndpoints(file: string): ServeEndpoints | undefined {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The endpoints of the stack serving this state folder, if one is running (a file left by a dead process is ignored). */
 export function runningLocalStack(state: string): ServeEndpoints | undefined {
   const endpoints = readEndpoints(endpointsFile(state));
-  return endpoints && alive(endpoints.pid) ? endpoints : undefined;
+  return endpoints && processAlive(endpoints.pid) ? endpoints : undefined;
 }
 
 /** The `export` lines for a shell: the AWS CLI, boto3 and the AWS SDKs, and the `segments` command. */
