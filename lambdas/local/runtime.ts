@@ -134,7 +134,7 @@ interface Container {
 
 export async function startLocalStack(opts: LocalStackOptions): Promise<LocalStack> {
   const emulators = await startEmulators({ dir: opts.dir, inMemoryDynamo: opts.inMemoryDynamo, s3Port: opts.s3Port, dynamoPort: opts.dynamoPort });
-  let bus: LocalEventBus;
+  let bus: LocalEventBus | undefined;
   let authorizer: IamAuthorizer | undefined;
   const log: Log = opts.logs ? jsonLog('local', opts.logWriter) : silentLog;
   try {
@@ -145,10 +145,12 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       authorizer = new IamAuthorizer(policies, (request, decision) => log.warn('AccessDenied', { function: request.fn, action: request.action, resource: request.resource, message: decision.message }));
     }
   } catch (err) {
+    await bus?.stop();
     await emulators.stop();
     throw err;
   }
-  const env: Record<string, string> = { ...opts.env, ...emulators.env, [ENV.eventsEndpoint]: bus.endpoint };
+  const events = bus;
+  const env: Record<string, string> = { ...opts.env, ...emulators.env, [ENV.eventsEndpoint]: events.endpoint };
   const pending = new Set<Promise<unknown>>();
   const failures: LocalStack['failures'] = [];
   const listeners = new Set<(info: InvocationInfo) => void>();
@@ -249,9 +251,9 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     idle,
     inFlight: () => pending.size,
     failures,
-    bus,
+    bus: events,
     get events() {
-      return bus.events.map(toEvent);
+      return events.events.map(toEvent);
     },
     iam: authorizer,
     updateFunctionEnv(vars) {
@@ -272,7 +274,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
         rt.stores.s3.destroy();
         rt.stores.dynamo.destroy();
       }
-      await bus.stop();
+      await events.stop();
       await emulators.stop();
     },
   };
