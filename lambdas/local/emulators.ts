@@ -244,7 +244,18 @@ async function startLocked(
     silent: !options.verbose,
     configureBuckets: [{ name: rawBucket }, { name: artifactsBucket }],
   });
-  const s3Address = await s3rver.run();
+  // Not s3rver.run(): it never hears its own listen error (e.g. a port in use), which then crashes the process as an
+  // unhandled 'error' event. The same steps, with the error handled.
+  await s3rver.configureBuckets();
+  const s3Server = await new Promise<Server>((resolve, reject) => {
+    const server = s3rver.listen(options.s3Port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+    server.once('error', reject);
+  });
+  s3rver.httpServer = s3Server; // what s3rver.close() closes
+  const s3Address = s3Server.address() as AddressInfo;
 
   const dynamo = dynalite({
     path: options.inMemoryDynamo ? undefined : path.join(dir, 'dynamodb'),

@@ -9,7 +9,7 @@
  */
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -164,4 +164,20 @@ test('SIGTERM stops it cleanly: exit 0, ports closed, endpoints.json and the loc
   // The state stays: the read commands open it again once the stack is gone.
   const models = JSON.parse(await run(process.execPath, [BIN, 'models', '--state', state, '--json']));
   expect(models.models).toHaveLength(1);
+}, 60_000);
+
+test('a port in use is one clear line and exit 1, with nothing left behind', async () => {
+  const holder = createServer();
+  await new Promise<void>((done) => holder.listen(0, '127.0.0.1', done));
+  const port = (holder.address() as AddressInfo).port;
+  try {
+    const other = join(work, 'other-state');
+    const result = await promisify(execFile)(process.execPath, [BIN, 'start', '--serve', '--state', other, '--s3-port', String(port), '--dynamodb-port', '0', '--events-port', '0'], { encoding: 'utf8' }).catch((e) => e);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toBe(`segments start: port ${port} on 127.0.0.1 is in use (another local stack?): choose another with --s3-port (0 picks a free one)`);
+    expect(existsSync(join(other, 'endpoints.json'))).toBe(false);
+    expect(existsSync(join(other, 'emulators', 'emulators.lock'))).toBe(false);
+  } finally {
+    holder.close();
+  }
 }, 60_000);
