@@ -13,7 +13,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, IConstruct } from 'constructs';
-import { DETAIL_TYPES, DetailType, EVENT_BUS_NAME, EVENT_SOURCE } from '../../lambdas/pipeline/events';
+import { DetailType, EVENT_BUS_NAME, EVENT_SOURCE } from '../../lambdas/pipeline/events';
 
 // The event contract lives with the functions (one module both import); re-exported for the constructs.
 export { EVENT_BUS_NAME, EVENT_SOURCE };
@@ -21,8 +21,6 @@ export { EVENT_BUS_NAME, EVENT_SOURCE };
 /** Repository root (this file lives in lib/constructs/). */
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 
-/** detail-type of the event put by the stability function when the active model drifted. */
-export const DRIFT_DETAIL_TYPE = DETAIL_TYPES.drift;
 /**
  * CloudWatch namespace of the pipeline's custom metrics. They are emitted as Embedded Metric Format log lines
  * (lambdas/pipeline/log.ts), which CloudWatch Logs turns into metrics: no cloudwatch:PutMetricData call, no grant.
