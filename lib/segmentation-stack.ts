@@ -50,9 +50,9 @@ export class SegmentationStack extends Stack {
     this.monitoring = new Monitoring(this, 'Monitoring', {
       functions: [ingest, train, stability],
       queues: [
-        { name: 'ingestFailures', queue: ingest.failureQueue },
-        { name: 'trainFailures', queue: train.failureQueue },
-        { name: 'stabilityFailures', queue: stability.failureQueue },
+        { name: 'ingestFailures', queue: ingest.asyncFailureQueue() },
+        { name: 'trainFailures', queue: train.asyncFailureQueue() },
+        { name: 'stabilityFailures', queue: stability.asyncFailureQueue() },
         { name: 'stabilityScheduleDlq', queue: scheduleDeadLetterQueue },
       ],
     });

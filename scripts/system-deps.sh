@@ -6,19 +6,25 @@
 #   bash scripts/system-deps.sh --check  check only (exit 1 naming what is missing)
 set -euo pipefail
 
-# program            Debian package   what needs it
+# program or file the tests need, Debian package, what needs it
 REQUIRED=(
   "/usr/bin/chromium chromium        the report pages' browser tests (playwright-core drives it; CHROMIUM_PATH overrides)"
+  "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf fonts-liberation   fonts for those pages (chromium only recommends them; label widths are measured)"
+  "/usr/bin/aws      awscli          the serve-mode test (test/e2e/serve.test.ts drives segments start --serve with it)"
 )
 
 missing_pkgs=()
 missing_text=()
 for line in "${REQUIRED[@]}"; do
   read -r program pkg why <<< "$line"
-  # A program given through the environment (e.g. CHROMIUM_PATH for chromium) counts when it exists.
-  override_var="$(basename "$program" | tr '[:lower:]-' '[:upper:]_')_PATH"
-  override="${!override_var:-}"
-  if [ -x "$program" ] || { [ -n "$override" ] && [ -x "$override" ]; }; then continue; fi
+  if [[ "$program" == /usr/bin/* ]]; then
+    # A program given through the environment (e.g. CHROMIUM_PATH for chromium) counts when it exists.
+    override_var="$(basename "$program" | tr '[:lower:]-' '[:upper:]_')_PATH"
+    override="${!override_var:-}"
+    if [ -x "$program" ] || { [ -n "$override" ] && [ -x "$override" ]; }; then continue; fi
+  elif [ -f "$program" ]; then
+    continue # a data file (fonts): present is enough
+  fi
   missing_pkgs+=("$pkg")
   missing_text+=("  $pkg: $why")
 done

@@ -44,9 +44,15 @@ export const START = {
     fresh: { help: 'start from an empty local state: deletes the emulated buckets and table and the outputs in --state (generated data is kept)' },
     state,
     logs: { help: 'show the functions’ logs' },
+    'no-iam': { help: 'run the functions without the deployed roles’ IAM policies (enforced by default)' },
+    serve: { help: 'keep the local stack running on fixed ports for any S3 client, with the stability check on a timer, until Ctrl-C' },
+    's3-port': { value: 'PORT', help: 'with --serve: the S3 port (0: a free one)', defaultText: '4568' },
+    'dynamodb-port': { value: 'PORT', help: 'with --serve: the DynamoDB port (0: a free one)', defaultText: '4567' },
+    'events-port': { value: 'PORT', help: 'with --serve: the local EventBridge port (0: a free one)', defaultText: '4569' },
+    schedule: { value: 'EVERY', help: 'with --serve: the stability check timer: 30s, 5m, 2h, 7d, rate(7 days) or off', defaultText: 'rate(7 days), as deployed' },
     quiet,
   },
-  examples: ['npm start', 'npm start -- --data ~/olist', 'npm start -- --fresh', 'npx segments start --data ~/olist --k 6 --state /tmp/segments-state'],
+  examples: ['npm start', 'npm start -- --data ~/olist', 'npm start -- --fresh', 'npx segments start --serve --schedule 5m', 'npx segments start --data ~/olist --k 6 --state /tmp/segments-state'],
 } satisfies CommandSpec;
 
 export const RUN = {

@@ -5,7 +5,8 @@
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { createStores, Stores } from '../store/config';
+import { ClientHooks, createStores, eventsClientConfig, Stores } from '../store/config';
+import { EVENT_BUS_NAME, EVENT_SOURCE } from '../pipeline/events';
 import { jsonLog, Log } from '../pipeline/log';
 import { TrainRequest } from '../pipeline/ingest';
 
@@ -38,8 +39,16 @@ export function threadsFromEnv(env: Record<string, string | undefined>): number 
   return n;
 }
 
-export function awsRuntime(service: string, env: Record<string, string | undefined> = process.env, clients: { lambda?: LambdaClient; events?: EventBridgeClient; log?: Log } = {}): Runtime {
-  const stores = createStores(env);
+/**
+ * The runtime of a Lambda function: clients from the environment (AWS, or the local endpoints). The local runtime
+ * (lambdas/local/functions.ts) uses it too, with `hooks` adding the local IAM enforcement to each client.
+ */
+export function awsRuntime(
+  service: string,
+  env: Record<string, string | undefined> = process.env,
+  clients: { lambda?: LambdaClient; events?: EventBridgeClient; log?: Log; hooks?: ClientHooks } = {},
+): Runtime {
+  const stores = createStores(env, clients.hooks);
   let lambda = clients.lambda;
   let events = clients.events;
   return {
@@ -53,11 +62,14 @@ export function awsRuntime(service: string, env: Record<string, string | undefin
       await lambda.send(new InvokeCommand({ FunctionName: fn, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(request)) }));
     },
     async publishEvent(detailType, detail) {
-      events ??= new EventBridgeClient({});
+      if (!events) {
+        events = new EventBridgeClient(eventsClientConfig(stores.config));
+        clients.hooks?.events?.(events);
+      }
       const res = await events.send(
-        new PutEventsCommand({ Entries: [{ EventBusName: env.EVENT_BUS_NAME ?? 'default', Source: env.EVENT_SOURCE ?? 'olist.segments', DetailType: detailType, Detail: JSON.stringify(detail) }] }),
+        new PutEventsCommand({ Entries: [{ EventBusName: env.EVENT_BUS_NAME ?? EVENT_BUS_NAME, Source: env.EVENT_SOURCE ?? EVENT_SOURCE, DetailType: detailType, Detail: JSON.stringify(detail) }] }),
       );
-      if (res.FailedEntryCount) throw new Error(`PutEvents failed: ${res.Entries?.map((e) => e.ErrorMessage).join('; ')}`);
+      if (res.FailedEntryCount) throw new Error(`PutEvents failed: ${res.Entries?.map((e) => `${e.ErrorCode}: ${e.ErrorMessage}`).join('; ')}`);
     },
   };
 }

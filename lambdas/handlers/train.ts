@@ -37,6 +37,8 @@ export function createTrainHandler(runtime: () => Runtime, overrides: Partial<Pi
         // The lease: owned by this invocation's request id, for its remaining time + a margin (lease.ts).
         leaseTimes: leaseTimesFromEnv(rt.env, context?.getRemainingTimeInMillis()),
         leaseOwner: context?.awsRequestId,
+        publishEvent: rt.publishEvent,
+        tableName: rt.stores.config.tableName,
       },
       event,
     );

@@ -11,14 +11,16 @@ import { createReadStream } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { createComputeHandler } from '../handlers/distributed/compute';
-import { createPublishHandler } from '../handlers/distributed/publish';
+import { createComputeHandler, type ComputeEvent } from '../handlers/distributed/compute';
+import { createPublishHandler, type PublishEvent } from '../handlers/distributed/publish';
 import type { Runtime } from '../handlers/runtime';
 import { jsonLog, silentLog, type Log } from '../pipeline/log';
 import type { LoopState, ModelRef, Plan, RunInput } from '../pipeline/distributed';
 import { tableOfKey } from '../core/distributed/shuffle';
 import { createStores, type Stores } from '../store/config';
 import { startEmulators } from './emulators';
+import { functionRuntime, platformCallsOfInvocation } from './functions';
+import type { IamAuthorizer } from './iam/authorizer';
 
 export interface DistributedRunResult {
   plan: Plan;
@@ -37,22 +39,47 @@ async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => 
   );
 }
 
+const noTraining = async () => {
+  throw new Error('not used by the distributed path');
+};
+
+/** The path's two functions, and what the Lambda service does around each of their invocations. */
+export interface DistributedFunctions {
+  compute: Runtime;
+  publish: Runtime;
+  /** Called before each invocation (the local runtime authorizes the service's log and trace writes). */
+  invoked?(fn: 'compute' | 'publish'): Promise<void>;
+}
+
+/**
+ * The two functions of the path under their roles (IAM enforced when `authorizer` is given), with the local endpoints
+ * of `env` (startEmulators().env, plus SEGMENTS_EVENTS_ENDPOINT for the activation event).
+ */
+export function distributedFunctions(env: Record<string, string | undefined>, options: { log?: Log; authorizer?: IamAuthorizer } = {}): DistributedFunctions {
+  const log = options.log ?? silentLog;
+  const make = (fn: 'compute' | 'publish') => ({ ...functionRuntime(fn, { env, log, authorizer: options.authorizer }), startTraining: noTraining });
+  return {
+    compute: make('compute'),
+    publish: make('publish'),
+    async invoked(fn) {
+      for (const denied of await platformCallsOfInvocation(options.authorizer, fn)) log.warn('the Lambda service cannot deliver logs or traces', { function: fn, error: denied });
+    },
+  };
+}
+
 export async function runDistributed(
   stores: Stores,
   input: RunInput,
-  options: { env?: Record<string, string | undefined>; log?: Log; concurrency?: number } = {},
+  options: { env?: Record<string, string | undefined>; log?: Log; concurrency?: number; functions?: DistributedFunctions } = {},
 ): Promise<DistributedRunResult> {
-  const runtime: Runtime = {
-    stores,
-    log: options.log ?? silentLog,
-    env: options.env ?? {},
-    startTraining: async () => {
-      throw new Error('not used by the distributed path');
-    },
-    publishEvent: async () => undefined,
-  };
-  const compute = createComputeHandler(() => runtime);
-  const publish = createPublishHandler(() => runtime);
+  // Without functions: both steps share the given stores (unrestricted), and no event is published.
+  const shared: Runtime = { stores, log: options.log ?? silentLog, env: options.env ?? {}, startTraining: noTraining, publishEvent: async () => undefined };
+  const functions = options.functions ?? { compute: shared, publish: shared };
+  const computeHandler = createComputeHandler(() => functions.compute);
+  const publishHandler = createPublishHandler(() => functions.publish);
+  // Each task is one synchronous invocation by the state machine.
+  const compute = async (event: ComputeEvent) => (await functions.invoked?.('compute'), computeHandler(event));
+  const publish = async (event: PublishEvent) => (await functions.invoked?.('publish'), publishHandler(event));
   const limit = options.concurrency ?? 4;
   const timings: Record<string, number> = {};
   let t0 = performance.now();

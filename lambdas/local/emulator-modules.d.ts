@@ -16,6 +16,10 @@ declare module 's3rver' {
     constructor(options?: S3rverOptions);
     httpServer?: Server;
     run(): Promise<AddressInfo>;
+    /** Creates the configured buckets (what run() does before listening). */
+    configureBuckets(): Promise<void>;
+    /** An http.Server answering S3 requests, listening as server.listen(port, address, callback) does. */
+    listen(port: number, address: string, callback: () => void): Server;
     close(): Promise<void>;
     on(event: 'event', listener: (event: { Records: any[] }) => void): this;
     off(event: 'event', listener: (event: { Records: any[] }) => void): this;

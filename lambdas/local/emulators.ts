@@ -7,8 +7,10 @@
  * s3rver emits S3 events in-process only and ignores notification filters: onObjectCreated() delivers
  * ObjectCreated events shaped like AWS's (keys URL-encoded as AWS does), filtered here by bucket/prefix/suffix.
  *
- * Standalone: `npx tsx lambdas/local/emulators.ts [dir]` starts them and prints the environment to use.
+ * Standalone: `npx tsx lambdas/local/emulators.ts [dir]` starts the emulators alone (no functions) and prints the
+ * environment to use; `segments start --serve` runs the whole stack (lambdas/local/serve.ts).
  */
+import crypto from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -26,6 +28,30 @@ import {
 import { createDynamoClient, ENV } from '../store/config';
 import { encodeS3EventKey } from '../store/s3-event-key';
 import { createTableInput, GSI1_NAME, SEGMENT_TABLE_SCHEMA } from '../store/table-schema';
+
+/**
+ * s3rver signs ListObjectsV2 continuation tokens with single DES (`createCipheriv('des', key8, iv)`), which OpenSSL 3
+ * (Node >= 17) no longer provides: every truncated V2 listing (`aws s3 ls`/`sync` over 1,000 keys, any `--page-size`)
+ * fails with a 500. The cipher is private to s3rver's bucket controller, so the narrowest fix is here: 'des' requests
+ * only are served by triple DES with the 8-byte key repeated three times, which is single DES exactly (E_K(D_K(E_K(x)))
+ * = E_K(x)), with the same block size and token format. Everything else passes through untouched. Chosen over a proxy
+ * in front of s3rver (it would have to rewrite signed query strings, breaking SigV4) and over patching node_modules
+ * (lost on every `npm ci`). test/store/emulators.test.ts pages V2 listings with the SDK, serve.test.ts with the AWS CLI.
+ */
+function serveS3rverDesWithTripleDes(): void {
+  const patched = Symbol.for('olist-segments.s3rver-des');
+  const c = crypto as unknown as Record<string | symbol, unknown>;
+  if (c[patched]) return;
+  const asTripleDes = <F extends (algorithm: string, key: Buffer, iv: Buffer | null, options?: any) => any>(original: F): F =>
+    ((algorithm: string, key: Buffer, iv: Buffer | null, options?: any) =>
+      algorithm.toLowerCase() === 'des' && Buffer.isBuffer(key) && key.length === 8
+        ? original('des-ede3-cbc', Buffer.concat([key, key, key]), iv, options)
+        : original(algorithm, key, iv, options)) as F;
+  c.createCipheriv = asTripleDes(crypto.createCipheriv as never);
+  c.createDecipheriv = asTripleDes(crypto.createDecipheriv as never);
+  c[patched] = true;
+}
+serveS3rverDesWithTripleDes();
 
 export const DEFAULT_LOCAL_NAMES = {
   rawBucket: 'olist-segments-raw',
@@ -154,7 +180,8 @@ export async function ensureSegmentTable(client: DynamoDBClient, tableName: stri
 
 const LOCK_FILE = 'emulators.lock';
 
-function processAlive(pid: number): boolean {
+/** Whether a process with this id exists (ours or another user's). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -217,7 +244,18 @@ async function startLocked(
     silent: !options.verbose,
     configureBuckets: [{ name: rawBucket }, { name: artifactsBucket }],
   });
-  const s3Address = await s3rver.run();
+  // Not s3rver.run(): it never hears its own listen error (e.g. a port in use), which then crashes the process as an
+  // unhandled 'error' event. The same steps, with the error handled.
+  await s3rver.configureBuckets();
+  const s3Server = await new Promise<Server>((resolve, reject) => {
+    const server = s3rver.listen(options.s3Port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+    server.once('error', reject);
+  });
+  s3rver.httpServer = s3Server; // what s3rver.close() closes
+  const s3Address = s3Server.address() as AddressInfo;
 
   const dynamo = dynalite({
     path: options.inMemoryDynamo ? undefined : path.join(dir, 'dynamodb'),

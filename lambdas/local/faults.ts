@@ -20,6 +20,7 @@
 import { PassThrough, Readable } from 'node:stream';
 import type { DynamoDBClient, WriteRequest } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { serviceErrorResponse } from './service-errors';
 
 export type Fault =
   /** BatchWriteItem: write the first part, report floor(n * fraction) items (default half) as UnprocessedItems. */
@@ -61,8 +62,6 @@ export interface FaultContainer {
 
 const never = () => new Promise<never>(() => undefined);
 
-/** DynamoDB errors are modelled under this namespace in `__type` (awsJson1_0). */
-const DYNAMODB_ERROR_NAMESPACE = 'com.amazonaws.dynamodb.v20120810#';
 
 export class FaultInjector {
   private rules: FaultRule[] = [];
@@ -131,7 +130,7 @@ export class FaultInjector {
             await new Promise((resolve) => setTimeout(resolve, fault.ms));
             return next(args);
           case 'error':
-            return { response: errorResponse(service, fault.status, fault.code, fault.message ?? `injected by fault rule ${rule.name}`) };
+            return { response: serviceErrorResponse(service, fault.status, fault.code, fault.message ?? `injected by fault rule ${rule.name}`, { requestId: 'injected' }) };
           case 'body-reset': {
             const result = await next(args);
             result.response.body = breakAfter(result.response.body as Readable, fault.afterBytes);
@@ -173,23 +172,6 @@ export class FaultInjector {
     result.output.UnprocessedItems = { [table]: requests.slice(keep) };
     return result;
   }
-}
-
-function errorResponse(service: 's3' | 'dynamodb', status: number, code: string, message: string) {
-  const body =
-    service === 'dynamodb'
-      ? JSON.stringify({ __type: DYNAMODB_ERROR_NAMESPACE + code, message })
-      : `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>injected</RequestId></Error>`;
-  return {
-    statusCode: status,
-    reason: code,
-    headers: {
-      'content-type': service === 'dynamodb' ? 'application/x-amz-json-1.0' : 'application/xml',
-      'x-amzn-requestid': 'injected',
-      'x-amz-request-id': 'injected',
-    },
-    body: Readable.from([Buffer.from(body, 'utf8')]),
-  };
 }
 
 /** The body as a stream that fails like a reset socket after afterBytes bytes. */

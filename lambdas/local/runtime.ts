@@ -1,68 +1,128 @@
 /**
- * The stack, locally: s3rver and dynalite on 127.0.0.1 with their state in a folder, the same buckets
- * and table as the stack, and S3 events wired to the same handlers with the same prefix filter
- * (incoming/). Only the transport of "start training" differs: an in-process call instead of a Lambda
- * Event invocation, still asynchronous (ingest does not wait for it).
+ * The stack, locally: s3rver and dynalite on 127.0.0.1 with their state in a folder, the same buckets and table as the
+ * stack, a local EventBridge endpoint, and S3 events wired to the same handlers with the same prefix filter
+ * (incoming/). Only the transport of "start training" differs: an in-process call instead of a Lambda Event
+ * invocation, still asynchronous (ingest does not wait for it).
  *
- * For fault tests it also emulates what Lambda does around a handler: async invocations retried after an
- * error (lambdaRetries), and containers: each function runs in a container whose SDK clients carry the fault
- * injector (lambdas/local/faults.ts); a crash kills the container (its requests never complete, like a
- * process that timed out), the invocation counts as failed, and the retry runs in a fresh container.
+ * Each function runs with its own clients under its own role: every request is authorized against the role's policy
+ * as synthesized from lib/ (lambdas/local/iam/, on unless `iam: false`), so what the deployed roles forbid fails here
+ * the same way (AccessDenied). The operator's `runtime` (uploads, inspection in tests, `npm start`'s read-back) is not
+ * a function and is not restricted, like an administrator's credentials.
  *
- * Every invocation gets a Lambda-like context: a request id that is new per delivery (each `invoke`, each S3
- * event, each training start) and the same across the emulated retries of that delivery, as Lambda's async
- * retries are (the run lease's owner: lambdas/pipeline/lease.ts), and the remaining time until the function's
- * timeout (not enforced here; it sizes the lease).
+ * For fault tests it also emulates what Lambda does around a handler: async invocations retried after an error
+ * (lambdaRetries), and containers: each function runs in a container whose SDK clients carry the fault injector
+ * (lambdas/local/faults.ts); a crash kills the container (its requests never complete, like a process that timed
+ * out), the invocation counts as failed, and the retry runs in a fresh container.
+ *
+ * Every invocation gets a Lambda-like context: a request id that is new per delivery (each `invoke`, each S3 event,
+ * each training start) and the same across the emulated retries of that delivery, as Lambda's async retries are (the
+ * run lease's owner: lambdas/pipeline/lease.ts), and the remaining time until the function's timeout (not enforced
+ * here; it sizes the lease).
  */
 import { randomUUID } from 'node:crypto';
 import { createIngestHandler } from '../handlers/ingest';
 import type { InvocationContext } from '../handlers/events';
+import { createStabilityHandler } from '../handlers/stability';
 import { createTrainHandler } from '../handlers/train';
-import { Runtime } from '../handlers/runtime';
+import { awsRuntime, Runtime } from '../handlers/runtime';
 import { INCOMING_PREFIX } from '../pipeline/datasets';
 import { jsonLog, Log, silentLog } from '../pipeline/log';
 import { TrainRequest } from '../pipeline/ingest';
-import { createStores, Stores } from '../store/config';
+import { ENV } from '../store/config';
 import { SegmentStore } from '../store/segment-store';
 import { Emulators, startEmulators } from './emulators';
+import { startEventBus, type BusEvent, type LocalEventBus } from './event-bus';
 import { FaultContainer, FaultInjector } from './faults';
+import { authorizeInvoke, functionRuntime, platformCallOfFailure, platformCallsOfInvocation } from './functions';
+import { IamAuthorizer } from './iam/authorizer';
+import { loadStackPolicies, LOCAL_ACCOUNT, LOCAL_REGION, type LocalPolicies, type SynthOptions } from './iam/stack-policies';
 import type { TrainOptions } from '../core/model/train';
+
+/** The functions of the local stack (the distributed path runs through lambdas/local/distributed-runner.ts). */
+export type LocalFunction = 'ingest' | 'train' | 'stability';
 
 export interface LocalStack {
   emulators: Emulators;
+  /** The operator's runtime: unrestricted clients (uploads, inspection), the endpoints in `runtime.env`. */
   runtime: Runtime;
-  /** Resolves when every event and every training started so far has finished. */
+  /** The runtime of a function, under its role (what `invoke` uses), with extra environment (e.g. ARI_THRESHOLD). */
+  functionRuntime(fn: LocalFunction, env?: Record<string, string>): Runtime;
+  /** Resolves when every event and every invocation started so far has finished. */
   idle(): Promise<void>;
-  /** Invokes a function as Lambda's async invocation would (containers, retries); resolves with its result. */
-  invoke(fn: 'ingest' | 'train', event: unknown): Promise<unknown>;
+  /** Asynchronous invocations (S3 events, training starts) still running. */
+  inFlight(): number;
+  /**
+   * Invokes a function as Lambda's async invocation would (containers, retries); resolves with its result. `env` adds
+   * to the function's environment for this invocation (a fresh container), `clock` pins the stability check's time.
+   */
+  invoke(fn: LocalFunction, event: unknown, options?: InvokeOptions): Promise<unknown>;
   /** Failures of asynchronous work (as Lambda would send them to the failure queue). */
   failures: { source: string; error: unknown }[];
+  /** The local EventBridge endpoint and what the functions published on it. */
+  bus: LocalEventBus;
   /** Events published on the (local) bus, in order. */
-  events: { detailType: string; detail: Record<string, unknown> }[];
+  readonly events: { detailType: string; detail: Record<string, unknown> }[];
+  /** The IAM decisions of the functions' requests; undefined when enforcement is off. */
+  iam?: IamAuthorizer;
+  /**
+   * Changes the functions' environment (undefined removes a variable), as a configuration update does in Lambda: later
+   * invocations run in new containers that see it.
+   */
+  updateFunctionEnv(vars: Record<string, string | undefined>): void;
+  /** Called when an invocation ends (serve mode prints it). */
+  onInvocation(listener: (info: InvocationInfo) => void): () => void;
   stop(): Promise<void>;
+}
+
+export interface InvokeOptions {
+  env?: Record<string, string>;
+  clock?: () => Date;
+}
+
+export interface InvocationInfo {
+  fn: LocalFunction;
+  event: unknown;
+  result?: unknown;
+  error?: unknown;
+  ms: number;
 }
 
 export interface LocalStackOptions {
   dir: string;
   /** Structured logs on stdout (like CloudWatch); off by default for a readable console. */
   logs?: boolean;
+  /** Where the logs go (default stdout). */
+  logWriter?: (line: string) => void;
   /** Environment of the functions beyond the store settings (FIXED_K, MAX_UPLOAD_BYTES, ...). */
   env?: Record<string, string>;
   inMemoryDynamo?: boolean;
+  /** Emulator ports (default 0: ephemeral). */
+  s3Port?: number;
+  dynamoPort?: number;
+  eventsPort?: number;
+  /** Append every published event to this JSON Lines file. */
+  eventsLog?: string;
+  /**
+   * IAM enforcement (default true): the stack's policies synthesized from lib/ with `stack` options, or given policies
+   * (a test's edited copy). false turns it off.
+   */
+  iam?: boolean | LocalPolicies;
+  /** Stack options that change the policies (autoRetrain grants stability lambda:InvokeFunction on train). */
+  stack?: SynthOptions;
   /** Wraps the segment store, e.g. to inject faults an emulator cannot produce (a crash mid-write). */
   decorateSegments?: (store: SegmentStore) => SegmentStore;
   /** Training options beyond FIXED_K (e.g. { sweep: false } for cheap test runs). */
   trainOptions?: TrainOptions;
   /** Fault injection on the functions' SDK clients; each function then runs in its own (crashable) container. */
   faults?: FaultInjector;
-  /** Lambda's retries of a failed async invocation (the stack: ingest 2, train 1) and the wait before each (Lambda: 1-2 min). */
-  lambdaRetries?: { ingest?: number; train?: number; delayMs?: number };
-  /** Function timeouts reported by the emulated context (default: the stack's, ingest 10 min, train 15 min). */
-  timeoutsMs?: { ingest?: number; train?: number };
+  /** Lambda's retries of a failed async invocation (the stack: ingest 2, train 2, stability 1) and the wait before each (Lambda: 1-2 min). */
+  lambdaRetries?: { ingest?: number; train?: number; stability?: number; delayMs?: number };
+  /** Function timeouts reported by the emulated context (default: the stack's, ingest 10 min, train 15 min, stability 10 min). */
+  timeoutsMs?: { ingest?: number; train?: number; stability?: number };
 }
 
-/** lib/constructs/pipeline-functions.ts: ingest 10 min, train 15 min. */
-const STACK_TIMEOUTS_MS = { ingest: 600_000, train: 900_000 };
+/** lib/constructs/pipeline-functions.ts and stability-schedule.ts: ingest 10 min, train 15 min, stability 10 min. */
+const STACK_TIMEOUTS_MS: Record<LocalFunction, number> = { ingest: 600_000, train: 900_000, stability: 600_000 };
 
 /** One emulated Lambda container: its runtime (clients) and its fate. */
 interface Container {
@@ -73,71 +133,103 @@ interface Container {
 }
 
 export async function startLocalStack(opts: LocalStackOptions): Promise<LocalStack> {
-  const emulators = await startEmulators({ dir: opts.dir, inMemoryDynamo: opts.inMemoryDynamo });
-  const env = { ...opts.env, ...emulators.env };
-  const log: Log = opts.logs ? jsonLog('local') : silentLog;
+  const emulators = await startEmulators({ dir: opts.dir, inMemoryDynamo: opts.inMemoryDynamo, s3Port: opts.s3Port, dynamoPort: opts.dynamoPort });
+  let bus: LocalEventBus | undefined;
+  let authorizer: IamAuthorizer | undefined;
+  const log: Log = opts.logs ? jsonLog('local', opts.logWriter) : silentLog;
+  try {
+    bus = await startEventBus({ port: opts.eventsPort, account: LOCAL_ACCOUNT, region: LOCAL_REGION, logFile: opts.eventsLog });
+    if (opts.iam !== false) {
+      const names = { rawBucket: emulators.rawBucket, artifactsBucket: emulators.artifactsBucket, tableName: emulators.tableName };
+      const policies = typeof opts.iam === 'object' ? opts.iam : await loadStackPolicies(names, opts.stack);
+      authorizer = new IamAuthorizer(policies, (request, decision) => log.warn('AccessDenied', { function: request.fn, action: request.action, resource: request.resource, message: decision.message }));
+    }
+  } catch (err) {
+    await bus?.stop();
+    await emulators.stop();
+    throw err;
+  }
+  const events = bus;
+  const env: Record<string, string> = { ...opts.env, ...emulators.env, [ENV.eventsEndpoint]: events.endpoint };
   const pending = new Set<Promise<unknown>>();
   const failures: LocalStack['failures'] = [];
-  const events: LocalStack['events'] = [];
+  const listeners = new Set<(info: InvocationInfo) => void>();
   const track = (source: string, p: Promise<unknown>) => {
     const tracked = p.catch((error) => failures.push({ source, error })).finally(() => pending.delete(tracked));
     pending.add(tracked);
   };
-  const decorate = (stores: Stores): Stores => {
-    const segments = opts.decorateSegments ? opts.decorateSegments(stores.segments) : undefined;
-    return segments ? Object.defineProperty(stores, 'segments', { value: segments }) : stores;
-  };
-  const makeRuntime = (stores: Stores): Runtime => ({
-    stores,
-    env,
-    log,
-    async startTraining(request: TrainRequest) {
-      // Asynchronous like InvocationType 'Event': ingest returns before training ends.
-      track('train', Promise.resolve().then(() => invoke('train', request)));
-    },
-    async publishEvent(detailType, detail) {
-      events.push({ detailType, detail });
-      log.info(`event: ${detailType}`, detail);
-    },
-  });
-  const runtime = makeRuntime(decorate(createStores(env)));
-  const allStores: Stores[] = [runtime.stores];
+  const runtime = awsRuntime('operator', env, { log });
+  const closers: Runtime[] = [runtime];
 
-  // Containers (with faults only; otherwise every invocation shares `runtime`, as before).
-  const containers = new Map<string, Container>();
-  const containerFor = (fn: string): Container => {
+  /** A function's runtime in a container: its own clients (IAM, faults), startTraining through the local Lambda service. */
+  const makeRuntime = (fn: LocalFunction, extraEnv: Record<string, string> = {}, container?: FaultContainer): Runtime => {
     const faults = opts.faults;
-    if (!faults) return { runtime, crashed: new Promise<never>(() => undefined) };
+    const rt = functionRuntime(fn, {
+      env: { ...env, ...extraEnv },
+      log,
+      authorizer,
+      decorateSegments: opts.decorateSegments,
+      hooks: faults && container ? { s3: (c) => faults.install(c, 's3', container), dynamo: (c) => faults.install(c, 'dynamodb', container) } : undefined,
+    });
+    closers.push(rt);
+    return {
+      ...rt,
+      async startTraining(request: TrainRequest) {
+        await authorizeInvoke(authorizer, fn, 'train');
+        // Asynchronous like InvocationType 'Event': the caller returns before training ends.
+        track('train', Promise.resolve().then(() => invoke('train', request)));
+      },
+    };
+  };
+
+  // One container per function; with faults, a crashed container is replaced by a fresh one at the next attempt.
+  const containers = new Map<LocalFunction, Container>();
+  const containerFor = (fn: LocalFunction, extraEnv?: Record<string, string>): Container => {
     const current = containers.get(fn);
-    if (current && !current.fault!.dead) return current;
-    let crash!: (reason: Error) => void;
-    const crashed = new Promise<never>((_, reject) => (crash = reject));
-    crashed.catch(() => undefined);
-    const fault = faults.container((reason) => crash(new Error(reason)));
-    const stores = decorate(createStores(env, { s3: (c) => faults.install(c, 's3', fault), dynamo: (c) => faults.install(c, 'dynamodb', fault) }));
-    allStores.push(stores);
-    const container: Container = { runtime: makeRuntime(stores), fault, crashed };
-    containers.set(fn, container);
+    if (!extraEnv && current && !current.fault?.dead) return current;
+    const faults = opts.faults;
+    let container: Container;
+    if (!faults) {
+      container = { runtime: makeRuntime(fn, extraEnv), crashed: new Promise<never>(() => undefined) };
+    } else {
+      let crash!: (reason: Error) => void;
+      const crashed = new Promise<never>((_, reject) => (crash = reject));
+      crashed.catch(() => undefined);
+      const fault = faults.container((reason) => crash(new Error(reason)));
+      container = { runtime: makeRuntime(fn, extraEnv, fault), fault, crashed };
+    }
+    // A container with its own environment is this invocation's only (another configuration of the function).
+    if (!extraEnv) containers.set(fn, container);
     return container;
   };
   const handlers = {
     ingest: (rt: Runtime, event: unknown, context: InvocationContext) => createIngestHandler(() => rt)(event as never, context),
     train: (rt: Runtime, event: unknown, context: InvocationContext) => createTrainHandler(() => rt, { trainOptions: opts.trainOptions })(event as never, context),
+    stability: (rt: Runtime, event: unknown, context: InvocationContext, clock?: () => Date) => createStabilityHandler(() => rt, clock)(event, context),
   };
   /** One async invocation with Lambda's retries: a thrown error or a crash fails the attempt; the last failure is reported. */
-  const invoke = async (fn: 'ingest' | 'train', event: unknown): Promise<unknown> => {
+  const invoke = async (fn: LocalFunction, event: unknown, options: InvokeOptions = {}): Promise<unknown> => {
     const retries = opts.lambdaRetries?.[fn] ?? 0;
     const awsRequestId = randomUUID(); // one delivery: its retries keep the id, as Lambda's do
     const timeoutMs = opts.timeoutsMs?.[fn] ?? STACK_TIMEOUTS_MS[fn];
+    const started = Date.now();
     for (let attempt = 0; ; attempt++) {
-      const container = containerFor(fn);
+      const container = containerFor(fn, options.env);
       const deadline = Date.now() + timeoutMs;
       const context: InvocationContext = { awsRequestId, getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) };
+      for (const denied of await platformCallsOfInvocation(authorizer, fn)) log.warn('the Lambda service cannot deliver logs or traces', { function: fn, error: denied });
       try {
-        return await Promise.race([handlers[fn](container.runtime, event, context), container.crashed]);
+        const result = await Promise.race([handlers[fn](container.runtime, event, context, options.clock), container.crashed]);
+        for (const l of listeners) l({ fn, event, result, ms: Date.now() - started });
+        return result;
       } catch (err) {
         log.warn(`${fn} invocation failed`, { attempt: attempt + 1, error: (err as Error).message });
-        if (attempt >= retries) throw err;
+        if (attempt >= retries) {
+          const undeliverable = await platformCallOfFailure(authorizer, fn);
+          if (undeliverable) log.error('the failed invocation cannot go to the failure queue', { function: fn, error: undeliverable });
+          for (const l of listeners) l({ fn, event, error: err, ms: Date.now() - started });
+          throw err;
+        }
         await new Promise((resolve) => setTimeout(resolve, opts.lambdaRetries?.delayMs ?? 1000));
       }
     }
@@ -150,20 +242,39 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       await Promise.allSettled([...pending]);
     }
   };
+  const toEvent = (e: BusEvent) => ({ detailType: e['detail-type'], detail: e.detail });
   return {
     emulators,
     runtime,
+    functionRuntime: (fn, extraEnv) => makeRuntime(fn, extraEnv),
     invoke,
     idle,
+    inFlight: () => pending.size,
     failures,
-    events,
+    bus: events,
+    get events() {
+      return events.events.map(toEvent);
+    },
+    iam: authorizer,
+    updateFunctionEnv(vars) {
+      for (const [k, v] of Object.entries(vars)) {
+        if (v === undefined) delete env[k];
+        else env[k] = v;
+      }
+      containers.clear();
+    },
+    onInvocation(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     async stop() {
       await idle();
       unsubscribe();
-      for (const stores of allStores) {
-        stores.s3.destroy();
-        stores.dynamo.destroy();
+      for (const rt of closers) {
+        rt.stores.s3.destroy();
+        rt.stores.dynamo.destroy();
       }
+      await events.stop();
       await emulators.stop();
     },
   };

@@ -69,6 +69,8 @@ export const artifactKeys = {
   /** The training distribution of every feature, what the scheduled check measures drift against. */
   distribution: (version: string) => `models/${version}/distribution.json`,
   assignments: (version: string) => `models/${version}/assignments.csv`,
+  /** How the previous version's customers moved between segments (written when there was a previous version). */
+  transitions: (version: string) => `models/${version}/transitions.json`,
   reports: (version: string) => `reports/${version}/`,
   error: (datasetId: string) => `errors/${datasetId}/error.json`,
 };

@@ -16,6 +16,7 @@
  *   work/<run>/kmeans/state.json                      transforms, k, tolerance (written by the fit)
  *   work/<run>/kmeans/it-<t>/centroids.json, .../partials/p-<p>.json
  *   work/<run>/written/p-<p>.json                     assignments written by partition p (counts per segment)
+ *   work/<run>/assignments/p-<p>.csv                  its part of the model's assignments.csv (distributed-model-files.ts)
  *
  * `<id>` of a scatter output is derived from the input object's key, so a retried task overwrites its own
  * outputs instead of duplicating rows; every step is safe to retry. The state carries only keys and small numbers
@@ -40,7 +41,10 @@ import { membersOf, populationStats, profileSegments } from '../core/segments/pr
 import { fitTraitThresholds, traitSupport } from '../core/segments/traits';
 import type { BlobStore } from '../store/blob-store';
 import type { DynamoSegmentStore } from '../store/dynamo-segment-store';
+import type { Matrix } from '../core/util/matrix';
+import { publishActivation } from './activation-event';
 import { artifactKeys, datasetPrefix } from './datasets';
+import { writeAssignmentsPart, writeModelFiles } from './distributed-model-files';
 import type { Log } from './log';
 
 const D = FEATURE_NAMES.length;
@@ -109,6 +113,7 @@ const keys = (plan: Pick<Plan, 'work'>) => ({
   centroids: (t: number) => `${plan.work}kmeans/it-${pad(t)}/centroids.json`,
   partial: (t: number, p: number) => `${plan.work}kmeans/it-${pad(t)}/partials/p-${pad(p)}.json`,
   written: (p: number) => `${plan.work}written/p-${pad(p)}.json`,
+  assignmentsPart: (p: number) => `${plan.work}assignments/p-${pad(p)}.csv`,
 });
 
 async function readAll(stream: Readable): Promise<Buffer> {
@@ -395,8 +400,8 @@ export interface ModelRef {
   iteration: number;
 }
 
-/** Segments from the sample (profiles, names, value order) with the final centres. */
-async function describeModel(deps: DistributedDeps, plan: Plan, loop: LoopState, sizes?: number[]): Promise<{ model: SegmentModel; order: number[] }> {
+/** Segments from the sample (profiles, names, value order) with the final centres; the sample's features too. */
+async function describeModel(deps: DistributedDeps, plan: Plan, loop: LoopState, sizes?: number[]): Promise<{ model: SegmentModel; order: number[]; sampleImputed: Matrix }> {
   const state = await readState(deps, plan);
   const centroids = Float64Array.from(await deps.artifacts.getJson<number[]>(keys(plan).centroids(loop.iteration)));
   const parts = await Promise.all((await deps.artifacts.list(`${plan.work}fit/`)).map((o) => deps.artifacts.getJson<FitContribution>(o.key)));
@@ -458,11 +463,14 @@ async function describeModel(deps: DistributedDeps, plan: Plan, loop: LoopState,
     customers: state.customers,
     people: state.customers,
   };
-  return { model, order };
+  return { model, order, sampleImputed: imputed };
 }
 
 export interface PublishDeps extends DistributedDeps {
   segments: DynamoSegmentStore;
+  /** "Segmentation model activated" after the activation (activation-event.ts); unset: no event. */
+  publishEvent?: (detailType: string, detail: Record<string, unknown>) => Promise<void>;
+  tableName?: string;
   /** Items per second for ONE writer (the state machine divides the table budget by the writers' MaxConcurrency). */
   writeRatePerWriter?: number;
   writeConcurrency?: number;
@@ -490,6 +498,7 @@ export async function writePartitionStep(deps: PublishDeps, plan: Plan, ref: Mod
     assignments[i] = { customerId: table.customerIds[i], segmentId: labels[i], segmentName: names.get(labels[i])!, features: f };
   }
   const res = await deps.segments.writeAssignmentPart(ref.version, assignments, { itemsPerSecond: deps.writeRatePerWriter, concurrency: deps.writeConcurrency });
+  await writeAssignmentsPart(deps.artifacts, keys(plan).assignmentsPart(p), model, table, labels);
   await deps.artifacts.putJson(keys(plan).written(p), { written: res.written, segmentCounts: res.segmentCounts });
   return { p, written: res.written };
 }
@@ -506,13 +515,18 @@ export async function activateStep(deps: PublishDeps, plan: Plan, ref: ModelRef)
   if (!draft) throw new Error(`model ${ref.version} is not drafted`);
   // Exact sizes now that every customer is assigned; re-drafting resets the counters, completing sets them.
   const sizes = Array.from({ length: draft.k }, (_, id) => totals.segmentCounts[id] ?? 0);
-  const { model } = await describeModel(deps, plan, { iteration: ref.iteration, done: true, inertia: draft.metrics.inertia }, sizes);
+  const { model, sampleImputed } = await describeModel(deps, plan, { iteration: ref.iteration, done: true, inertia: draft.metrics.inertia }, sizes);
   if (model.version !== ref.version) throw new Error(`run ${plan.runId}: re-described model ${model.version} differs from the draft ${ref.version}`);
   await deps.segments.putModelDraft(model);
   await deps.segments.completeAssignmentParts(model.version, totals);
   await deps.artifacts.putJson(artifactKeys.model(model.version), model);
   await deps.artifacts.putJson(artifactKeys.segments(model.version), { modelVersion: model.version, segments: model.segments });
+  const parts = await expectObjects(deps.artifacts, `${plan.work}assignments/`, plan.partitions, 'assignments.csv parts');
+  await writeModelFiles(deps.artifacts, model, parts, sampleImputed);
   const pointer = await deps.segments.activateModel(model.version);
   deps.log.info('distributed model activated', { runId: plan.runId, version: model.version, customers: totals.written });
+  // This path does not read the previous assignments, so moves between segments are not measured (null).
+  const written = { summary: false, transitions: false, reports: false };
+  await publishActivation(deps, { datasetId: plan.datasetId, model, pointer, artifactsBucket: deps.artifacts.bucket, tableName: deps.tableName ?? '', changes: null, written });
   return { version: model.version, previousVersion: pointer.previousVersion, customers: totals.written, k: model.k };
 }

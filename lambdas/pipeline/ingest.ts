@@ -157,7 +157,10 @@ export function datasetFacts(data: OlistData, provenance?: DatasetProvenance): D
 }
 
 export function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  if (!(err instanceof Error)) return String(err);
+  // An AWS service error: its code (AccessDenied, ThrottlingException...) says as much as the message.
+  const service = '$metadata' in err && err.name && err.name !== 'Error' && !err.message.startsWith(err.name);
+  return service ? `${err.name}: ${err.message}` : err.message;
 }
 
 /** Run record + error report object + FailedRuns metric; never throws (the original error matters more). */

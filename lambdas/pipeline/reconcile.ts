@@ -25,7 +25,7 @@ export async function reconcileWithPrevious(artifacts: BlobStore, result: TrainR
   const after = new Map<string, number>();
   result.features.customerIds.forEach((id, i) => after.set(id, result.labels[i]));
   result.features.uncounted.customerIds.forEach((id, i) => after.set(id, result.ruleLabels[i]));
-  await artifacts.putJson(`models/${result.model.version}/transitions.json`, {
+  await artifacts.putJson(artifactKeys.transitions(result.model.version), {
     previousVersion: previous.version,
     version: result.model.version,
     matches: match.matches,

@@ -15,8 +15,9 @@ import { TrainRequest } from './ingest';
 import { Log } from './log';
 import { DEFAULT_LEASE_TIMES } from './lease';
 import { randomUUID } from 'node:crypto';
+import { DETAIL_TYPES } from './events';
 
-export const DRIFT_EVENT = 'Segmentation drift detected';
+export const DRIFT_EVENT = DETAIL_TYPES.drift;
 
 export interface StabilityDeps {
   raw: BlobStore;

@@ -22,6 +22,7 @@ import { DEFAULT_LEASE_TIMES, LeaseTimes, startHeartbeat } from './lease';
 import { LeaseLostError, StaleModelError } from '../store/errors';
 import { randomUUID } from 'node:crypto';
 import { loadWarnings } from '../core/olist/warnings';
+import { publishActivation, segmentChanges } from './activation-event';
 
 export interface TrainDeps {
   artifacts: BlobStore;
@@ -43,6 +44,10 @@ export interface TrainDeps {
   /** The lease owner once acquired: the invocation's Lambda request id (train's own, not ingest's hand-off token), so
    * that Lambda's retry of this training event takes its dead attempt's run over at once; default a random token. */
   leaseOwner?: string;
+  /** Publishes "Segmentation model activated" after the activation (activation-event.ts); unset: no event. */
+  publishEvent?: (detailType: string, detail: Record<string, unknown>) => Promise<void>;
+  /** The table the event names as the one serving the model. */
+  tableName?: string;
 }
 
 export interface TrainOutcome {
@@ -124,8 +129,18 @@ export async function trainDataset(deps: TrainDeps, request: TrainRequest): Prom
       deps.log.warn('model not activated: newer data is active', { datasetId, version: model.version, activeVersion: err.activeVersion });
       return { datasetId, version: model.version, previousVersion: err.activeVersion, k: model.k, customers: model.customers, status: 'superseded' };
     }
+    const eventError = await publishActivation(deps, {
+      datasetId,
+      model,
+      pointer,
+      artifactsBucket: deps.artifacts.bucket,
+      tableName: deps.tableName ?? '',
+      changes: previousSegments ? segmentChanges(assignments) : null,
+      written: { summary: true, transitions: previousSegments !== undefined, reports: !!facts && deps.reports !== false },
+    });
     await deps.segments.updateRun(datasetId, 'succeeded', {
       modelVersion: model.version,
+      ...(eventError ? { reasons: [...(lease.run.reasons ?? []), eventError] } : {}),
       counts: { assignments: written.written, k: model.k },
       timings: { trainMs: trained - t0, writeAssignmentsMs: written.durationMs, totalTrainMs: Date.now() - t0 },
       ifOwner: owner,

@@ -53,8 +53,12 @@ export interface BlobStore {
   putStream(key: string, body: Readable, options?: PutStreamOptions): Promise<PutResult>;
   /** Every object whose key starts with prefix, in key order (all pages). */
   list(prefix: string): Promise<BlobInfo[]>;
-  /** Size and ETag, or undefined when the key does not exist. */
+  /**
+   * Size and ETag, or undefined when the key does not exist. In AWS a missing key is a 403 (thrown) for a caller that
+   * may not list the whole bucket: use exists() for optional objects.
+   */
   head(key: string): Promise<BlobHead | undefined>;
+  /** Whether the key exists, by a listing of the key as prefix (needs only s3:ListBucket on that prefix). */
   exists(key: string): Promise<boolean>;
   /** Delete the key (no error if it does not exist). */
   delete(key: string): Promise<void>;

@@ -1,13 +1,14 @@
 /**
  * Clients and stores from the environment. One code path for AWS and the local emulators:
  * - AWS (no endpoint variables): default credential chain and region (AWS_REGION, set by Lambda).
- * - Local: SEGMENTS_S3_ENDPOINT / SEGMENTS_DYNAMODB_ENDPOINT point at s3rver / dynalite on the loopback
- *   interface; fixed dummy credentials (s3rver's S3RVER/S3RVER), region us-east-1, path-style S3 URLs and
+ * - Local: SEGMENTS_S3_ENDPOINT / SEGMENTS_DYNAMODB_ENDPOINT / SEGMENTS_EVENTS_ENDPOINT point at s3rver / dynalite /
+ *   the local event bus on the loopback interface; fixed dummy credentials (s3rver's S3RVER/S3RVER), region us-east-1, path-style S3 URLs and
  *   checksums only when required (s3rver mangles aws-chunked uploads with trailing checksums).
  * Names used by the stack: RAW_BUCKET, ARTIFACTS_BUCKET, TABLE_NAME.
  */
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import type { EventBridgeClient, EventBridgeClientConfig } from '@aws-sdk/client-eventbridge';
 import { S3BlobStore } from './s3-blob-store';
 import { DynamoSegmentStore } from './dynamo-segment-store';
 import type { BlobStore } from './blob-store';
@@ -16,6 +17,8 @@ import type { SegmentStore } from './segment-store';
 export const ENV = {
   s3Endpoint: 'SEGMENTS_S3_ENDPOINT',
   dynamoEndpoint: 'SEGMENTS_DYNAMODB_ENDPOINT',
+  /** The local EventBridge endpoint (lambdas/local/event-bus.ts); unset in AWS. */
+  eventsEndpoint: 'SEGMENTS_EVENTS_ENDPOINT',
   rawBucket: 'RAW_BUCKET',
   artifactsBucket: 'ARTIFACTS_BUCKET',
   tableName: 'TABLE_NAME',
@@ -30,6 +33,7 @@ export interface StoreConfig {
   region?: string;
   s3Endpoint?: string;
   dynamoEndpoint?: string;
+  eventsEndpoint?: string;
   rawBucket?: string;
   artifactsBucket?: string;
   tableName?: string;
@@ -63,12 +67,15 @@ export function assertLoopbackEndpoint(name: string, endpoint: string): void {
 export function loadStoreConfig(env: Env = process.env): StoreConfig {
   const s3Endpoint = env[ENV.s3Endpoint] || undefined;
   const dynamoEndpoint = env[ENV.dynamoEndpoint] || undefined;
+  const eventsEndpoint = env[ENV.eventsEndpoint] || undefined;
   if (s3Endpoint) assertLoopbackEndpoint(ENV.s3Endpoint, s3Endpoint);
   if (dynamoEndpoint) assertLoopbackEndpoint(ENV.dynamoEndpoint, dynamoEndpoint);
+  if (eventsEndpoint) assertLoopbackEndpoint(ENV.eventsEndpoint, eventsEndpoint);
   return {
-    region: s3Endpoint || dynamoEndpoint ? LOCAL_REGION : env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined,
+    region: s3Endpoint || dynamoEndpoint || eventsEndpoint ? LOCAL_REGION : env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined,
     s3Endpoint,
     dynamoEndpoint,
+    eventsEndpoint,
     rawBucket: env[ENV.rawBucket] || undefined,
     artifactsBucket: env[ENV.artifactsBucket] || undefined,
     tableName: env[ENV.tableName] || undefined,
@@ -106,6 +113,11 @@ export function dynamoClientConfig(config: StoreConfig): DynamoDBClientConfig {
   return { endpoint: config.dynamoEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, ...retry };
 }
 
+export function eventsClientConfig(config: StoreConfig): EventBridgeClientConfig {
+  if (!config.eventsEndpoint) return config.region ? { region: config.region } : {};
+  return { endpoint: config.eventsEndpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+}
+
 export function createS3Client(config: StoreConfig = loadStoreConfig()): S3Client {
   return new S3Client(s3ClientConfig(config));
 }
@@ -133,6 +145,8 @@ export interface ClientHooks {
   /** Called with each new client before use: extra middleware (e.g. the fault injector of lambdas/local/faults.ts). */
   s3?: (client: S3Client) => void;
   dynamo?: (client: DynamoDBClient) => void;
+  /** The EventBridge client of lambdas/handlers/runtime.ts (created there, on first use). */
+  events?: (client: EventBridgeClient) => void;
 }
 
 /** The stores a handler needs, from the environment. Accessing a store whose variable is unset throws a clear error. */

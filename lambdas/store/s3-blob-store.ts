@@ -147,8 +147,15 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
+  /**
+   * A listing, not a HeadObject: S3 answers a HeadObject of a missing key with 403 instead of 404 unless the caller may
+   * s3:ListBucket the bucket without a prefix condition, which the stack's roles may not (they list only under their
+   * prefixes). A listing with Prefix = key needs exactly the prefix-scoped grant; the key sorts first among the keys it
+   * prefixes, so one key is enough.
+   */
   async exists(key: string): Promise<boolean> {
-    return (await this.head(key)) !== undefined;
+    const res = await this.s3.send(new ListObjectsCommand({ Bucket: this.bucket, Prefix: key, MaxKeys: 1 }));
+    return res.Contents?.[0]?.Key === key;
   }
 
   async delete(key: string): Promise<void> {

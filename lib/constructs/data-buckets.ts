@@ -78,11 +78,12 @@ export class DataBuckets extends Construct {
   }
 
   /** Object access to named artifact prefixes only. */
-  grantArtifacts(role: iam.IRole, access: { read?: ArtifactPrefix[]; write?: ArtifactPrefix[]; list?: ArtifactPrefix[] }): void {
+  grantArtifacts(role: iam.IRole, access: { read?: ArtifactPrefix[]; write?: ArtifactPrefix[]; writeMultipart?: ArtifactPrefix[]; list?: ArtifactPrefix[] }): void {
     const toPrefixes = (names?: ArtifactPrefix[]) => names?.map((n) => ARTIFACT_PREFIXES[n]);
     const prefixAccess: PrefixAccess = {
       read: toPrefixes(access.read),
       write: toPrefixes(access.write),
+      writeMultipart: toPrefixes(access.writeMultipart),
       list: toPrefixes(access.list),
     };
     grantPrefixAccess(role, this.artifacts, prefixAccess);

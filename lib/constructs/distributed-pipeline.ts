@@ -26,12 +26,15 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { SegmentationConfig } from '../config';
 import { DataBuckets } from './data-buckets';
+import { DETAIL_TYPES } from '../../lambdas/pipeline/events';
 import { commonEnvironment } from './pipeline-functions';
 import { grantPrefixAccess, LOG_RETENTION, policyOf, SecureFunction } from './secure-defaults';
 import { SegmentTable } from './segment-table';
 
 /** Prefix of the distributed runs' intermediate objects in the artifacts bucket. */
 export const WORK_PREFIX = 'work/';
+/** Folders of work/<run>/ that the publish steps write (lambdas/pipeline/distributed.ts: each writer's counts, its assignments.csv part). */
+export const PUBLISH_WORK_OUTPUTS = { written: 'written', assignments: 'assignments' } as const;
 /** Child executions in flight per Distributed Map for the S3-only steps. */
 export const COMPUTE_MAX_CONCURRENCY = 100;
 /**
@@ -81,15 +84,13 @@ export class DistributedPipeline extends Construct {
     const common = { ...commonEnvironment(buckets, table), RAW_BUCKET: buckets.raw.bucketName };
     this.writers = writersForBudget(config.assignmentWriteRate);
 
-    // Invoked synchronously by Step Functions (retries are the state machine's); the async settings of
-    // SecureFunction are unused but harmless.
+    // Invoked synchronously by Step Functions (retries are the state machine's): no asynchronous-invocation settings,
+    // no failure queue.
     this.compute = new SecureFunction(this, 'Compute', {
       handlerName: 'distributed/compute',
       description: 'Segments (distributed): shuffle, partition features, fit, k-means partials and reduce',
       memorySize: 3008,
       timeout: Duration.minutes(15),
-      retryAttempts: 0,
-      maxEventAge: Duration.minutes(5),
       environment: common,
     });
     this.publish = new SecureFunction(this, 'Publish', {
@@ -97,18 +98,24 @@ export class DistributedPipeline extends Construct {
       description: 'Segments (distributed): model draft, budgeted assignment writes per partition, activation',
       memorySize: 1769,
       timeout: Duration.minutes(15),
-      retryAttempts: 0,
-      maxEventAge: Duration.minutes(5),
       environment: { ...common, WRITE_RATE_PER_SECOND: String(config.assignmentWriteRate), WRITERS: String(this.writers) },
     });
 
     // compute: reads the raw uploads, reads/writes its own work/ objects; nothing else.
     buckets.grantReadIncoming(this.compute.role);
-    grantPrefixAccess(this.compute.role, buckets.artifacts, { read: [WORK_PREFIX], write: [WORK_PREFIX], list: [WORK_PREFIX] });
-    // publish: reads work/, writes the model under models/, and the table.
-    grantPrefixAccess(this.publish.role, buckets.artifacts, { read: [WORK_PREFIX], list: [WORK_PREFIX] });
-    buckets.grantArtifacts(this.publish.role, { write: ['models'] });
-    table.grantReadWriteItems(this.publish.role);
+    grantPrefixAccess(this.compute.role, buckets.artifacts, { read: [WORK_PREFIX], writeMultipart: [WORK_PREFIX], list: [WORK_PREFIX] });
+    // publish: reads work/, writes its own outputs there (each writer's counts and assignments.csv part), the model's
+    // files under models/, the table, and the activation event.
+    grantPrefixAccess(this.publish.role, buckets.artifacts, {
+      read: [WORK_PREFIX],
+      list: [WORK_PREFIX],
+      write: [`${WORK_PREFIX}*/${PUBLISH_WORK_OUTPUTS.written}/`],
+      writeMultipart: [`${WORK_PREFIX}*/${PUBLISH_WORK_OUTPUTS.assignments}/`],
+    });
+    // The model's files; its assignments.csv is uploaded in parts.
+    buckets.grantArtifacts(this.publish.role, { writeMultipart: ['models'] });
+    table.grantItems(this.publish.role, { table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchWriteItem'], queryIndex: true });
+    this.publish.allowPutSegmentEvents([DETAIL_TYPES.activated]);
 
     buckets.artifacts.addLifecycleRule({ id: 'expire-distributed-work', enabled: true, prefix: WORK_PREFIX, expiration: Duration.days(7) });
 

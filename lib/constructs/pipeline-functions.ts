@@ -9,7 +9,7 @@
  *  - train's own async config (retries, max event age, SQS on-failure destination) covers failures, and its
  *    reserved concurrency of 1 queues concurrent requests inside Lambda's async queue instead of racing;
  *  - the stability function reuses exactly the same entry point when auto-retraining is enabled.
- * EventBridge still gets the business events (source olist.segments) for anyone else who cares.
+ * EventBridge gets the business events (source olist.segments, lambdas/pipeline/events.ts) for anyone else who cares.
  */
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -17,6 +17,7 @@ import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import { Construct } from 'constructs';
 import type { SegmentationConfig } from '../config';
 import { DataBuckets, INCOMING_PREFIX } from './data-buckets';
+import { DETAIL_TYPES } from '../../lambdas/pipeline/events';
 import { EVENT_BUS_NAME, EVENT_SOURCE, METRICS_NAMESPACE, SecureFunction } from './secure-defaults';
 import { SegmentTable } from './segment-table';
 
@@ -57,8 +58,7 @@ export class PipelineFunctions extends Construct {
       // Two retries: a crashed or timed-out attempt leaves its run leased to its request id; Lambda's retry carries the
       // same id, so it takes the run over at once (lambdas/pipeline/lease.ts) and restarts from the features, discarding
       // the draft. The lease itself lasts the invocation's remaining time + 1 min (context), no RUN_LEASE_MS needed.
-      retryAttempts: 2,
-      maxEventAge: Duration.hours(6),
+      asyncInvocation: { retryAttempts: 2, maxEventAge: Duration.hours(6) },
       environment: {
         ...common,
         WRITE_RATE_PER_SECOND: String(config.assignmentWriteRate),
@@ -72,8 +72,7 @@ export class PipelineFunctions extends Construct {
       memorySize: config.lambdaMemoryMb.ingest,
       timeout: Duration.minutes(10),
       // Duplicate / out-of-order S3 events are expected; the handler claims each dataset once (conditional write).
-      retryAttempts: 2,
-      maxEventAge: Duration.hours(6),
+      asyncInvocation: { retryAttempts: 2, maxEventAge: Duration.hours(6) },
       environment: {
         ...common,
         RAW_BUCKET: buckets.raw.bucketName,
@@ -83,22 +82,25 @@ export class PipelineFunctions extends Construct {
       },
     });
 
-    // Least privilege, per function.
+    // Least privilege, per function: exactly what its code calls (test/iam/grants.test.ts runs every code path under
+    // these policies, lambdas/local/iam/, and fails on a grant nothing exercises). Metrics go out as EMF log lines.
     buckets.grantReadIncoming(this.ingest.role);
-    buckets.grantArtifacts(this.ingest.role, { read: ['features'], write: ['features', 'errors'], list: ['features'] });
-    table.grantReadWriteItems(this.ingest.role);
+    // features.bin may be large (multipart); the error report is one small object.
+    buckets.grantArtifacts(this.ingest.role, { writeMultipart: ['features'], write: ['errors'] });
+    // claimRun/noteWaiting (PutItem), run updates and leases (UpdateItem), the record of a lost claim (GetItem).
+    table.grantItems(this.ingest.role, { table: ['GetItem', 'PutItem', 'UpdateItem'] });
     this.train.grantInvokeUnqualified(this.ingest.role);
-    this.ingest.allowPutSegmentEvents();
-    this.ingest.allowPutSegmentMetrics();
 
     buckets.grantArtifacts(this.train.role, {
       read: ['features', 'models'],
-      write: ['models', 'reports', 'errors'],
+      // assignments.csv may be large (multipart); reports and the error report are written whole.
+      writeMultipart: ['models'],
+      write: ['reports', 'errors'],
+      // Existence checks of optional objects are listings (a HeadObject on a missing key is a 403 without ListBucket).
       list: ['features', 'models'],
     });
-    table.grantReadWriteItems(this.train.role);
-    this.train.allowPutSegmentEvents();
-    this.train.allowPutSegmentMetrics();
+    table.grantItems(this.train.role, { table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchWriteItem'], queryIndex: true });
+    this.train.allowPutSegmentEvents([DETAIL_TYPES.activated]);
 
     // Raw uploads under incoming/ start ingestion. Only the raw bucket notifies, only ingest, only this prefix.
     buckets.raw.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(this.ingest.function), {

@@ -8,23 +8,23 @@ import { CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, IConstruct } from 'constructs';
+import { DetailType, EVENT_BUS_NAME, EVENT_SOURCE } from '../../lambdas/pipeline/events';
+
+// The event contract lives with the functions (one module both import); re-exported for the constructs.
+export { EVENT_BUS_NAME, EVENT_SOURCE };
 
 /** Repository root (this file lives in lib/constructs/). */
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 
-/** EventBridge `source` of every event the pipeline puts on the bus (also an IAM condition on events:PutEvents). */
-export const EVENT_SOURCE = 'olist.segments';
-/** detail-type of the event put by the stability function when the active model drifted. */
-export const DRIFT_DETAIL_TYPE = 'Segmentation drift detected';
-/** The pipeline publishes to the account's default bus. */
-export const EVENT_BUS_NAME = 'default';
-/** CloudWatch namespace of the pipeline's custom metrics (also an IAM condition on cloudwatch:PutMetricData). */
+/**
+ * CloudWatch namespace of the pipeline's custom metrics. They are emitted as Embedded Metric Format log lines
+ * (lambdas/pipeline/log.ts), which CloudWatch Logs turns into metrics: no cloudwatch:PutMetricData call, no grant.
+ */
 export const METRICS_NAMESPACE = 'Segments';
 /** Custom metric emitted (value 1, unit Count, no dimensions) each time a pipeline run fails. */
 export const FAILED_RUNS_METRIC = 'FailedRuns';
@@ -85,8 +85,13 @@ export function secureBucketProps(options: SecureBucketOptions = {}): s3.BucketP
 export interface PrefixAccess {
   /** Prefixes (ending with '/') whose objects may be read (s3:GetObject). */
   readonly read?: string[];
-  /** Prefixes whose objects may be written (s3:PutObject, s3:AbortMultipartUpload for multipart uploads). */
+  /** Prefixes whose objects are written whole (s3:PutObject). */
   readonly write?: string[];
+  /**
+   * Prefixes whose objects may be uploaded in parts (BlobStore.putStream through @aws-sdk/lib-storage, above one 8 MiB
+   * part): s3:PutObject, and s3:AbortMultipartUpload, which lib-storage calls when such an upload fails.
+   */
+  readonly writeMultipart?: string[];
   /** Prefixes that may be listed (s3:ListBucket on the bucket, with an s3:prefix condition). */
   readonly list?: string[];
 }
@@ -145,10 +150,12 @@ export function grantPrefixAccess(role: iam.IRole, bucket: s3.IBucket, access: P
     ack(access.read);
   }
   if (access.write?.length) {
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: objects(access.write) }),
-    );
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: objects(access.write) }));
     ack(access.write);
+  }
+  if (access.writeMultipart?.length) {
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: objects(access.writeMultipart) }));
+    ack(access.writeMultipart);
   }
   if (access.list?.length) {
     role.addToPrincipalPolicy(
@@ -194,6 +201,20 @@ export function createFailureQueue(scope: Construct, id: string): sqs.Queue {
 // Lambda
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * An SQS on-failure destination granting the function's role sqs:SendMessage only, what Lambda uses to deliver a
+ * failed asynchronous invocation (aws-lambda-destinations' SqsDestination grants GetQueueAttributes and GetQueueUrl too,
+ * which nothing calls: test/iam/grants.test.ts lists every grant against the calls made).
+ */
+function sendOnlyQueueDestination(queue: sqs.IQueue): lambda.IDestination {
+  return {
+    bind(_scope, fn) {
+      fn.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] }));
+      return { destination: queue.queueArn };
+    },
+  };
+}
+
 /** A handler file under lambdas/handlers/ (without .ts); the distributed path's live in lambdas/handlers/distributed/. */
 export type HandlerName = 'ingest' | 'train' | 'stability' | 'distributed/compute' | 'distributed/publish';
 
@@ -206,23 +227,27 @@ export interface SecureFunctionProps {
   readonly environment: Record<string, string>;
   /** Reserved concurrency; undefined = unreserved. */
   readonly reservedConcurrentExecutions?: number;
-  /** Lambda retries of a failed asynchronous invocation (0-2) before it goes to the failure queue. */
-  readonly retryAttempts: number;
-  /** How long an asynchronous event may wait (throttled / retried) before it goes to the failure queue. */
-  readonly maxEventAge: Duration;
+  /**
+   * How asynchronous invocations (S3 notification, EventBridge, InvocationType Event) are handled: retries (0-2) and
+   * how long an event may wait, before it goes to the function's SQS failure queue. Unset for a function only ever
+   * invoked synchronously (by Step Functions, which retries and records failures itself): it gets no failure queue,
+   * so its role gets no sqs:SendMessage that nothing would use.
+   */
+  readonly asyncInvocation?: { readonly retryAttempts: number; readonly maxEventAge: Duration };
 }
 
 /**
  * A bundled Node.js function with the stack's defaults: nodejs22.x on arm64, X-Ray active tracing, its own
  * log group with retention, its own least-privilege role (no AWS managed policy), minified bundle with
- * source maps, and an asynchronous-invocation config with retries and an encrypted SQS on-failure destination.
+ * source maps, and (for asynchronously invoked functions) an asynchronous-invocation config with retries and an
+ * encrypted SQS on-failure destination.
  */
 export class SecureFunction extends Construct {
   readonly function: nodejs.NodejsFunction;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
-  /** On-failure destination of asynchronous invocations. */
-  readonly failureQueue: sqs.Queue;
+  /** On-failure destination of asynchronous invocations (none for a function invoked synchronously only). */
+  readonly failureQueue?: sqs.Queue;
   readonly handlerName: HandlerName;
 
   constructor(scope: Construct, id: string, props: SecureFunctionProps) {
@@ -241,7 +266,7 @@ export class SecureFunction extends Construct {
     });
     this.logGroup.grantWrite(this.role);
 
-    this.failureQueue = createFailureQueue(this, 'FailureQueue');
+    if (props.asyncInvocation) this.failureQueue = createFailureQueue(this, 'FailureQueue');
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       entry: path.join(PROJECT_ROOT, 'lambdas', 'handlers', `${props.handlerName}.ts`),
@@ -290,9 +315,9 @@ export class SecureFunction extends Construct {
         },
       },
       // Asynchronous invocations (S3 notification, EventBridge, invoke with InvocationType=Event).
-      retryAttempts: props.retryAttempts,
-      maxEventAge: props.maxEventAge,
-      onFailure: new destinations.SqsDestination(this.failureQueue),
+      ...(props.asyncInvocation && this.failureQueue
+        ? { retryAttempts: props.asyncInvocation.retryAttempts, maxEventAge: props.asyncInvocation.maxEventAge, onFailure: sendOnlyQueueDestination(this.failureQueue) }
+        : {}),
     });
 
     const cfnFunction = this.function.node.defaultChild as lambda.CfnFunction;
@@ -302,15 +327,22 @@ export class SecureFunction extends Construct {
     Validations.of(cfnFunction).acknowledge({ id: 'Serverless-LambdaLatestVersion', reason: pinnedRuntime });
     Validations.of(cfnFunction).acknowledge({
       id: 'Serverless-LambdaDLQ',
-      reason: 'Failed asynchronous invocations go to an encrypted SQS on-failure destination (EventInvokeConfig), which AWS recommends over a DLQ (it also records the error and request context). Adding a DLQ as well would deliver every failure twice.',
+      reason: props.asyncInvocation
+        ? 'Failed asynchronous invocations go to an encrypted SQS on-failure destination (EventInvokeConfig), which AWS recommends over a DLQ (it also records the error and request context). Adding a DLQ as well would deliver every failure twice.'
+        : 'Invoked synchronously only (Step Functions tasks): a failure returns to the state machine, which retries it and records it in the execution history; a DLQ applies to asynchronous invocations only.',
     });
-    // Only statements that AWS requires on "*": X-Ray (no resource-level permissions) and
-    // cloudwatch:PutMetricData (no resource-level permissions; restricted with a namespace condition).
+    // The only statement that AWS requires on "*": X-Ray (no resource-level permissions), which active tracing needs.
     // test/infra asserts that no other statement of these roles uses Resource "*".
     Validations.of(policyOf(this.role)).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'Only xray:PutTraceSegments/PutTelemetryRecords (X-Ray supports no resource-level permissions) and cloudwatch:PutMetricData restricted by a cloudwatch:namespace condition (no resource-level permissions) use Resource "*".',
+      reason: 'Only xray:PutTraceSegments/PutTelemetryRecords use Resource "*": X-Ray supports no resource-level permissions, and Lambda active tracing needs them.',
     });
+  }
+
+  /** The failure queue of a function invoked asynchronously (alarms watch it). */
+  asyncFailureQueue(): sqs.Queue {
+    if (!this.failureQueue) throw new Error(`the ${this.handlerName} function is invoked synchronously only and has no failure queue`);
+    return this.failureQueue;
   }
 
   get functionName(): string {
@@ -331,25 +363,23 @@ export class SecureFunction extends Construct {
     );
   }
 
-  /** events:PutEvents on the default bus, only for events whose source is {@link EVENT_SOURCE}. */
-  allowPutSegmentEvents(): void {
+  /**
+   * events:PutEvents on the default bus, only with source {@link EVENT_SOURCE} and the given detail types.
+   * events:source and events:detail-type are multivalued keys (one value per entry of the request), which IAM only
+   * matches with a set operator: `ForAllValues` (every entry is ours), with `Null: false` so that a request without
+   * the keys is not allowed by the empty set. A plain StringEquals on them never matches (the local IAM evaluator,
+   * lambdas/local/iam/, found it).
+   */
+  allowPutSegmentEvents(detailTypes: DetailType[]): void {
     const stack = Stack.of(this);
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['events:PutEvents'],
         resources: [stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: EVENT_BUS_NAME })],
-        conditions: { StringEquals: { 'events:source': EVENT_SOURCE } },
-      }),
-    );
-  }
-
-  /** cloudwatch:PutMetricData, only into the {@link METRICS_NAMESPACE} namespace (the API has no resource ARNs). */
-  allowPutSegmentMetrics(): void {
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['cloudwatch:PutMetricData'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } },
+        conditions: {
+          'ForAllValues:StringEquals': { 'events:source': [EVENT_SOURCE], 'events:detail-type': detailTypes },
+          Null: { 'events:source': 'false', 'events:detail-type': 'false' },
+        },
       }),
     );
   }

@@ -1,7 +1,8 @@
 /**
  * The single DynamoDB table (see /work/shared/design/architecture.md and lambdas/store/table-schema.ts):
  * PK/SK strings, GSI1 (GSI1PK/GSI1SK strings, sharded segment members), on-demand, PITR, encrypted,
- * TTL on `expiresAt`, deletion protection and RETAIN.
+ * deletion protection and RETAIN. No TTL: old model versions are deleted by the retention after each stability check
+ * (lambdas/pipeline/retention.ts), which keeps the active version and its rollback target whatever their age.
  *
  * Key names come from lambdas/store/table-schema.ts (plain constants, type-only SDK import), so the
  * stack and the local emulators cannot drift apart.
@@ -18,13 +19,17 @@ import {
   TABLE_SORT_KEY,
 } from '../../lambdas/store/table-schema';
 
-/** TTL attribute (epoch seconds): old model versions' items expire in the background. */
-export const TTL_ATTRIBUTE = 'expiresAt';
+/**
+ * Item-level actions a role may be granted: what lambdas/store uses. No Scan (every access pattern of the single-table
+ * design is key-based), no DeleteItem (deletes go through BatchWriteItem), no transactions (dynalite has none).
+ */
+export type TableItemAction = 'GetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'BatchWriteItem';
 
-/** Item-level read actions the store uses (no Scan: every access pattern of the single-table design is key-based). */
-export const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query'];
-/** Item-level write actions the store uses (deletes go through BatchWriteItem; no transactions: dynalite has none). */
-export const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'];
+/** What one function does with the table: item actions on the table itself, and Query on GSI1 (members, model list). */
+export interface TableAccess {
+  readonly table: TableItemAction[];
+  readonly queryIndex?: boolean;
+}
 
 export interface SegmentTableProps {
   /** @default RETAIN (segment assignments are the product's output) */
@@ -43,7 +48,6 @@ export class SegmentTable extends Construct {
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      timeToLiveAttribute: TTL_ATTRIBUTE,
       deletionProtection: true,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
@@ -55,18 +59,15 @@ export class SegmentTable extends Construct {
     });
   }
 
-  /** The table and GSI1 ARNs, explicitly (grantReadWriteData would add an `index/*` wildcard). */
-  private resources(): string[] {
-    return [this.table.tableArn, `${this.table.tableArn}/index/${GSI1_NAME}`];
-  }
-
-  grantReadItems(role: iam.IRole): void {
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: TABLE_READ_ACTIONS, resources: this.resources() }));
-  }
-
-  /** Reads on the table and GSI1; writes on the table only (index items are maintained by DynamoDB). */
-  grantReadWriteItems(role: iam.IRole): void {
-    this.grantReadItems(role);
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: TABLE_WRITE_ACTIONS, resources: [this.table.tableArn] }));
+  /**
+   * Exactly the actions a function uses (test/iam/grants.test.ts fails on a grant no code path exercises), on the table
+   * ARN and, for Query, on GSI1's ARN (explicitly: grantReadWriteData would add an `index/*` wildcard). Index items are
+   * maintained by DynamoDB, so writes are granted on the table only.
+   */
+  grantItems(role: iam.IRole, access: TableAccess): void {
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: access.table.map((a) => `dynamodb:${a}`), resources: [this.table.tableArn] }));
+    if (access.queryIndex) {
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${this.table.tableArn}/index/${GSI1_NAME}`] }));
+    }
   }
 }

@@ -12,6 +12,7 @@ import { Construct } from 'constructs';
 import type { SegmentationConfig } from '../config';
 import { DataBuckets } from './data-buckets';
 import { commonEnvironment } from './pipeline-functions';
+import { DETAIL_TYPES } from '../../lambdas/pipeline/events';
 import { createFailureQueue, SecureFunction } from './secure-defaults';
 import { SegmentTable } from './segment-table';
 
@@ -40,8 +41,7 @@ export class StabilitySchedule extends Construct {
       timeout: Duration.minutes(10),
       // A manual run and the schedule never overlap.
       reservedConcurrentExecutions: config.reserveConcurrency ? 1 : undefined,
-      retryAttempts: 1,
-      maxEventAge: Duration.hours(2),
+      asyncInvocation: { retryAttempts: 1, maxEventAge: Duration.hours(2) },
       environment: {
         ...commonEnvironment(buckets, table),
         // The check reloads the latest dataset's tables: which customers the model knew needs their order history.
@@ -52,20 +52,16 @@ export class StabilitySchedule extends Construct {
         MAX_INVALID_ROWS: String(config.maxInvalidRows),
         TRAIN_FUNCTION_NAME: train.functionName,
         // Retention after the check (lambdas/handlers/retention.ts): deletes go through BatchWriteItem and Query on
-        // GSI1, both already granted by grantReadWriteItems below (no DeleteItem).
+        // GSI1, both granted below (no DeleteItem).
         KEEP_VERSIONS: String(config.keepVersions),
       },
     });
 
     buckets.grantReadIncoming(this.stability.role);
-    buckets.grantArtifacts(this.stability.role, {
-      read: ['features', 'models'],
-      write: ['reports'],
-      list: ['features', 'models'],
-    });
-    table.grantReadWriteItems(this.stability.role);
-    this.stability.allowPutSegmentEvents();
-    this.stability.allowPutSegmentMetrics();
+    // Reads only: the check's result goes to the table (STABILITY items), not to S3.
+    buckets.grantArtifacts(this.stability.role, { read: ['features', 'models'], list: ['features', 'models'] });
+    table.grantItems(this.stability.role, { table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchWriteItem'], queryIndex: true });
+    this.stability.allowPutSegmentEvents([DETAIL_TYPES.drift]);
     if (config.autoRetrain) train.grantInvokeUnqualified(this.stability.role);
 
     this.scheduleDeadLetterQueue = createFailureQueue(this, 'ScheduleDeadLetterQueue');

@@ -163,12 +163,17 @@ describe('IAM', () => {
   test('compute: reads incoming/ of the raw bucket, reads and writes work/ of the artifacts bucket, no table', () => {
     expect(objectSuffixes(d().compute, 's3:GetObject')).toEqual(['DataBucketsArtifactsBucket/work/*', 'DataBucketsRawBucket/incoming/*']);
     expect(objectSuffixes(d().compute, 's3:PutObject')).toEqual(['DataBucketsArtifactsBucket/work/*']);
+    expect(objectSuffixes(d().compute, 's3:AbortMultipartUpload')).toEqual(['DataBucketsArtifactsBucket/work/*']);
     expect(statementsOfRole(ref(d().compute.role)).filter((s) => asArray(s.Action).some((a) => a.startsWith('dynamodb:')))).toEqual([]);
   });
 
-  test('publish: reads work/, writes models/ only, item actions on the table and GSI1', () => {
+  test('publish: reads work/, writes models/ and its own outputs in work/, item actions on the table and GSI1', () => {
     expect(objectSuffixes(d().publish, 's3:GetObject')).toEqual(['DataBucketsArtifactsBucket/work/*']);
-    expect(objectSuffixes(d().publish, 's3:PutObject')).toEqual(['DataBucketsArtifactsBucket/models/*']);
+    // Each writer's counts and assignments.csv part (work/<run>/written/, work/<run>/assignments/), the model's files.
+    expect(objectSuffixes(d().publish, 's3:PutObject')).toEqual(['DataBucketsArtifactsBucket/models/*', 'DataBucketsArtifactsBucket/work/*/assignments/*', 'DataBucketsArtifactsBucket/work/*/written/*']);
+    expect(objectSuffixes(d().publish, 's3:AbortMultipartUpload')).toEqual(['DataBucketsArtifactsBucket/models/*', 'DataBucketsArtifactsBucket/work/*/assignments/*']);
+    const [events] = allows(d().publish, 'events:PutEvents');
+    expect(events.Condition!['ForAllValues:StringEquals']['events:detail-type']).toEqual(['Segmentation model activated']);
     const tableArn = getAtt(stack.segmentTable.table);
     for (const s of statementsOfRole(ref(d().publish.role)).filter((x) => asArray(x.Action).some((a) => a.startsWith('dynamodb:')))) {
       for (const r of asArray(s.Resource)) expect([tableArn, { 'Fn::Join': ['', [tableArn, '/index/GSI1']] }]).toContainEqual(r);
@@ -228,19 +233,23 @@ describe('cdk-nag', () => {
           .replace(/\{"Fn::Select".*\}\]\}/, '<execution>'),
       )
       .sort();
+    // Invoked synchronously by the state machine: no failure queue.
     const perFunction = (fn: string, prefixes: string[]) => [
       `${fn}/Function/Resource AwsSolutions-L1`,
       `${fn}/Function/Resource Serverless-LambdaLatestVersion`,
       `${fn}/Function/Resource Serverless-LambdaDLQ`,
       `${fn}/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]`,
       ...prefixes.map((p) => `${fn}/Role/DefaultPolicy AwsSolutions-IAM5[Resource::${p}]`),
-      `${fn}/FailureQueue/Resource AwsSolutions-SQS3`,
-      `${fn}/FailureQueue/Resource Serverless-SQSRedrivePolicy`,
     ];
     expect(summary).toEqual(
       [
         ...perFunction('Compute', ['<DataBucketsRawBucket.Arn>/incoming/*', '<DataBucketsArtifactsBucket.Arn>/work/*']),
-        ...perFunction('Publish', ['<DataBucketsArtifactsBucket.Arn>/work/*', '<DataBucketsArtifactsBucket.Arn>/models/*']),
+        ...perFunction('Publish', [
+          '<DataBucketsArtifactsBucket.Arn>/work/*',
+          '<DataBucketsArtifactsBucket.Arn>/work/*/written/*',
+          '<DataBucketsArtifactsBucket.Arn>/work/*/assignments/*',
+          '<DataBucketsArtifactsBucket.Arn>/models/*',
+        ]),
         'StateMachine/Role/DefaultPolicy AwsSolutions-IAM5[Resource::<DistributedPipelineComputeFunction.Arn>:*]',
         'StateMachine/Role/DefaultPolicy AwsSolutions-IAM5[Resource::<DistributedPipelinePublishFunction.Arn>:*]',
         'StateMachine/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',

@@ -172,7 +172,7 @@ describe('buckets', () => {
 });
 
 describe('segment table', () => {
-  test('single table PK/SK strings, GSI1 (GSI1PK/GSI1SK strings), on-demand, PITR, encrypted, TTL expiresAt, protected', () => {
+  test('single table PK/SK strings, GSI1 (GSI1PK/GSI1SK strings), on-demand, PITR, encrypted, no TTL (retention deletes), protected', () => {
     template.hasResource('AWS::DynamoDB::Table', {
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
@@ -200,7 +200,7 @@ describe('segment table', () => {
         BillingMode: 'PAY_PER_REQUEST',
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         SSESpecification: { SSEEnabled: true },
-        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        TimeToLiveSpecification: Match.absent(),
         DeletionProtectionEnabled: true,
       },
     });
@@ -253,7 +253,7 @@ describe('functions', () => {
         Qualifier: '$LATEST',
         MaximumRetryAttempts: expect.any(Number),
         MaximumEventAgeInSeconds: expect.any(Number),
-        DestinationConfig: { OnFailure: { Destination: getAtt(fn.failureQueue) } },
+        DestinationConfig: { OnFailure: { Destination: getAtt(fn.asyncFailureQueue()) } },
       });
     }
   });
@@ -343,17 +343,12 @@ describe('IAM', () => {
     }
   });
 
-  test('Resource "*" only where AWS requires it: X-Ray, and PutMetricData restricted to the Segments namespace', () => {
+  test('Resource "*" only where AWS requires it: X-Ray (metrics go out as EMF log lines, no PutMetricData)', () => {
     for (const [, p] of policies()) {
       for (const s of p.Properties.PolicyDocument.Statement as Statement[]) {
+        expect(asArray(s.Action)).not.toContain('cloudwatch:PutMetricData');
         if (!asArray(s.Resource).includes('*')) continue;
-        const actions = asArray(s.Action).sort();
-        if (actions.every((a) => a.startsWith('xray:'))) {
-          expect(actions).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
-        } else {
-          expect(actions).toEqual(['cloudwatch:PutMetricData']);
-          expect(s.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': 'Segments' } });
-        }
+        expect(asArray(s.Action).sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
       }
     }
   });
@@ -400,14 +395,16 @@ describe('IAM', () => {
     }
   });
 
-  test('train writes models/, reports/, errors/; stability writes reports/ only', () => {
-    const suffixes = (fn: SecureFunction) =>
-      allows(fn.role, 's3:PutObject')
+  test('train writes models/, reports/, errors/ (multipart aborts on models/ only); stability writes nothing', () => {
+    const suffixes = (fn: SecureFunction, action: string) =>
+      allows(fn.role, action)
         .flatMap((s) => asArray(s.Resource))
         .map((r) => (r as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1][1])
         .sort();
-    expect(suffixes(stack.pipeline.train)).toEqual(['/errors/*', '/models/*', '/reports/*']);
-    expect(suffixes(stack.stabilitySchedule.stability)).toEqual(['/reports/*']);
+    expect(suffixes(stack.pipeline.train, 's3:PutObject')).toEqual(['/errors/*', '/models/*', '/reports/*']);
+    expect(suffixes(stack.pipeline.train, 's3:AbortMultipartUpload')).toEqual(['/models/*']);
+    expect(suffixes(stack.pipeline.ingest, 's3:AbortMultipartUpload')).toEqual(['/features/*']);
+    expect(suffixes(stack.stabilitySchedule.stability, 's3:PutObject')).toEqual([]);
   });
 
   test('table access: item actions on the table and GSI1 only (no index wildcard, no Scan)', () => {
@@ -421,7 +418,18 @@ describe('IAM', () => {
         expect(asArray(s.Action)).not.toContain('dynamodb:Scan');
       }
       expect(allows(fn.role, 'dynamodb:PutItem')).toHaveLength(1);
-      expect(allows(fn.role, 'dynamodb:Query')).toHaveLength(1);
+    }
+    // Exactly what each function calls (test/iam/grants.test.ts): ingest claims and updates runs, nothing more.
+    const on = (fn: SecureFunction, resource: unknown) =>
+      statementsOf(fn.role)
+        .filter((s) => asArray(s.Resource).some((r) => JSON.stringify(r) === JSON.stringify(resource)))
+        .flatMap((s) => asArray(s.Action).filter((a) => a.startsWith('dynamodb:')))
+        .sort();
+    expect(on(stack.pipeline.ingest, tableArn)).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    expect(on(stack.pipeline.ingest, gsi1)).toEqual([]);
+    for (const fn of [stack.pipeline.train, stack.stabilitySchedule.stability]) {
+      expect(on(fn, tableArn)).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+      expect(on(fn, gsi1)).toEqual(['dynamodb:Query']);
     }
   });
 
@@ -436,6 +444,13 @@ describe('IAM', () => {
     expect(on('dynamodb:DeleteItem')).toEqual([]); // deleteModelVersion deletes through BatchWriteItem only
   });
 
+  test('the on-failure destination: sqs:SendMessage on the function\'s own queue, nothing else of SQS', () => {
+    for (const fn of fns()) {
+      const sqs = statementsOf(fn.role).filter((s) => asArray(s.Action).some((a) => a.startsWith('sqs:')));
+      expect(sqs).toEqual([expect.objectContaining({ Action: 'sqs:SendMessage', Resource: getAtt(fn.asyncFailureQueue()) })]);
+    }
+  });
+
   test('only ingest may invoke train (stability too only with autoRetrain), on the unqualified ARN', () => {
     const invoke = allows(stack.pipeline.ingest.role, 'lambda:InvokeFunction');
     expect(invoke).toEqual([expect.objectContaining({ Resource: getAtt(stack.pipeline.train.function) })]);
@@ -443,12 +458,22 @@ describe('IAM', () => {
     expect(allows(stack.pipeline.train.role, 'lambda:InvokeFunction')).toEqual([]);
   });
 
-  test('events:PutEvents only on the default bus and only with source olist.segments', () => {
-    for (const fn of fns()) {
-      const [s] = allows(fn.role, 'events:PutEvents');
-      expect(s.Condition).toEqual({ StringEquals: { 'events:source': 'olist.segments' } });
+  test('events:PutEvents only on the default bus, only source olist.segments and each function its own detail type', () => {
+    const detailTypes = (fn: SecureFunction) => {
+      const found = allows(fn.role, 'events:PutEvents');
+      if (!found.length) return undefined;
+      const [s] = found;
       expect(JSON.stringify(s.Resource)).toMatch(/:event-bus\/default"/);
-    }
+      // Multivalued keys: a set operator, and Null false so that a request without them is not allowed.
+      expect(s.Condition).toEqual({
+        'ForAllValues:StringEquals': { 'events:source': ['olist.segments'], 'events:detail-type': expect.any(Array) },
+        Null: { 'events:source': 'false', 'events:detail-type': 'false' },
+      });
+      return s.Condition!['ForAllValues:StringEquals']['events:detail-type'];
+    };
+    expect(detailTypes(stack.pipeline.ingest)).toBeUndefined();
+    expect(detailTypes(stack.pipeline.train)).toEqual(['Segmentation model activated']);
+    expect(detailTypes(stack.stabilitySchedule.stability)).toEqual(['Segmentation drift detected']);
   });
 });
 
@@ -527,7 +552,7 @@ describe('monitoring', () => {
   });
 
   test('a visible-messages alarm per failure queue / DLQ', () => {
-    const queues = [...fns().map((f) => f.failureQueue), stack.stabilitySchedule.scheduleDeadLetterQueue];
+    const queues = [...fns().map((f) => f.asyncFailureQueue()), stack.stabilitySchedule.scheduleDeadLetterQueue];
     for (const queue of queues) {
       const alarm = alarms().find(
         (a) =>
@@ -612,12 +637,7 @@ describe('cdk-nag', () => {
           '<ArtifactsBucket.Arn>/reports/*',
           '<ArtifactsBucket.Arn>/errors/*',
         ]),
-        ...perFunction('StabilitySchedule/Stability', [
-          '<RawBucket.Arn>/incoming/*',
-          '<ArtifactsBucket.Arn>/features/*',
-          '<ArtifactsBucket.Arn>/models/*',
-          '<ArtifactsBucket.Arn>/reports/*',
-        ]),
+        ...perFunction('StabilitySchedule/Stability', ['<RawBucket.Arn>/incoming/*', '<ArtifactsBucket.Arn>/features/*', '<ArtifactsBucket.Arn>/models/*']),
         'StabilitySchedule/ScheduleDeadLetterQueue/Resource AwsSolutions-SQS3',
         'StabilitySchedule/ScheduleDeadLetterQueue/Resource Serverless-SQSRedrivePolicy',
       ].sort(),

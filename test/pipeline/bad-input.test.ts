@@ -61,13 +61,12 @@ describe('bad input on the stack: a defined outcome each, nothing lost', () => {
     const files: Files = Object.fromEntries(Object.entries(good).map(([f, b]) => [f, Buffer.from(b)]));
     c.mutate(files);
     const before = await snapshot();
-    const env = stack.runtime.env;
-    Object.assign(env, c.env);
+    stack.updateFunctionEnv(c.env ?? {});
     try {
       await upload(datasetId, files);
       await stack.idle();
     } finally {
-      for (const k of Object.keys(c.env ?? {})) delete env[k];
+      stack.updateFunctionEnv(Object.fromEntries(Object.keys(c.env ?? {}).map((k) => [k, undefined])));
     }
     expect(stack.failures).toEqual([]); // bad data is an outcome, never an unexpected fault (no Lambda retry)
 
@@ -116,4 +115,9 @@ describe('bad input on the stack: a defined outcome each, nothing lost', () => {
     expect(run.status).toBe('succeeded');
     expect((await stack.runtime.stores.segments.getActivePointer())!.version).toBe(run.modelVersion);
   }, 60_000);
+
+  test('every request of the functions was allowed by their deployed roles', () => {
+    expect(stack.iam!.decided.length).toBeGreaterThan(0);
+    expect(stack.iam!.denials).toEqual([]);
+  });
 });

@@ -1,8 +1,10 @@
 /**
  * Local proof of the distributed path: the state machine's steps, run in-process through the real handlers over
- * s3rver + dynalite, on a generated export uploaded with a chunked orders table, P = 4 partitions and 3 shuffle
- * buckets. The result must be the single-process one: same transforms, same Lloyd fixed point from the same
- * starting centres (1e-9), same labels in the table, and an active model with every customer.
+ * s3rver + dynalite, under the compute and publish roles of the distributed stack (IAM enforced), on a generated export
+ * uploaded with a chunked orders table, P = 4 partitions and 3 shuffle buckets. The result must be the single-process
+ * one: same transforms, same Lloyd fixed point from the same starting centres (1e-9), same labels in the table, and an
+ * active model with every customer, with the files the weekly check and the next training read (assignments.csv,
+ * distribution.json), announced on the (local) event bus.
  */
 import { createReadStream } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
@@ -17,10 +19,18 @@ import { FILES, generateDataset } from '../../lambdas/core/generate/generator';
 import type { SegmentModel } from '../../lambdas/core/model/types';
 import { loadOlist } from '../../lambdas/core/olist/load';
 import { directorySource } from '../../lambdas/core/olist/source';
-import { runDistributed, type DistributedRunResult } from '../../lambdas/local/distributed-runner';
+import { distributedFunctions, runDistributed, type DistributedRunResult } from '../../lambdas/local/distributed-runner';
+import { startEventBus, type LocalEventBus } from '../../lambdas/local/event-bus';
+import { IamAuthorizer } from '../../lambdas/local/iam/authorizer';
+import { loadStackPolicies, LOCAL_ACCOUNT, LOCAL_REGION } from '../../lambdas/local/iam/stack-policies';
+import type { TrainingDistribution } from '../../lambdas/core/stability/drift';
+import type { ModelActivatedDetail } from '../../lambdas/pipeline/events';
+import { ENV } from '../../lambdas/store/config';
 import { startTestEnv, type TestEnv } from '../store/helpers';
 
 let env: TestEnv;
+let bus: LocalEventBus;
+let iam: IamAuthorizer;
 let dir: string;
 let result: DistributedRunResult;
 let whole: FeatureTable;
@@ -44,10 +54,15 @@ beforeAll(async () => {
       await raw.putStream(`incoming/ds1/${file}`, createReadStream(path.join(dir, file)), { contentLength: size });
     }
   }
-  result = await runDistributed(env.stores, { datasetId: 'ds1', runId: 'run1', partitions: 4, buckets: 3, k: 4, sampleRate: 0.3, seed: 7 }, { env: { WRITE_RATE_PER_SECOND: '4000', WRITERS: '2' } });
+  bus = await startEventBus({ account: LOCAL_ACCOUNT, region: LOCAL_REGION });
+  const { rawBucket, artifactsBucket, tableName } = env.emulators;
+  iam = new IamAuthorizer(await loadStackPolicies({ rawBucket, artifactsBucket, tableName }, { distributed: true }));
+  const functions = distributedFunctions({ ...env.emulators.env, [ENV.eventsEndpoint]: bus.endpoint, WRITE_RATE_PER_SECOND: '4000', WRITERS: '2' }, { authorizer: iam });
+  result = await runDistributed(env.stores, { datasetId: 'ds1', runId: 'run1', partitions: 4, buckets: 3, k: 4, sampleRate: 0.3, seed: 7 }, { functions });
 }, 300_000);
 
 afterAll(async () => {
+  await bus?.stop();
   await env?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
@@ -91,4 +106,34 @@ test('transforms, centroids (1e-9) and labels equal the single-process fit from 
     const stored = await env.stores.segments.getCustomer(whole.customerIds[i]);
     expect(stored?.segmentId).toBe(order.indexOf(labels[i]));
   }
+});
+
+test('the model has the files of a single training: assignments.csv with every customer, distribution.json', async () => {
+  const version = result.model.version;
+  const csv = (await env.stores.artifacts.getText(`models/${version}/assignments.csv`)).trimEnd().split('\n');
+  expect(csv[0]).toMatch(/^customer_unique_id,segment_id,segment_name,/);
+  expect(csv.filter((l) => l.startsWith('customer_unique_id,'))).toHaveLength(1); // one header, the parts' dropped
+  const rows = csv.slice(1).map((l) => l.split(','));
+  expect(new Set(rows.map((r) => r[0]))).toEqual(new Set(whole.customerIds));
+  for (let i = 0; i < rows.length; i += 53) expect((await env.stores.segments.getCustomer(rows[i][0]))?.segmentId).toBe(Number(rows[i][1]));
+  const distribution = await env.stores.artifacts.getJson<TrainingDistribution>(`models/${version}/distribution.json`);
+  expect(distribution.modelVersion).toBe(version);
+  expect(distribution.features.map((f) => f.name)).toContain('monetary');
+  expect(distribution.customers).toBeGreaterThan(0.2 * whole.customerIds.length); // the sample (30%)
+});
+
+test('"Segmentation model activated" is published with the segments and where the files are', () => {
+  expect(bus.events.map((e) => e['detail-type'])).toEqual(['Segmentation model activated']);
+  const event = bus.events[0];
+  expect(event.source).toBe('olist.segments');
+  const detail = event.detail as unknown as ModelActivatedDetail;
+  expect(detail).toMatchObject({ version: result.model.version, previousVersion: null, datasetId: 'ds1', k: 4, customers: whole.customerIds.length, customersChangedSegment: null });
+  expect(detail.segments.reduce((a, s) => a + s.size, 0)).toBe(whole.customerIds.length);
+  expect(detail.artifacts.assignments).toBe(`s3://${env.emulators.artifactsBucket}/models/${result.model.version}/assignments.csv`);
+  expect(detail.artifacts.table).toBe(env.emulators.tableName);
+});
+
+test('every request of compute and publish was allowed by their deployed roles', () => {
+  expect(iam.decided.map((d) => d.fn)).toEqual(expect.arrayContaining(['compute', 'publish']));
+  expect(iam.denials).toEqual([]);
 });

@@ -346,3 +346,8 @@ describe('faults: the pipeline loses nothing and never activates a half-written 
     await expectRawDataIntact();
   }, 180_000);
 });
+
+test('no request of the functions was denied by their deployed roles, faults or not', () => {
+  expect(stack.iam!.decided.length).toBeGreaterThan(0);
+  expect(stack.iam!.denials).toEqual([]);
+});

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateDataset } from '../../lambdas/core/generate/generator';
 import { startLocalStack, LocalStack } from '../../lambdas/local/runtime';
-import { createIngestHandler } from '../../lambdas/handlers/ingest';
+import type { IngestOutcome } from '../../lambdas/pipeline/ingest';
+import type { ModelActivatedDetail } from '../../lambdas/pipeline/events';
 import { datasetPrefix, artifactKeys } from '../../lambdas/pipeline/datasets';
 import { SegmentStore } from '../../lambdas/store/segment-store';
 import { encodeS3EventKey } from '../../lambdas/store/s3-event-key';
@@ -109,8 +110,7 @@ describe('event-driven pipeline on the emulators', () => {
   }, 60_000);
 
   test('a duplicated S3 event does not process the dataset again', async () => {
-    const ingest = createIngestHandler(() => stack.runtime);
-    const outcomes = await ingest(s3Event(datasetPrefix('ds-one') + 'olist_orders_dataset.csv'));
+    const outcomes = await stack.invoke('ingest', s3Event(datasetPrefix('ds-one') + 'olist_orders_dataset.csv'));
     expect(outcomes).toEqual([{ status: 'duplicate', datasetId: 'ds-one', runStatus: 'succeeded' }]);
     await stack.idle();
     expect((await stack.runtime.stores.segments.listModels()).length).toBe(1);
@@ -120,8 +120,7 @@ describe('event-driven pipeline on the emulators', () => {
     const models = (await stack.runtime.stores.segments.listModels()).length;
     await upload('ds-two', tables());
     // three more deliveries of the same event, concurrently with the upload's own events
-    const ingest = createIngestHandler(() => stack.runtime);
-    const outcomes = (await Promise.all([1, 2, 3].map(() => ingest(s3Event(datasetPrefix('ds-two') + 'olist_customers_dataset.csv'))))).flat();
+    const outcomes = (await Promise.all([1, 2, 3].map(() => stack.invoke('ingest', s3Event(datasetPrefix('ds-two') + 'olist_customers_dataset.csv')) as Promise<IngestOutcome[]>))).flat();
     await stack.idle();
     expect(outcomes.filter((o) => o.status === 'ingested').length).toBeLessThanOrEqual(1);
     for (const o of outcomes) expect(['ingested', 'duplicate']).toContain(o.status);
@@ -140,6 +139,37 @@ describe('event-driven pipeline on the emulators', () => {
     const c = (await stack.runtime.stores.segments.getCustomer(customerId))!;
     expect(c.previousSegmentId).toBe(Number(segmentId));
     expect(await stack.runtime.stores.artifacts.exists(`models/${active.record.model.version}/transitions.json`)).toBe(true);
+  }, 60_000);
+
+  test('each activation is announced: "Segmentation model activated" with the segments, the moves and the files', async () => {
+    const activations = stack.bus.events.filter((e) => e['detail-type'] === 'Segmentation model activated');
+    expect(activations.map((e) => e.source)).toEqual(['olist.segments', 'olist.segments']);
+    const [first, second] = activations.map((e) => e.detail as unknown as ModelActivatedDetail);
+    const active = (await stack.runtime.stores.segments.getActiveModel())!;
+    expect(first).toMatchObject({ version: firstVersion, previousVersion: null, datasetId: 'ds-one', customersChangedSegment: null, newCustomers: null });
+    expect(second).toMatchObject({ version: active.pointer.version, previousVersion: firstVersion, datasetId: 'ds-two', activatedAt: active.pointer.activatedAt, k: active.record.model.k });
+    expect(second.segments).toEqual(active.record.model.segments.map((s) => ({ id: s.id, name: s.name, size: s.size, share: s.share, action: s.action })));
+    // The moves, counted independently from the two versions' assignments.csv.
+    const segmentOf = async (version: string) =>
+      new Map((await stack.runtime.stores.artifacts.getText(artifactKeys.assignments(version))).trim().split('\n').slice(1).map((l) => [l.split(',')[0], l.split(',')[1]]));
+    const [before, after] = [await segmentOf(firstVersion), await segmentOf(second.version)];
+    expect(second.customersChangedSegment).toBe([...after].filter(([id, seg]) => before.has(id) && before.get(id) !== seg).length);
+    expect(second.newCustomers).toBe([...after.keys()].filter((id) => !before.has(id)).length);
+    const bucket = stack.emulators.artifactsBucket;
+    expect(second.artifacts).toEqual({
+      bucket,
+      model: `s3://${bucket}/models/${second.version}/model.json`,
+      summary: `s3://${bucket}/models/${second.version}/summary.json`,
+      segments: `s3://${bucket}/models/${second.version}/segments.json`,
+      assignments: `s3://${bucket}/models/${second.version}/assignments.csv`,
+      distribution: `s3://${bucket}/models/${second.version}/distribution.json`,
+      transitions: `s3://${bucket}/models/${second.version}/transitions.json`,
+      reports: `s3://${bucket}/reports/${second.version}/index.html`,
+      table: stack.emulators.tableName,
+    });
+    for (const url of Object.values(second.artifacts).filter((v): v is string => !!v && v.startsWith('s3://'))) {
+      expect(await stack.runtime.stores.artifacts.exists(url.slice(`s3://${bucket}/`.length))).toBe(true);
+    }
   }, 60_000);
 
   test('a training that crashes while writing assignments leaves the previous model active', async () => {
@@ -184,4 +214,10 @@ describe('event-driven pipeline on the emulators', () => {
     expect((await stack.runtime.stores.segments.getActivePointer())!.version).toBe(before.version);
     expect(stack.failures).toEqual([]);
   }, 120_000);
+});
+
+test('every request of the functions was allowed by their deployed roles (IAM enforced from the synthesized stack)', () => {
+  expect(stack.iam).toBeDefined();
+  expect(stack.iam!.decided.length).toBeGreaterThan(0);
+  expect(stack.iam!.denials).toEqual([]);
 });

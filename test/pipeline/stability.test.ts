@@ -1,41 +1,28 @@
 /**
- * The scheduled stability function against dynalite and s3rver, with the real EventBridge client whose
- * requests are captured before they leave the process (an SDK middleware): it records the check as
- * history, publishes "Segmentation drift detected" when the model is overdue or drifted, and starts a
- * retraining when enabled.
+ * The scheduled stability function against dynalite and s3rver, under its deployed role (IAM enforced, with autoRetrain
+ * so that it may invoke train), with the real EventBridge client whose requests arrive at the local event bus
+ * (an HTTP endpoint that captures them): it records the check as history, publishes "Segmentation drift detected" when
+ * the model is overdue or drifted, and starts a retraining when enabled.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EventBridgeClient, PutEventsCommandInput } from '@aws-sdk/client-eventbridge';
+import type { PutEventsCommandInput } from '@aws-sdk/client-eventbridge';
 import { generateDataset } from '../../lambdas/core/generate/generator';
 import { startLocalStack, LocalStack } from '../../lambdas/local/runtime';
-import { createStabilityHandler } from '../../lambdas/handlers/stability';
-import { awsRuntime } from '../../lambdas/handlers/runtime';
+import type { StabilityOutcome } from '../../lambdas/pipeline/stability';
 import { datasetPrefix } from '../../lambdas/pipeline/datasets';
-import { silentLog } from '../../lambdas/pipeline/log';
 import { readdirSync, statSync, createReadStream } from 'node:fs';
 
 const work = mkdtempSync(join(tmpdir(), 'segments-stability-'));
 const data = join(work, 'data');
 let stack: LocalStack;
-const sent: PutEventsCommandInput[] = [];
-
-function capturedEventBridge(): EventBridgeClient {
-  const client = new EventBridgeClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-  client.middlewareStack.add(
-    () => async (args) => {
-      sent.push((args.input as PutEventsCommandInput));
-      return { output: { FailedEntryCount: 0, Entries: [{ EventId: `e${sent.length}` }], $metadata: {} }, response: {} } as never;
-    },
-    { step: 'initialize', name: 'captureEvents' },
-  );
-  return client;
-}
+/** The drift events' PutEvents requests as they arrived on the wire (the pipeline also announces activations). */
+const sent = () => (stack.bus.requests as PutEventsCommandInput[]).filter((r) => r.Entries?.some((e) => e.DetailType === 'Segmentation drift detected'));
 
 beforeAll(async () => {
   await generateDataset({ customers: 1200, seed: 9, outDir: data });
-  stack = await startLocalStack({ dir: join(work, 'state'), inMemoryDynamo: true });
+  stack = await startLocalStack({ dir: join(work, 'state'), inMemoryDynamo: true, stack: { autoRetrain: true } });
   for (const f of readdirSync(data)) await stack.runtime.stores.raw.putStream(datasetPrefix('weekly-1') + f, createReadStream(join(data, f)), { contentLength: statSync(join(data, f)).size });
   await stack.idle();
   expect((await stack.runtime.stores.segments.getRun('weekly-1'))!.status).toBe('succeeded');
@@ -45,18 +32,15 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-function handlerWith(env: Record<string, string>, clock?: () => Date) {
-  const rt = awsRuntime('stability', { ...stack.runtime.env, ...env }, { events: capturedEventBridge(), log: silentLog });
-  return createStabilityHandler(() => ({ ...rt, startTraining: stack.runtime.startTraining }), clock);
-}
+const check = (env: Record<string, string>, clock?: () => Date) => stack.invoke('stability', {}, { env, clock }) as Promise<StabilityOutcome>;
 
 test('a fresh model on the same data: history recorded, no event', async () => {
-  const out = await handlerWith({ ARI_THRESHOLD: '0.0', CADENCE_DAYS: '365', EVENT_SOURCE: 'olist.segments' })({});
+  const out = await check({ ARI_THRESHOLD: '0.0', CADENCE_DAYS: '365' });
   expect(out.status).toBe('checked');
   if (out.status !== 'checked') return;
   expect(out.record.verdict).toBe('ok');
   expect(out.published).toBe(false);
-  expect(sent).toHaveLength(0);
+  expect(sent()).toHaveLength(0);
   const history = await stack.runtime.stores.segments.listStabilityChecks(5);
   expect(history[0].modelVersion).toBe((await stack.runtime.stores.segments.getActivePointer())!.version);
   expect(history[0].ari).toBeGreaterThan(0);
@@ -68,13 +52,13 @@ test('an overdue model publishes "Segmentation drift detected" with the figures 
   const active = (await stack.runtime.stores.segments.getActiveModel())!;
   const before = active.pointer.version;
   const tenWeeksLater = () => new Date(Date.parse(active.record.model.createdAt) + 70 * 86_400_000);
-  const out = await handlerWith({ ARI_THRESHOLD: '0.0', CADENCE_DAYS: '56', AUTO_RETRAIN: 'true', EVENT_SOURCE: 'olist.segments', EVENT_BUS_NAME: 'default' }, tenWeeksLater)({});
+  const out = await check({ ARI_THRESHOLD: '0.0', CADENCE_DAYS: '56', AUTO_RETRAIN: 'true' }, tenWeeksLater);
   await stack.idle();
   expect(stack.failures).toEqual([]);
   if (out.status !== 'checked') throw new Error(out.status);
   expect(out.record.verdict).toBe('overdue');
-  expect(sent).toHaveLength(1);
-  const entry = sent[0].Entries![0];
+  expect(sent()).toHaveLength(1);
+  const entry = sent()[0].Entries![0];
   expect(entry).toMatchObject({ Source: 'olist.segments', DetailType: 'Segmentation drift detected', EventBusName: 'default' });
   const detail = JSON.parse(entry.Detail!);
   expect(detail.verdict).toBe('overdue');
@@ -85,4 +69,5 @@ test('an overdue model publishes "Segmentation drift detected" with the figures 
   expect((await stack.runtime.stores.segments.getRun(detail.retraining))!.status).toBe('succeeded');
   expect((await stack.runtime.stores.segments.getActivePointer())!.version).not.toBe(before);
   expect((await stack.runtime.stores.segments.listStabilityChecks(5))).toHaveLength(2);
+  expect(stack.iam!.denials).toEqual([]);
 }, 300_000);

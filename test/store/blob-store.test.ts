@@ -1,3 +1,4 @@
+import { paginateListObjectsV2 } from '@aws-sdk/client-s3';
 import { createCipheriv, createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { BlobNotFoundError } from '../../lambdas/store/errors';
@@ -119,6 +120,18 @@ describe('S3BlobStore on s3rver', () => {
     expect(listed[17]).toMatchObject({ size: keys[17].length, etag: createHash('md5').update(keys[17]).digest('hex') });
     expect(await store.list('listing/part-0104')).toHaveLength(10);
     expect(await store.list('no-such-prefix/')).toEqual([]);
+    // exists() is a one-key listing: the key itself, not a key it prefixes, not its neighbours.
+    expect(await store.exists('listing/part-00104.txt')).toBe(true);
+    expect(await store.exists('listing/part-00104')).toBe(false);
+    expect(await store.exists('listing/part-00104.tx')).toBe(false);
+    expect(await store.exists('listing/part-00104.txt.bak')).toBe(false);
+    expect(await store.exists('listing')).toBe(false);
+    // ListObjectsV2 pages with continuation tokens too (s3rver's DES tokens, served by emulators.ts).
+    const v2: string[] = [];
+    for await (const page of paginateListObjectsV2({ client: env.stores.s3, pageSize: 100 }, { Bucket: store.bucket, Prefix: 'listing/' })) {
+      v2.push(...(page.Contents ?? []).map((o) => o.Key!));
+    }
+    expect(v2).toEqual(keys);
   });
 
   test('object-created events: filtered by bucket and prefix, keys URL-encoded like AWS', async () => {

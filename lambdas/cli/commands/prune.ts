@@ -6,9 +6,10 @@
  */
 import { join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { createDynamoClient, loadStoreConfig } from '../../store/config';
+import { createDynamoClient, ENV, loadStoreConfig } from '../../store/config';
 import { DynamoSegmentStore } from '../../store/dynamo-segment-store';
 import { startEmulators } from '../../local/emulators';
+import { runningLocalStack } from '../../local/serve-endpoints';
 import { applyRetention } from '../../pipeline/retention';
 import { silentLog } from '../../pipeline/log';
 import { DEFAULT_RETENTION_POLICY } from '../../core/retention/plan';
@@ -21,12 +22,15 @@ import { renderTable } from '../table';
 export async function pruneCommand(o: Values<typeof MODELS.options>): Promise<void> {
   if (o.aws) throw new UsageError('--prune works on the local table only: in AWS the scheduled stability function applies the policy');
   const keepVersions = intOption(o.keep, '--keep', 1, 100) ?? DEFAULT_RETENTION_POLICY.keepVersions;
-  const dir = join(resolve(o.state ?? '.local'), 'emulators');
-  if (!existsSync(dir)) throw new UsageError(`no local state in ${dir}: run \`npm start\` first`);
-  const emulators = await startEmulators({ dir });
-  const dynamo = createDynamoClient(loadStoreConfig(emulators.env));
+  const state = resolve(o.state ?? '.local');
+  const dir = join(state, 'emulators');
+  // A stack serving this folder (segments start --serve) holds it: prune through its endpoint.
+  const serving = runningLocalStack(state);
+  if (!serving && !existsSync(dir)) throw new UsageError(`no local state in ${dir}: run \`npm start\` first`);
+  const emulators = serving ? undefined : await startEmulators({ dir });
+  const dynamo = createDynamoClient(loadStoreConfig(emulators?.env ?? { [ENV.dynamoEndpoint]: serving!.dynamoEndpoint }));
   try {
-    const segments = new DynamoSegmentStore({ client: dynamo, tableName: o.table ?? emulators.tableName });
+    const segments = new DynamoSegmentStore({ client: dynamo, tableName: o.table ?? emulators?.tableName ?? serving!.tableName });
     const out = await applyRetention({ segments, log: silentLog }, { keepVersions, dryRun: o['dry-run'] === true });
     if (o.json) {
       process.stdout.write(JSON.stringify(out, null, 2) + '\n');
@@ -53,6 +57,6 @@ export async function pruneCommand(o: Values<typeof MODELS.options>): Promise<vo
     if (out.failed.length) throw new Error(`${out.failed.length} deletion(s) failed: ${out.failed.map((f) => `${f.version}: ${f.error}`).join('; ')}`);
   } finally {
     dynamo.destroy();
-    await emulators.stop();
+    await emulators?.stop();
   }
 }

@@ -4,15 +4,17 @@
  *   segments segments            the segments of the active model
  *   segments models              model versions and the stability history
  *   segments models --prune      the retention policy on the local table (commands/prune.ts)
- * Locally (default) the emulated table in --state (.local) is read; --aws reads a deployed stack's table
+ * Locally (default) the emulated table in --state (.local) is read, through the running stack when `segments start
+ * --serve` serves that folder; --aws reads a deployed stack's table
  * (--table NAME, or TABLE_NAME; credentials and region from the usual AWS chain).
  */
 import { join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { SegmentsClient } from '../../store/client';
-import { createDynamoClient, loadStoreConfig } from '../../store/config';
+import { createDynamoClient, ENV, loadStoreConfig } from '../../store/config';
 import { DynamoSegmentStore } from '../../store/dynamo-segment-store';
 import { startEmulators } from '../../local/emulators';
+import { runningLocalStack } from '../../local/serve-endpoints';
 import { intOption, parse } from '../args';
 import { MODELS, QUERY, SEGMENTS } from '../specs';
 import { UsageError } from '../errors';
@@ -32,7 +34,18 @@ async function withClient<T>(o: Common, fn: (client: SegmentsClient) => Promise<
       dynamo.destroy();
     }
   }
-  const dir = join(resolve(o.state ?? '.local'), 'emulators');
+  const state = resolve(o.state ?? '.local');
+  // A stack serving this folder (segments start --serve) holds it: read through its endpoint.
+  const serving = runningLocalStack(state);
+  if (serving) {
+    const dynamo = createDynamoClient(loadStoreConfig({ [ENV.dynamoEndpoint]: serving.dynamoEndpoint }));
+    try {
+      return await fn(new SegmentsClient(new DynamoSegmentStore({ client: dynamo, tableName: o.table ?? serving.tableName })));
+    } finally {
+      dynamo.destroy();
+    }
+  }
+  const dir = join(state, 'emulators');
   if (!existsSync(dir)) throw new UsageError(`no local state in ${dir}: run \`npm start\` first, or use --aws`);
   const emulators = await startEmulators({ dir });
   const dynamo = createDynamoClient(loadStoreConfig(emulators.env));

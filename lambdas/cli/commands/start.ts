@@ -7,7 +7,11 @@
  *
  * It always says what became of the dataset it was given (processed now, processed earlier, or processed but
  * superseded by a model of newer data) and which model is active and from which dataset, since the local state
- * outlives a run: `--fresh` starts from an empty one.
+ * outlives a run: `--fresh` starts from an empty one. Each function runs under its role's IAM policy as synthesized
+ * from lib/ (--no-iam turns that off).
+ *
+ * With --serve the stack keeps running instead (commands/serve.ts): fixed ports, uploads from any client, the
+ * stability check on a timer, until Ctrl-C.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
@@ -19,8 +23,13 @@ import { PROVENANCE_FILES } from '../../core/olist/provenance';
 import { datasetPrefix } from '../../pipeline/datasets';
 import { startLocalStack } from '../../local/runtime';
 import type { RunRecord } from '../../store/segment-store';
+import { DEFAULT_CONFIG } from '../../../lib/config';
+import { DEFAULT_SERVE_PORTS } from '../../local/serve';
+import { runningLocalStack } from '../../local/serve-endpoints';
 import { dataDirOption, intOption, parse } from '../args';
+import { UsageError } from '../errors';
 import { START } from '../specs';
+import { serveCommand } from './serve';
 import { fmt, renderTable } from '../table';
 import { createProgress } from '../progress';
 
@@ -30,8 +39,29 @@ const FINAL: ReadonlySet<RunRecord['status']> = new Set(['succeeded', 'rejected'
 export async function startCommand(argv: string[]): Promise<void> {
   const o = parse(argv, START);
   const state = resolve(o.state ?? START.options.state.default);
-  const customers = intOption(o.customers ?? START.options.customers.default, '--customers', 100)!;
   const k = intOption(o.k, '--k', 2, 20);
+  const iam = !o['no-iam'];
+  if (o.serve) {
+    // (--customers has a default, so it cannot be told apart from an absent one: it is simply unused with --serve.)
+    const misplaced = ['data', 'dataset-id', 'quiet', 'fresh'].filter((f) => o[f as keyof typeof o] !== undefined);
+    if (misplaced.length) throw new UsageError(`--serve takes no --${misplaced.join(', --')}: upload data to the running stack (aws s3 cp, see the printed lines)`);
+    const schedule = scheduleOption(o.schedule);
+    const port = (flag: 's3-port' | 'dynamodb-port' | 'events-port', fallback: number) => intOption(o[flag], `--${flag}`, 0, 65535) ?? fallback;
+    return serveCommand({
+      state,
+      ports: { s3: port('s3-port', DEFAULT_SERVE_PORTS.s3), dynamodb: port('dynamodb-port', DEFAULT_SERVE_PORTS.dynamodb), events: port('events-port', DEFAULT_SERVE_PORTS.events) },
+      scheduleMs: schedule?.ms,
+      scheduleLabel: schedule?.label,
+      iam,
+      env: k ? { FIXED_K: String(k) } : {},
+      logs: o.logs,
+    });
+  }
+  const serving = ['s3-port', 'dynamodb-port', 'events-port', 'schedule'].filter((f) => o[f as keyof typeof o] !== undefined);
+  if (serving.length) throw new UsageError(`--${serving.join(', --')} only apply with --serve`);
+  const running = runningLocalStack(state);
+  if (running) throw new UsageError(`a local stack is serving ${state} (pid ${running.pid}): upload to it (aws s3 cp ... s3://${running.rawBucket}/incoming/<id>/), or stop it first`);
+  const customers = intOption(o.customers ?? START.options.customers.default, '--customers', 100)!;
   const given = o.data !== undefined ? dataDirOption(o.data, '--data', START.name) : undefined;
   const say = (line: string) => !o.quiet && process.stdout.write(line + '\n');
   const progress = createProgress({ quiet: o.quiet });
@@ -53,7 +83,7 @@ export async function startCommand(argv: string[]): Promise<void> {
   const datasetId = o['dataset-id'] ?? datasetIdOf(data, files);
   const what = given ? `the export in ${given}` : `the generated default dataset, ${fmt.int(customers)} customers, seed 1`;
 
-  const stack = await startLocalStack({ dir: join(state, 'emulators'), logs: o.logs, env: k ? { FIXED_K: String(k) } : {} });
+  const stack = await startLocalStack({ dir: join(state, 'emulators'), logs: o.logs, env: k ? { FIXED_K: String(k) } : {}, iam });
   try {
     const { raw, artifacts, segments } = stack.runtime.stores;
     say(`Local stack: S3 ${stack.emulators.s3Endpoint} (buckets ${stack.emulators.rawBucket}, ${stack.emulators.artifactsBucket}), DynamoDB ${stack.emulators.dynamoEndpoint} (table ${stack.emulators.tableName}); state in ${stack.emulators.dir}`);
@@ -117,6 +147,11 @@ export async function startCommand(argv: string[]): Promise<void> {
     const stateFlag = resolve(START.options.state.default) === state ? '' : ` --state ${relativeOr(state)}`;
     say('');
     say(`Outputs: ${out} (${keys.map((k2) => basename(k2.key)).join(', ')}); also in s3://${artifacts.bucket}/models/${model.version}/`);
+    if (stack.iam) {
+      const { decided, denials } = stack.iam;
+      say(`IAM: ${decided.length} distinct requests of the functions checked against their roles as synthesized from lib/, ${denials.length} denied${denials.length ? ':' : ''}`);
+      for (const d of denials) say(`  DENIED ${d.fn}: ${d.action} on ${d.resource}`);
+    }
     say('Next:');
     if (index) say(`  the reports:           ${index}`);
     say(`  the segments:          npx segments segments${stateFlag}`);
@@ -127,6 +162,26 @@ export async function startCommand(argv: string[]): Promise<void> {
   } finally {
     await stack.stop();
   }
+}
+
+const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/**
+ * --schedule: `30s`, `5m`, `2h`, `7d`, or the stack's own `rate(N minutes|hours|days)`; `off` for no timer. Default: the
+ * stack's schedule (lib/config.ts, rate(7 days)), so that an unattended local stack behaves as deployed.
+ */
+export function scheduleOption(value: string | undefined): { ms: number; label: string } | undefined {
+  const given = (value ?? DEFAULT_CONFIG.scheduleRate).trim();
+  if (given === 'off') return undefined;
+  const short = /^(\d+)\s*([smhd])$/.exec(given);
+  const rate = /^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$/.exec(given);
+  const n = Number(short?.[1] ?? rate?.[1]);
+  const unit = short ? (short[2] as keyof typeof UNIT_MS) : rate ? (rate[2][0] as keyof typeof UNIT_MS) : undefined;
+  if (!unit || !Number.isInteger(n) || n < 1) throw new UsageError(`--schedule expects 30s, 5m, 2h, 7d, rate(7 days) or off, got "${given}" (cron expressions run only in AWS)`);
+  const ms = n * UNIT_MS[unit];
+  // setInterval holds 2^31-1 ms (24.8 days); the stack allows longer rates, which would fire at once locally.
+  if (ms > 2 ** 31 - 1) throw new UsageError(`--schedule ${given}: at most 24 days locally`);
+  return { ms, label: given };
 }
 
 /** One sentence on what became of the dataset given to this run. */

@@ -127,7 +127,7 @@ export interface StabilityReport {
   recommendation: Recommendation;
   perOrigin: OriginCurve[];
   settings: { nInit: number; originEveryDays: number; minHorizonDays: number; baseSeed: number };
-  timings: { seconds: number; modelFits: number; freshFits: number; snapshots: number };
+  timings: { seconds: number; modelFits: number; freshFits: number; snapshots: number; stages: Record<string, number> };
 }
 
 /** A fresh fit of the production method (imputation, bounded feature space, k-means) on a feature table. */
@@ -195,10 +195,20 @@ export function simulateStability(data: OlistData, opts: SimulationOptions = {})
   const states: OriginState[] = [];
   let modelFits = 0;
   let freshFits = 0;
+  // Seconds per stage, so that the benchmark can say where the time goes.
+  const stages: Record<string, number> = { features: 0, origins: 0, freshFits: 0, compare: 0 };
+  let clock = performance.now();
+  const lap = (stage: string) => {
+    const now = performance.now();
+    stages[stage] += (now - clock) / 1000;
+    clock = now;
+  };
 
   grid.forEach((t, gi) => {
     progress(`simulating ${iso(t).slice(0, 10)} (${origins.length} origins x ${nSeeds} seeds)`, gi, grid.length);
+    lap('compare');
     const features = computeFeatures(data, t);
+    lap('features');
     // New origins at this date: the deployed models M0 (one per seed), exactly as production trains them.
     for (const t0 of origins.filter((o) => o === t)) {
       const { fits, seconds } = trainOrigin(data, t0, { k: opts.k, seeds: nSeeds, baseSeed, nInit });
@@ -221,6 +231,7 @@ export function simulateStability(data: OlistData, opts: SimulationOptions = {})
         },
       });
     }
+    lap('origins');
     const active = states.filter((s) => t >= s.t0 && t <= s.t0 + horizonDays * DAY_MS);
     if (!active.length) return;
     // Fresh fits of this date, one per seed and k, shared by the active origins; seeds distinct from the models'.
@@ -235,6 +246,7 @@ export function simulateStability(data: OlistData, opts: SimulationOptions = {})
         }),
       );
     }
+    lap('freshFits');
     const ids = features.customerIndex;
     for (const st of active) {
       const ari: number[] = [];
@@ -251,6 +263,7 @@ export function simulateStability(data: OlistData, opts: SimulationOptions = {})
       st.curve.points.push({ days: Math.round((t - st.t0) / DAY_MS), date: iso(t), customers: ids.length, newCustomers: ids.length - known, ari, ariKnown, psi });
     }
   });
+  lap('compare');
   progress('simulating', grid.length, grid.length);
 
   const points = aggregate(states.map((s) => s.curve));
@@ -289,7 +302,7 @@ export function simulateStability(data: OlistData, opts: SimulationOptions = {})
     recommendation,
     perOrigin: states.map((s) => s.curve),
     settings: { nInit, originEveryDays: originEvery, minHorizonDays: minHorizon, baseSeed },
-    timings: { seconds: round((performance.now() - started) / 1000, 1), modelFits, freshFits, snapshots: grid.length },
+    timings: { seconds: round((performance.now() - started) / 1000, 1), modelFits, freshFits, snapshots: grid.length, stages: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, round(v, 1)])) },
   };
 }
 

@@ -24,6 +24,8 @@ export function createPublishHandler(runtime: () => Runtime) {
       artifacts: rt.stores.artifacts,
       log: rt.log,
       segments: rt.stores.segments as DynamoSegmentStore,
+      publishEvent: rt.publishEvent,
+      tableName: rt.stores.config.tableName,
       writeRatePerWriter: rate ? rate / writers : undefined,
       // Enough calls in flight to reach the writer's share with margin (~250 items/s per connection against DynamoDB,
       // so two per 250 items/s); the token bucket, not the concurrency, holds the rate down.

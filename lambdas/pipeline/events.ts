@@ -1,0 +1,57 @@
+/**
+ * The business events the pipeline puts on EventBridge: one place for the names the stack (the IAM condition on
+ * events:PutEvents, lib/constructs/secure-defaults.ts) and the functions (what they publish) share, and the shape of
+ * each event's `detail`, which subscribers (marketing apps, automation) program against. Documented in the README
+ * ("Events").
+ */
+
+/** `source` of every event the pipeline publishes. */
+export const EVENT_SOURCE = 'olist.segments';
+/** The pipeline publishes on the account's default bus. */
+export const EVENT_BUS_NAME = 'default';
+
+/** `detail-type` of each event, the only ones the roles may publish (IAM condition events:detail-type). */
+export const DETAIL_TYPES = {
+  /** The scheduled check found the active model drifted or overdue (lambdas/pipeline/stability.ts). */
+  drift: 'Segmentation drift detected',
+  /** A new model version went live: readers now get its segments (lambdas/pipeline/activation-event.ts). */
+  activated: 'Segmentation model activated',
+} as const;
+
+export type DetailType = (typeof DETAIL_TYPES)[keyof typeof DETAIL_TYPES];
+
+/** Detail of "Segmentation model activated". */
+export interface ModelActivatedDetail {
+  /** The version readers now get (MODEL/ACTIVE), and the one it replaced (the rollback target), if any. */
+  version: string;
+  previousVersion: string | null;
+  activatedAt: string;
+  /** The dataset (run) the model was trained on, e.g. `2018-10-17` or `<id>-retrain-<time>`. */
+  datasetId: string;
+  /** Data time of the model: the last purchase it saw. */
+  asOf: string;
+  k: number;
+  customers: number;
+  /** Every segment of the new version with its size (customers) and share, ids as readers see them. */
+  segments: { id: number; name: string; size: number; share: number; action: string }[];
+  /**
+   * Customers present in both versions whose segment id changed (segment ids are matched to the previous model's,
+   * so a change is a real move). null when not measured: no previous version, or the distributed path (which does
+   * not read the previous assignments).
+   */
+  customersChangedSegment: number | null;
+  /** Customers of the new version that the previous one did not have; null when not measured. */
+  newCustomers: number | null;
+  /** Where the version's files are (s3:// URLs) and the table that serves it. */
+  artifacts: {
+    bucket: string;
+    model: string;
+    summary: string | null;
+    segments: string;
+    assignments: string;
+    distribution: string;
+    transitions: string | null;
+    reports: string | null;
+    table: string;
+  };
+}
