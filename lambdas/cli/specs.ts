@@ -134,6 +134,8 @@ export const SIMULATE = {
     threshold: { value: 'X', help: 'the ARI below which a model is no longer valid', defaultText: '0.8' },
     seeds: { value: 'N', help: 'seeds per origin and date', defaultText: '3' },
     k: { value: 'N', help: 'number of segments, fixed for every origin', defaultText: 'chosen at each origin by the production rule, from the data up to it' },
+    'full-horizon': { help: 'measure up to --horizon even after the agreement has crossed the threshold', defaultText: 'stop at twice the crossing, at least 8 weeks past it' },
+    unoptimised: { help: 'the reference method of the benchmark: the whole horizon, and model stability at every candidate k (same points, more work)' },
     json,
     quiet,
   },
@@ -177,20 +179,22 @@ export const BENCH = {
   options: {
     data: { value: 'DIR', help: 'the export to run on', defaultText: '../shared/olist' },
     runs: { value: 'N', help: 'runs of each side, alternated', default: '3' },
-    k: { value: 'N', help: 'k of the final fit', default: '6' },
+    k: { value: 'N', help: 'k of the final fit (a k whose optimum is unique in the product’s space, so that the agreement means something)', default: '7' },
     threads: { value: 'N|auto', help: 'k-means threads', defaultText: 'every core' },
     reference: { value: 'FILE', help: 'the reference pipeline', defaultText: '../shared/bench/reference_pipeline.py' },
     python: { value: 'FILE', help: 'the Python that runs it', default: '/usr/bin/python3' },
+    simulate: { help: 'instead: `segments simulate` against one `segments run` of the same data, and their ratio' },
+    verify: { help: 'with --simulate: also the unoptimised simulation, and whether every point and the recommendation are the same' },
     json,
   },
-  examples: ['npm run bench -- --data ../shared/olist --runs 3'],
+  examples: ['npm run bench -- --data ../shared/olist --runs 3', 'npm run bench -- --simulate --verify --runs 2'],
 } satisfies CommandSpec;
 
 export const BENCH_WORKER = {
   name: 'bench-worker',
   summary: 'one timed run of the benchmark work (run by bench)',
   hidden: true,
-  options: { data: { value: 'DIR', help: 'the export', required: true }, k: { value: 'N', help: 'k of the final fit', default: '6' }, dump: { value: 'PREFIX', help: 'write the feature matrix and labels' }, threads: { value: 'N|auto', help: 'k-means threads' } },
+  options: { data: { value: 'DIR', help: 'the export', required: true }, k: { value: 'N', help: 'k of the final fit', default: '7' }, dump: { value: 'PREFIX', help: 'write the feature matrix and labels' }, threads: { value: 'N|auto', help: 'k-means threads' } },
   examples: [],
 } satisfies CommandSpec;
 

@@ -5,28 +5,27 @@
  * input folder is left as it was. Accepted cases with tolerated rows or orphans report them in summary.json.
  * (The stack's own table, with run records and the active model, is test/pipeline/bad-input.test.ts.)
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { cliBatch, type CliResult } from '../helpers/cliBatch';
 import { generateDataset } from '../../lambdas/core/generate/generator';
 import { BadInputCase, CASES, Files, readExport } from '../helpers/badInputs';
 
-const BIN = resolve(__dirname, '../../bin/segments.js');
 const work = mkdtempSync(join(tmpdir(), 'segments-bad-cli-'));
 let good: Files;
-
-beforeAll(async () => {
-  await generateDataset({ customers: 1500, seed: 5, outDir: join(work, 'good') });
-  good = readExport(join(work, 'good'));
-}, 60_000);
 
 const outcomeOf = (c: BadInputCase) => (c.cli ? c.cli.outcome : c.outcome);
 // Rejections all; of the accepted cases, those that must report what they tolerated (each one trains).
 const cases = CASES.filter((c) => c.cli !== false && (outcomeOf(c) === 'rejected' || (c.outcome === 'accepted' && c.message)));
+const runs = new Map<string, { dir: string; out: string; files: Files; result: CliResult }>();
 
-describe('segments run on bad input: exit code, one line, nothing written', () => {
-  test.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c: BadInputCase) => {
+beforeAll(async () => {
+  await generateDataset({ customers: 1500, seed: 5, outDir: join(work, 'good') });
+  good = readExport(join(work, 'good'));
+  // Every case's export, then every `segments run` in one child process (test/helpers/cliBatch.ts): the same
+  // command line, output and exit code as from a shell, without a Node start-up per case.
+  const prepared = cases.map((c) => {
     const dir = mkdtempSync(join(work, 'case-'));
     const files: Files = Object.fromEntries(Object.entries(good).map(([f, b]) => [f, Buffer.from(b)]));
     c.mutate(files);
@@ -34,7 +33,15 @@ describe('segments run on bad input: exit code, one line, nothing written', () =
     const out = join(dir, 'out');
     mkdirSync(out);
     const tolerance = c.env?.MAX_INVALID_ROWS ? ['--max-invalid-rows', c.env.MAX_INVALID_ROWS] : [];
-    const r = spawnSync(process.execPath, [BIN, 'run', '--data', dir, '--out', out, '--k', '4', '--json', ...tolerance], { encoding: 'utf8', timeout: 60_000 });
+    return { c, dir, out, files, args: ['run', '--data', dir, '--out', out, '--k', '4', '--json', ...tolerance] };
+  });
+  const results = cliBatch(prepared.map((p) => ({ args: p.args })));
+  prepared.forEach((p, i) => runs.set(p.c.name, { dir: p.dir, out: p.out, files: p.files, result: results[i] }));
+}, 300_000);
+
+describe('segments run on bad input: exit code, one line, nothing written', () => {
+  test.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c: BadInputCase) => {
+    const { dir, out, files, result: r } = runs.get(c.name)!;
     const message = (c.cli ? c.cli.message : undefined) ?? c.message!;
 
     if (outcomeOf(c) === 'rejected') {

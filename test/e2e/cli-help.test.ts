@@ -3,19 +3,41 @@
  * example; mistyped commands and options get the nearest suggestion; internal commands stay hidden; usage mistakes
  * are one line and exit 2. Run as a user runs it (child processes).
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { cliBatch, type CliResult } from '../helpers/cliBatch';
 import { SPECS, SIMULATE, RUN, CHECK, MODELS } from '../../lambdas/cli/specs';
 import { SIMULATION_DEFAULTS, DEFAULT_CADENCE_DAYS } from '../../lambdas/core/stability';
 import { DEFAULT_SEED } from '../../lambdas/core/model/train';
 import { DEFAULT_RETENTION_POLICY } from '../../lambdas/core/retention/plan';
 
-const BIN = resolve(__dirname, '../../bin/segments.js');
 /** Without the variables npm sets for `npm test`, as a user's shell has them. */
 const cleanEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('npm_')));
-const segments = (args: string[], env: NodeJS.ProcessEnv = cleanEnv()) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 60_000, env });
+const dir = mkdtempSync(join(tmpdir(), 'cli-help-'));
+const file = join(dir, 'olist_orders_dataset.csv');
+writeFileSync(file, 'order_id\n');
+const npmEnv = (extra: Record<string, string>) => ({ ...cleanEnv(), npm_lifecycle_event: 'start', npm_lifecycle_script: 'node bin/segments.js start', ...extra });
+
+/** Every invocation of this file, run in one child process (test/helpers/cliBatch.ts) before the tests read them. */
+const INVOCATIONS: { args: string[]; env?: NodeJS.ProcessEnv }[] = [
+  { args: ['--help'] },
+  ...SPECS.filter((s) => !s.hidden).map((s) => ({ args: [s.name, '--help'] })),
+  ...[['rnu'], ['run', '--kk', '3'], ['run', '--dat', 'x'], ['query', '--segmnet', '2'], ['start', 'extra']].map((args) => ({ args })),
+  ...[['run', '--out', dir], ['report', '--out', dir], ['simulate'], ['start']].map((cmd) => ({ args: [...cmd, '--data', file] })),
+  { args: ['run', '--out', dir, '--data', join(dir, 'nowhere')] },
+  { args: ['start', '../shared/olist'], env: npmEnv({ npm_config_data: 'true' }) },
+  { args: ['start'], env: npmEnv({ npm_config_fresh: 'true' }) },
+];
+let results: CliResult[] = [];
+beforeAll(() => {
+  results = cliBatch(INVOCATIONS.map((i) => ({ args: i.args, env: i.env ?? cleanEnv() })));
+}, 120_000);
+const segments = (args: string[], env?: NodeJS.ProcessEnv): CliResult => {
+  const at = INVOCATIONS.findIndex((i) => JSON.stringify(i.args) === JSON.stringify(args) && (env === undefined ? i.env === undefined : JSON.stringify(i.env) === JSON.stringify(env)));
+  if (at < 0) throw new Error(`segments ${args.join(' ')}: not in INVOCATIONS`);
+  return results[at];
+};
 const flat = (s: string) => s.replace(/\s+/g, ' ');
 
 test('--help lists the commands people use, not the internal ones', () => {
@@ -71,9 +93,6 @@ test('a mistyped command or option gets the nearest suggestion, exit 2, one line
 });
 
 test('--data pointing at a file or nowhere says so', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'cli-help-'));
-  const file = join(dir, 'olist_orders_dataset.csv');
-  writeFileSync(file, 'order_id\n');
   for (const cmd of [['run', '--out', dir], ['report', '--out', dir], ['simulate'], ['start']]) {
     const r = segments([...cmd, '--data', file]);
     expect(r.status).toBe(2);
@@ -86,10 +105,9 @@ test('--data pointing at a file or nowhere says so', () => {
 
 test('`npm start --data DIR` without `--`: npm keeps the option, the CLI says how to pass it', () => {
   // What npm does with it: npm_config_data=true, and DIR passed on as a bare word.
-  const env = { ...cleanEnv(), npm_lifecycle_event: 'start', npm_lifecycle_script: 'node bin/segments.js start', npm_config_data: 'true' };
-  const r = segments(['start', '../shared/olist'], env);
+  const r = segments(['start', '../shared/olist'], npmEnv({ npm_config_data: 'true' }));
   expect(r.status).toBe(2);
   expect(r.stderr.trim()).toBe('segments start: npm kept --data for itself: options for the command go after `--`, as in `npm start -- --data ../shared/olist`');
-  const fresh = segments(['start'], { ...cleanEnv(), npm_lifecycle_event: 'start', npm_lifecycle_script: 'node bin/segments.js start', npm_config_fresh: 'true' });
+  const fresh = segments(['start'], npmEnv({ npm_config_fresh: 'true' }));
   expect(fresh.stderr).toContain('as in `npm start -- --fresh`');
 });

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describeWithOlist, OLIST_DIR, realReviewOrders } from '../helpers/olist';
+import { realRunDir } from '../helpers/realRun';
 import type { RunSummary } from '../../lambdas/core/model/summary';
 import type { SegmentModel } from '../../lambdas/core/model/types';
 
@@ -65,16 +66,16 @@ function realReviewMeans(): Map<string, number> {
 }
 
 describeWithOlist('segments run on the real Olist export', () => {
-  const out = mkdtempSync(join(tmpdir(), 'olist-run-'));
+  let out: string;
   let summary: RunSummary;
   let model: SegmentModel;
   let assignments: Map<string, Row>;
   let meanReview: Map<number, number>;
 
   beforeAll(() => {
-    const r = segments('run', '--data', OLIST_DIR, '--out', out, '--json');
-    if (r.status !== 0) throw new Error(r.stderr);
-    summary = JSON.parse(r.stdout);
+    // The session's one run of the real export (test/helpers/realRun.ts), as `segments run` writes it.
+    out = realRunDir();
+    summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     model = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
     assignments = readAssignments(join(out, 'assignments.csv'));
     meanReview = new Map(model.segments.map((s) => [s.id, s.profile.reviewScore.mean]));
@@ -163,7 +164,7 @@ describeWithOlist('segments run on the real Olist export', () => {
   });
 
   test('assign with the stored model puts the same people in the same segments', () => {
-    const again = join(out, 'assigned');
+    const again = join(mkdtempSync(join(tmpdir(), 'olist-assign-')), 'assigned');
     const r = segments('assign', '--model', join(out, 'model.json'), '--data', OLIST_DIR, '--out', again, '--quiet');
     expect(r.status).toBe(0);
     const second = readAssignments(join(again, 'assignments.csv'));

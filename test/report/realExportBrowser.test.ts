@@ -15,6 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { Browser, chromium } from 'playwright-core';
 import { REPORT_FILES } from '../../lambdas/core/report';
 import { describeWithOlist, OLIST_DIR } from '../helpers/olist';
+import { realRunDir } from '../helpers/realRun';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = resolve(__dirname, '../../test-artifacts/reports-olist');
@@ -109,11 +110,12 @@ describeWithOlist('the report pages of the real Olist export in a browser', () =
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`headless Chromium not found at ${CHROMIUM}: npm test installs it (scripts/system-deps.sh), or set CHROMIUM_PATH`);
+    // The session's one run of the real export (test/helpers/realRun.ts), then the pages of its model.
+    const model = realRunDir();
     for (const args of [
-      ['run', '--data', OLIST_DIR, '--out', run, '--quiet'],
-      // A short simulation (few dates and seeds): enough for the maintenance page's charts.
-      ['simulate', '--data', OLIST_DIR, '--out', run, '--step', '8w', '--horizon', '32w', '--seeds', '2', '--quiet'],
-      ['report', '--data', OLIST_DIR, '--out', run, '--model', run, '--quiet'],
+      // A short simulation (few dates and seeds, a fixed k): enough for the maintenance page's charts.
+      ['simulate', '--data', OLIST_DIR, '--out', run, '--step', '8w', '--horizon', '32w', '--seeds', '2', '--k', '7', '--full-horizon', '--quiet'],
+      ['report', '--data', OLIST_DIR, '--out', run, '--model', model, '--stability', join(run, 'stability.json'), '--quiet'],
     ]) {
       const r = segments(...args);
       if (r.status !== 0) throw new Error(`segments ${args[0]}: ${r.stderr}`);

@@ -13,6 +13,7 @@ import { availableCores } from '../../core/cluster/workerPool';
 import { FEATURE_NAMES } from '../../core/model/types';
 import { intOption, parse } from '../args';
 import { BENCH, BENCH_WORKER } from '../specs';
+import { benchSimulate } from './benchSimulate';
 import { fmt, renderTable } from '../table';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -25,7 +26,7 @@ interface Measured {
 
 export async function benchWorkerCommand(argv: string[]): Promise<void> {
   const o = parse(argv, BENCH_WORKER);
-  const result = await benchWork(o.data!, intOption(o.k ?? '6', '--k', 2)!, o.dump, threadsOption(o.threads));
+  const result = await benchWork(o.data!, intOption(o.k ?? '7', '--k', 2)!, o.dump, threadsOption(o.threads));
   process.stdout.write(JSON.stringify(result) + '\n');
 }
 
@@ -68,7 +69,8 @@ export async function benchCommand(argv: string[]): Promise<void> {
   const o = parse(argv, BENCH);
   const data = resolve(o.data ?? join(ROOT, '../shared/olist'));
   const runs = intOption(o.runs ?? '3', '--runs', 1, 50)!;
-  const k = intOption(o.k ?? '6', '--k', 2, 10)!;
+  if (o.simulate) return benchSimulate({ data, runs, verify: !!o.verify, json: !!o.json });
+  const k = intOption(o.k ?? '7', '--k', 2, 10)!;
   const threads = threadsOption(o.threads);
   const reference = resolve(o.reference ?? join(ROOT, '../shared/bench/reference_pipeline.py'));
   const python = o.python ?? '/usr/bin/python3';

@@ -50,7 +50,9 @@ export async function simulateCommand(argv: string[]): Promise<void> {
     threshold,
     seeds,
     loadSeconds,
-    onProgress: (stage, done, total) => progress.update(stage, done, total, 'dates'),
+    stopAfterCrossing: !o['full-horizon'],
+    unoptimised: o.unoptimised,
+    onProgress: (stage, done, total) => progress.update(stage, done, total, 'days'),
   });
   const wallSeconds = Math.round((performance.now() - started) / 100) / 10;
 

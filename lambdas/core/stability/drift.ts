@@ -71,7 +71,7 @@ export interface FeatureDrift {
   currentMedian: number;
 }
 
-function sortedColumn(values: Matrix, j: number): Float64Array {
+export function sortedColumn(values: Matrix, j: number): Float64Array {
   const out = new Float64Array(values.rows);
   for (let i = 0; i < values.rows; i++) out[i] = values.data[i * values.cols + j];
   return out.sort();
@@ -194,15 +194,20 @@ export function driftLevel(psiValue: number): DriftLevel {
 /** PSI and KS of every feature of `values` (imputed raw features) against a training summary. */
 export function featureDrift(training: TrainingDistribution, values: Matrix): FeatureDrift[] {
   if (values.cols !== training.features.length) throw new Error(`expected ${training.features.length} feature columns, got ${values.cols}`);
+  return featureDriftOfSorted(training, training.features.map((_, j) => sortedColumn(values, j)));
+}
+
+/** The same from columns already sorted (a caller comparing one date with several trainings sorts them once). */
+export function featureDriftOfSorted(training: TrainingDistribution, sortedColumns: readonly Float64Array[]): FeatureDrift[] {
   return training.features.map((f, j) => {
-    const s = sortedColumn(values, j);
+    const s = sortedColumns[j];
     const p = psi(f.proportions, binShares(s, f.edges));
     const ks = ksAgainstSummary(f.cdf, s);
     return {
       name: f.name,
       psi: round(p, 4),
       ks: round(ks, 4),
-      ksPValue: ksPValue(ks, training.customers, values.rows),
+      ksPValue: ksPValue(ks, training.customers, s.length),
       level: driftLevel(p),
       trainingMedian: f.median,
       currentMedian: quantileSorted(s, 0.5),

@@ -34,10 +34,3 @@ export function rollingOrigins(start: number, end: number, everyDays: number, mi
   for (let t = start; t + minHorizonDays * DAY_MS <= end; t += everyDays * DAY_MS) out.push(t);
   return out;
 }
-
-/** Every origin plus its steps up to the horizon or the end of the data, sorted and shared across origins. */
-export function dateGrid(origins: readonly number[], stepDays: number, horizonDays: number, end: number): number[] {
-  const dates = new Set<number>();
-  for (const t0 of origins) for (let d = 0; d <= horizonDays && t0 + d * DAY_MS <= end; d += stepDays) dates.add(t0 + d * DAY_MS);
-  return [...dates].sort((a, b) => a - b);
-}

@@ -19,10 +19,12 @@
  * i.e. what the scheduled check would read. The recommendation (recommend.ts) rests on where the medians cross
  * the threshold, or says that the longest measured horizon is only a lower bound.
  *
- * Cost: the work is organised date by date, so a date's features and its fresh fits (one per seed and k) are
- * computed once and shared by every origin that covers the date.
+ * Cost: the work is organised horizon by horizon over every origin; a date's fresh fits (one per seed and k) are
+ * computed once and shared by every origin that reaches that date, and the simulation stops once the agreement has
+ * crossed the threshold and been followed to twice that horizon (at least 8 weeks past it): beyond, a model is long
+ * overdue, and every step costs fresh fits. `stopAfterCrossing: false` measures the whole horizon.
  */
-import { kmeans } from '../cluster/kmeans';
+import { assignToCentroids, kmeans } from '../cluster/kmeans';
 import { adjustedRandIndex } from '../cluster/ari';
 import { assignFeatures, modelCoordinates } from '../model/assign';
 import { ACTIONABLE_K } from '../model/selectK';
@@ -33,8 +35,8 @@ import { applyTransforms, fitReviewImputation, fitTransforms, imputeReviews } fr
 import { OlistData } from '../olist/load';
 import { ariByCustomerIndex } from './compare';
 import { AGING_FEATURES, TrainingDistribution, featureDrift, summarizeDistribution } from './drift';
-import { dateGrid, defaultStart, rollingOrigins } from './grid';
-import { Recommendation, recommend } from './recommend';
+import { defaultStart, rollingOrigins } from './grid';
+import { Recommendation, cadenceFromCurve, recommend } from './recommend';
 import { round, spreadOf } from './stats';
 
 export { effectiveEnd, defaultStart };
@@ -62,8 +64,18 @@ export interface SimulationOptions {
   nInit?: number;
   /** Seconds it took to load the export (quoted in the retraining cost when given). */
   loadSeconds?: number;
+  /** Stop once the agreement has crossed the threshold and been followed past it (default true); false: the whole horizon. */
+  stopAfterCrossing?: boolean;
+  /**
+   * The unoptimised method, for the benchmark's check that the optimisations change no point: the whole horizon, and
+   * the origins' model stability measured at every candidate k (the same choice of k, more fits).
+   */
+  unoptimised?: boolean;
   onProgress?: (stage: string, done: number, total: number) => void;
 }
+
+/** How far past the crossing the curve is followed at least (and to twice the crossing horizon). */
+export const FOLLOW_PAST_CROSSING_DAYS = 56;
 
 export const SIMULATION_DEFAULTS = {
   stepDays: 14,
@@ -118,7 +130,9 @@ export interface StabilityReport {
   k: number;
   kChosenBy: 'rule-per-origin' | 'option';
   stepDays: number;
+  /** The longest horizon allowed, and the one measured (shorter when the simulation stopped after the crossing). */
   horizonDays: number;
+  measuredDays: number;
   seeds: number;
   dataEnd: string;
   origins: string[];
@@ -159,10 +173,17 @@ interface OriginState {
 }
 
 /** The models of an origin, one per seed, as production trains them (k chosen by the rule unless fixed). */
-function trainOrigin(data: OlistData, t0: number, o: { k?: number; seeds: number; baseSeed: number; nInit: number }): { fits: ReturnType<typeof trainSegmentation>[]; seconds: number } {
+function trainOrigin(data: OlistData, t0: number, o: { k?: number; seeds: number; baseSeed: number; nInit: number; unoptimised?: boolean }): { fits: ReturnType<typeof trainSegmentation>[]; seconds: number } {
   const started = performance.now();
   // The first seed's model is production's training at T0: k chosen by the rule over the actionable range.
-  const first = trainSegmentation(data, { asOf: t0, seed: o.baseSeed, nInit: o.nInit, compare: false, ...(o.k === undefined ? { kMin: ACTIONABLE_K.min, kMax: ACTIONABLE_K.max } : { k: o.k, sweep: false, stabilityFits: 1 }) });
+  const first = trainSegmentation(data, {
+    asOf: t0,
+    seed: o.baseSeed,
+    nInit: o.nInit,
+    compare: false,
+    stabilityAtEveryCandidate: o.unoptimised,
+    ...(o.k === undefined ? { kMin: ACTIONABLE_K.min, kMax: ACTIONABLE_K.max } : { k: o.k, sweep: false, stabilityFits: 1 }),
+  });
   const seconds = (performance.now() - started) / 1000;
   const k = first.model.k;
   const fits = [first];
@@ -190,7 +211,9 @@ export function simulateStability(data: OlistData, opts: SimulationOptions = {})
   const origins = (opts.origins ?? rollingOrigins(start, end, originEvery, minHorizon)).slice().sort((a, b) => a - b);
   if (!origins.length) throw new Error(`no origin from ${iso(start)} leaves ${minHorizon} days of data before ${iso(end)}: use an earlier start or a shorter horizon`);
 
-  const grid = dateGrid(origins, stepDays, horizonDays, end);
+  // With stopAfterCrossing (the default), the curve is followed to twice the crossing horizon and at least 8 weeks
+  // past it, then the simulation stops: further out the model is long overdue, and every step costs fresh fits.
+  const followUntil = opts.stopAfterCrossing === false || opts.unoptimised ? undefined : (crossing: number) => crossing + Math.max(crossing, FOLLOW_PAST_CROSSING_DAYS);
   const nCustomers = data.customerIds.length;
   const states: OriginState[] = [];
   let modelFits = 0;
@@ -204,67 +227,83 @@ export function simulateStability(data: OlistData, opts: SimulationOptions = {})
     clock = now;
   };
 
-  grid.forEach((t, gi) => {
-    progress(`simulating ${iso(t).slice(0, 10)} (${origins.length} origins x ${nSeeds} seeds)`, gi, grid.length);
-    lap('compare');
-    const features = computeFeatures(data, t);
-    lap('features');
-    // New origins at this date: the deployed models M0 (one per seed), exactly as production trains them.
-    for (const t0 of origins.filter((o) => o === t)) {
-      const { fits, seconds } = trainOrigin(data, t0, { k: opts.k, seeds: nSeeds, baseSeed, nInit });
-      modelFits += fits.length;
-      const known = new Uint8Array(nCustomers);
-      for (const c of fits[0].features.customerIndex) known[c] = 1;
-      states.push({
-        t0,
+  // The deployed models M0 of every origin (one per seed), exactly as production trains them.
+  origins.forEach((t0, i) => {
+    progress(`training the models of origin ${iso(t0).slice(0, 10)} as production does (k chosen by the rule from the data up to it)`, i, origins.length);
+    const { fits, seconds } = trainOrigin(data, t0, { k: opts.k, seeds: nSeeds, baseSeed, nInit, unoptimised: opts.unoptimised });
+    modelFits += fits.length;
+    const known = new Uint8Array(nCustomers);
+    for (const c of fits[0].features.customerIndex) known[c] = 1;
+    states.push({
+      t0,
+      k: fits[0].model.k,
+      models: fits.map((f) => f.model),
+      training: summarizeDistribution(fits[0].imputed, { asOf: t0 }),
+      known,
+      curve: {
+        start: iso(t0),
         k: fits[0].model.k,
-        models: fits.map((f) => f.model),
-        training: summarizeDistribution(fits[0].imputed, { asOf: t0 }),
-        known,
-        curve: {
-          start: iso(t0),
-          k: fits[0].model.k,
-          customers: fits[0].features.values.rows,
-          trainSeconds: round(seconds, 2),
-          points: [],
-          initStability: pairwiseAri(fits.map((f) => f.labels)).map((x) => round(x, 4)),
-        },
-      });
-    }
-    lap('origins');
-    const active = states.filter((s) => t >= s.t0 && t <= s.t0 + horizonDays * DAY_MS);
-    if (!active.length) return;
-    // Fresh fits of this date, one per seed and k, shared by the active origins; seeds distinct from the models'.
-    const fresh = new Map<number, Int32Array[]>();
-    for (const k of new Set(active.map((s) => s.k))) {
+        customers: fits[0].features.values.rows,
+        trainSeconds: round(seconds, 2),
+        points: [],
+        initStability: pairwiseAri(fits.map((f) => f.labels)).map((x) => round(x, 4)),
+      },
+    });
+  });
+  lap('origins');
+
+  // Horizon by horizon, every origin at once, so that the curve is known at each horizon and the simulation can stop
+  // once the agreement has crossed the threshold and been followed past it. A date's fresh fits are shared by every
+  // origin that reaches it (origins are a whole number of steps apart).
+  const fresh = new Map<string, Int32Array>();
+  const freshLabels = (features: FeatureTable, t: number, k: number, s: number) => {
+    const key = `${t}|${k}|${s}`;
+    let labels = fresh.get(key);
+    if (!labels) {
       if (features.values.rows <= k * 2) throw new Error(`only ${features.values.rows} customers as of ${iso(t)}: too few for k = ${k}`);
-      fresh.set(
-        k,
-        Array.from({ length: nSeeds }, (_, s) => {
-          freshFits++;
-          return freshFit(features, k, baseSeed + 1000 + s, nInit);
-        }),
-      );
+      freshFits++;
+      labels = freshFit(features, k, baseSeed + 1000 + s, nInit);
+      fresh.set(key, labels);
     }
-    lap('freshFits');
-    const ids = features.customerIndex;
-    for (const st of active) {
+    return labels;
+  };
+  let horizonReached = 0;
+  for (let d = 0; d <= horizonDays; d += stepDays) {
+    const reaching = states.filter((st) => st.t0 + d * DAY_MS <= end);
+    if (!reaching.length) break;
+    progress(`agreement after ${d} days (${reaching.length} origins x ${nSeeds} seeds)`, d, horizonDays);
+    for (const st of reaching) {
+      const t = st.t0 + d * DAY_MS;
+      lap('compare');
+      const features = computeFeatures(data, t);
+      lap('features');
+      const refs = Array.from({ length: nSeeds }, (_, s) => freshLabels(features, t, st.k, s));
+      lap('freshFits');
+      // The seeds' models share the origin's imputation and transforms (fitted on the same data): one set of
+      // coordinates, each model's nearest centroids.
+      const { imputed, X } = modelCoordinates(st.models[0], features);
+      const ids = features.customerIndex;
       const ari: number[] = [];
       const ariKnown: number[] = [];
       st.models.forEach((m, s) => {
-        const mine = { ids, labels: modelLabels(m, features) };
-        const ref = { ids, labels: fresh.get(st.k)![s] };
+        const mine = { ids, labels: assignToCentroids(X, Float64Array.from(m.centroids.flat()), m.k) };
+        const ref = { ids, labels: refs[s] };
         ari.push(round(ariByCustomerIndex(mine, ref, nCustomers).ari, 4));
         ariKnown.push(round(ariByCustomerIndex(mine, ref, nCustomers, st.known).ari, 4));
       });
       let known = 0;
       for (const c of ids) known += st.known[c];
-      const psi = Object.fromEntries(featureDrift(st.training, modelCoordinates(st.models[0], features).imputed).map((d) => [d.name, d.psi]));
-      st.curve.points.push({ days: Math.round((t - st.t0) / DAY_MS), date: iso(t), customers: ids.length, newCustomers: ids.length - known, ari, ariKnown, psi });
+      const psi = Object.fromEntries(featureDrift(st.training, imputed).map((x) => [x.name, x.psi]));
+      st.curve.points.push({ days: d, date: iso(t), customers: ids.length, newCustomers: ids.length - known, ari, ariKnown, psi });
     }
-  });
+    horizonReached = d;
+    if (followUntil !== undefined) {
+      const decision = cadenceFromCurve(aggregate(states.map((st) => st.curve)), threshold, states.length);
+      if (decision.crossingDays !== null && d >= followUntil(decision.crossingDays)) break;
+    }
+  }
   lap('compare');
-  progress('simulating', grid.length, grid.length);
+  progress('simulating', horizonDays, horizonDays);
 
   const points = aggregate(states.map((s) => s.curve));
   const init = spreadOf(states.flatMap((s) => s.curve.initStability));
@@ -294,6 +333,7 @@ export function simulateStability(data: OlistData, opts: SimulationOptions = {})
     kChosenBy: opts.k === undefined ? 'rule-per-origin' : 'option',
     stepDays,
     horizonDays,
+    measuredDays: horizonReached,
     seeds: nSeeds,
     dataEnd: iso(end),
     origins: states.map((s) => iso(s.t0)),
@@ -302,7 +342,7 @@ export function simulateStability(data: OlistData, opts: SimulationOptions = {})
     recommendation,
     perOrigin: states.map((s) => s.curve),
     settings: { nInit, originEveryDays: originEvery, minHorizonDays: minHorizon, baseSeed },
-    timings: { seconds: round((performance.now() - started) / 1000, 1), modelFits, freshFits, snapshots: grid.length, stages: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, round(v, 1)])) },
+    timings: { seconds: round((performance.now() - started) / 1000, 1), modelFits, freshFits, snapshots: fresh.size / nSeeds, stages: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, round(v, 1)])) },
   };
 }
 

@@ -18,7 +18,8 @@ import {
   type TableName,
 } from '../../../lambdas/core/generate/generator';
 import * as CAL from '../../../lambdas/core/generate/calibration';
-import { olistStats, type OlistStats } from './olistStats';
+import { type OlistStats } from './olistStats';
+import { runInChild } from '../../helpers/child';
 
 const REAL_DIR = path.resolve(__dirname, '../../../../shared/olist');
 const HAS_REAL = existsSync(path.join(REAL_DIR, FILES.orders));
@@ -38,15 +39,17 @@ const SEED = 20240611;
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'olist-gen-test-'));
 const mainDir = path.join(tmp, 'main');
 let result: GenerateResult;
-const progress: [number, number][] = [];
+let progress: [number, number][] = [];
+const WORK = path.join(__dirname, 'generatorWork.ts');
 
-beforeAll(async () => {
-  result = await generateDataset({ customers: N, seed: SEED, outDir: mainDir, onProgress: (d, t) => progress.push([d, t]) });
+beforeAll(() => {
+  // In a child process (generatorWork.ts): the generator's loops run many times slower in Jest's sandbox.
+  ({ result, progress } = runInChild<{ result: GenerateResult; progress: [number, number][] }>(WORK, { task: 'generate', customers: N, seed: SEED, outDir: mainDir }));
 }, SLOW);
 
-let realStatsPromise: Promise<OlistStats> | undefined;
-/** Statistics of the real export, computed once (only when it is present). */
-const realStats = () => (realStatsPromise ??= olistStats(REAL_DIR));
+let realStatsMemo: OlistStats | undefined;
+/** Statistics of the real export, computed once (only when it is present), in a child process. */
+const realStats = async () => (realStatsMemo ??= runInChild<OlistStats>(WORK, { task: 'stats', dir: REAL_DIR }));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const fileOf = (dir: string, t: TableName) => path.join(dir, FILES[t]);
@@ -294,7 +297,7 @@ describe('calibration against the real export', () => {
   let gen: OlistStats;
   beforeAll(async () => {
     real = HAS_REAL ? await realStats() : (CAL.reference as unknown as Omit<OlistStats, 'monthly' | 'rows'>);
-    gen = await olistStats(mainDir);
+    gen = runInChild<OlistStats>(WORK, { task: 'stats', dir: mainDir });
     const rows = (Object.keys(gen) as (keyof OlistStats)[])
       .filter((k) => k !== 'monthly' && k !== 'rows' && k in real)
       .map((k) => `  ${k.padEnd(22)} real ${JSON.stringify(real[k as keyof typeof real])}  generated ${JSON.stringify(gen[k])}`);
