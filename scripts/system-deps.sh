@@ -9,6 +9,7 @@ set -euo pipefail
 # program            Debian package   what needs it
 REQUIRED=(
   "/usr/bin/chromium chromium        the report pages' browser tests (playwright-core drives it; CHROMIUM_PATH overrides)"
+  "/usr/bin/python3  python3         the CSV round-trip tests read the product's CSV files with Python's csv module (an independent parser)"
 )
 
 missing_pkgs=()
