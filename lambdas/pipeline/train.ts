@@ -5,6 +5,7 @@
  * complete; a failure anywhere leaves the previous version active.
  */
 import { Readable } from 'node:stream';
+import { DataFormatError } from '../core/csv/errors';
 import { decodeFeatures } from '../core/features/serialize';
 import { assignmentsCsv } from '../core/model/assignmentsCsv';
 import { trainOnFeatures, TrainOptions, TrainResult } from '../core/model/train';
@@ -62,7 +63,14 @@ export interface TrainSkipped {
   runStatus: string;
 }
 
-export async function trainDataset(deps: TrainDeps, request: TrainRequest): Promise<TrainOutcome | TrainSkipped> {
+/** Data that cannot be segmented (a DataFormatError): recorded as rejected, final, never retried. */
+export interface TrainRejected {
+  datasetId: string;
+  status: 'rejected';
+  reasons: string[];
+}
+
+export async function trainDataset(deps: TrainDeps, request: TrainRequest): Promise<TrainOutcome | TrainSkipped | TrainRejected> {
   const { datasetId } = request;
   const t0 = Date.now();
   // Exactly one invocation trains a run: the one ingest handed the lease to, or a retry after a failure or after the
@@ -88,7 +96,8 @@ export async function trainDataset(deps: TrainDeps, request: TrainRequest): Prom
     const pca = fitPca(result.X);
     const coords = pca.project2d(result.X);
     const summary = buildSummaryFromFeatures(result, { timings: { ...result.timings }, pca: { explainedVariance: pca.explainedVariance } });
-    const facts = await readOptionalJson<DatasetFacts>(deps.artifacts, artifactKeys.datasetFacts(datasetId.replace(/-retrain-\w+$/, '')));
+    // The raw dataset's facts: a retraining names the dataset it retrains (never derived from its own id).
+    const facts = await readOptionalJson<DatasetFacts>(deps.artifacts, artifactKeys.datasetFacts(request.sourceDatasetId ?? datasetId));
     if (facts) {
       summary.counts.customersInExport = facts.customersInExport;
       summary.counts.orders = facts.orders;
@@ -138,7 +147,11 @@ export async function trainDataset(deps: TrainDeps, request: TrainRequest): Prom
       deps.log.warn('run lease lost; stopping', { datasetId });
       return { datasetId, status: 'duplicate', runStatus: 'taken over' };
     }
-    await recordFailure(deps, datasetId, 'failed', [describe(err)], err, owner);
+    // Data that cannot be segmented fails the same way on every retry: rejected (final), like ingest's rejections.
+    // Anything else is a fault: recorded as failed and rethrown, so that Lambda retries it.
+    const rejected = err instanceof DataFormatError;
+    await recordFailure(deps, datasetId, rejected ? 'rejected' : 'failed', [describe(err)], err, owner);
+    if (rejected) return { datasetId, status: 'rejected', reasons: [describe(err)] };
     throw err;
   } finally {
     heartbeat.stop();
