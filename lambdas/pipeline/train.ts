@@ -14,6 +14,7 @@ import { fitPca } from '../core/cluster/pca';
 import { buildSummaryFromFeatures } from '../core/model/summary';
 import { BlobStore } from '../store/blob-store';
 import { SegmentStore } from '../store/segment-store';
+import { SUPERSEDED_TAG } from '../store/lifecycle';
 import { artifactKeys } from './datasets';
 import { DatasetFacts, describe, recordFailure, TrainRequest } from './ingest';
 import { buildReports, sampleMap, StabilityInput } from '../core/report';
@@ -140,6 +141,7 @@ export async function trainDataset(deps: TrainDeps, request: TrainRequest): Prom
       ifOwner: owner,
       lease: 'release',
     });
+    if (pointer.previousVersion) await markSuperseded(deps, pointer.previousVersion);
     deps.log.info('model activated', { datasetId, version: model.version, previousVersion: pointer.previousVersion, k: model.k, customers: model.customers, people: model.people });
     return { datasetId, version: model.version, previousVersion: pointer.previousVersion, k: model.k, customers: model.customers, status: 'activated' };
   } catch (err) {
@@ -155,6 +157,19 @@ export async function trainDataset(deps: TrainDeps, request: TrainRequest): Prom
     throw err;
   } finally {
     heartbeat.stop();
+  }
+}
+
+/**
+ * The replaced version's per-customer artifacts are tagged for the bucket's `expire-superseded` lifecycle rule
+ * (retainSupersededDays); best effort: a missing tag only keeps the file until its owner removes it.
+ */
+async function markSuperseded(deps: TrainDeps, version: string): Promise<void> {
+  const key = artifactKeys.assignments(version);
+  try {
+    if (await deps.artifacts.exists(key)) await deps.artifacts.setTags(key, { [SUPERSEDED_TAG.key]: SUPERSEDED_TAG.value });
+  } catch (err) {
+    deps.log.warn('superseded artifacts not tagged for expiry', { version, key, error: describe(err) });
   }
 }
 

@@ -95,6 +95,8 @@ export class PipelineFunctions extends Construct {
       read: ['features', 'models'],
       write: ['models', 'reports', 'errors'],
       list: ['features', 'models'],
+      // Marks the superseded version's assignments.csv for the lifecycle rule (lambdas/store/lifecycle.ts).
+      tag: ['models'],
     });
     table.grantReadWriteItems(this.train.role);
     this.train.allowPutSegmentEvents();
