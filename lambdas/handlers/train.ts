@@ -19,6 +19,7 @@ export function createTrainHandler(runtime: () => Runtime, overrides: Partial<Pi
       {
         artifacts: rt.stores.artifacts,
         segments: rt.stores.segments,
+        suppression: () => rt.stores.personalData.suppression(),
         log: rt.log,
         fixedK,
         // Cheaper trainings (local tests): TRAIN_SWEEP=false with FIXED_K fits that k only, TRAIN_COMPARE=false skips

@@ -12,6 +12,8 @@ import { computeFeatures, effectiveEnd } from '../core/features/customerFeatures
 import { encodeFeatures } from '../core/features/serialize';
 import { LoadIssues, loadOlist, MissingTableError, OlistData, TableReport } from '../core/olist/load';
 import { assertSegmentable } from '../core/model/train';
+import { withoutPeople } from '../core/features/withoutPeople';
+import { EMPTY_SUPPRESSION, type Suppression } from '../store/personal-data';
 import { loadWarnings } from '../core/olist/warnings';
 import { explorationStats } from '../core/report/exploration';
 import type { ExplorationStats } from '../core/report/exploration';
@@ -52,6 +54,8 @@ export interface IngestDeps {
   /** Starts training asynchronously (a Lambda Event invocation in AWS, an in-process call locally). */
   startTraining(request: TrainRequest): Promise<void>;
   log: Log;
+  /** The suppression list (people forgotten on request): left out of the features. Default: nobody. */
+  suppression?: () => Promise<Suppression>;
   maxUploadBytes?: number;
   /** Row tolerance per file (MAX_INVALID_ROWS): invalid rows skipped and counted before a file is rejected. */
   maxInvalidRows?: number;
@@ -102,7 +106,8 @@ export async function ingestUpload(deps: IngestDeps, key: string): Promise<Inges
     await deps.segments.updateRun(datasetId, 'ingesting', { ifOwner: owner });
     const data = await loadOlist(blobTableSource(deps.raw, datasetId, present), { maxFileBytes: deps.maxUploadBytes, maxInvalidRows: deps.maxInvalidRows });
     const loaded = Date.now();
-    const features = computeFeatures(data, effectiveEnd(data), { uncounted: true, everyone: true });
+    // People forgotten on request never reach the features (nor, from there, any model, file or table item).
+    const { table: features, dropped: suppressed } = withoutPeople(computeFeatures(data, effectiveEnd(data), { uncounted: true, everyone: true }), (deps.suppression ? await deps.suppression() : EMPTY_SUPPRESSION).has);
     assertSegmentable(features);
     const featuresKey = artifactKeys.features(datasetId);
     const encoded = encodeFeatures(features, data.fingerprint);
@@ -113,6 +118,7 @@ export async function ingestUpload(deps: IngestDeps, key: string): Promise<Inges
     const counts = {
       customers: data.customerIds.length,
       customersSegmentable: features.values.rows,
+      suppressed,
       orders: data.orders.count,
       ...Object.fromEntries(data.tables.map((t) => [`rows.${t.table}`, t.rows])),
       ...Object.fromEntries(data.tables.map((t) => [`invalidRows.${t.table}`, t.invalidRows])),

@@ -15,6 +15,8 @@ import { buildSummaryFromFeatures } from '../core/model/summary';
 import { BlobStore } from '../store/blob-store';
 import { SegmentStore } from '../store/segment-store';
 import { SUPERSEDED_TAG } from '../store/lifecycle';
+import { EMPTY_SUPPRESSION, type Suppression } from '../store/personal-data';
+import { withoutPeople } from '../core/features/withoutPeople';
 import { artifactKeys } from './datasets';
 import { DatasetFacts, describe, recordFailure, TrainRequest } from './ingest';
 import { buildReports, sampleMap, StabilityInput } from '../core/report';
@@ -29,6 +31,8 @@ export interface TrainDeps {
   artifacts: BlobStore;
   segments: SegmentStore;
   log: Log;
+  /** The suppression list, read again here: a person forgotten after ingest is left out of this training too. */
+  suppression?: () => Promise<Suppression>;
   fixedK?: number;
   /** Extra options for the core (smaller sweeps in tests, seeds). */
   trainOptions?: TrainOptions;
@@ -88,7 +92,9 @@ export async function trainDataset(deps: TrainDeps, request: TrainRequest): Prom
   if (lease.takeover && lease.run.modelVersion) await dropAbandonedDraft(deps, datasetId, lease.run.modelVersion);
   try {
     const stored = decodeFeatures(await readAll(await deps.artifacts.get(request.featuresKey)), request.featuresKey);
-    const result = trainOnFeatures(stored.table, stored.fingerprint, { k: deps.fixedK, ...deps.trainOptions });
+    const { table, dropped } = withoutPeople(stored.table, (deps.suppression ? await deps.suppression() : EMPTY_SUPPRESSION).has);
+    if (dropped) deps.log.info('people on the suppression list left out', { datasetId, people: dropped });
+    const result = trainOnFeatures(table, stored.fingerprint, { k: deps.fixedK, ...deps.trainOptions });
     const previous = (await deps.segments.getActiveModel())?.record.model;
     const previousSegments = deps.reconcile ? await deps.reconcile(result, previous) : undefined;
     const { model } = result;

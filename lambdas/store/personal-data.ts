@@ -18,7 +18,9 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException, type DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, ScanCommand, UpdateItemCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { batchWrite } from './batch-writer';
 import type { Item } from './codec';
-import { customerPk } from './keys';
+import { customerPk, runPk } from './keys';
+
+const RUN_PREFIX = runPk('');
 
 export const SUPPRESSION_PK = 'SUPPRESSION';
 const SALT_SK = 'SALT';
@@ -90,22 +92,15 @@ export class PersonalDataStore {
   }
 
   /**
-   * Every item whose text holds one of `tokens` (a run record's reasons quote the values of a rejected row): a Scan with
-   * contains() filters on the attributes that carry free text; returns their keys and the attribute names concerned.
+   * Every run record (`Scan` filtered on `begins_with(PK, RUN#)`: there is no index of runs; only an operator's
+   * credentials may scan). Their reasons quote the values of rejected rows, so an erasure looks at each.
    */
-  async itemsNaming(tokens: string[]): Promise<{ key: Item; item: Item }[]> {
-    if (!tokens.length) return [];
-    const names: Record<string, string> = { '#r': 'reasons', '#pr': 'previousReasons' };
-    const values: Record<string, { S: string }> = {};
-    const clauses = tokens.flatMap((t, i) => {
-      values[`:t${i}`] = S(t);
-      return [`contains(#r, :t${i})`, `contains(#pr, :t${i})`];
-    });
-    const out: { key: Item; item: Item }[] = [];
+  async runRecords(): Promise<Item[]> {
+    const out: Item[] = [];
     let start: Item | undefined;
     do {
-      const res = await this.client.send(new ScanCommand({ TableName: this.tableName, FilterExpression: clauses.join(' OR '), ExpressionAttributeNames: names, ExpressionAttributeValues: values, ExclusiveStartKey: start }));
-      for (const item of res.Items ?? []) out.push({ key: { PK: item.PK, SK: item.SK }, item });
+      const res = await this.client.send(new ScanCommand({ TableName: this.tableName, FilterExpression: 'begins_with(PK, :run)', ExpressionAttributeValues: { ':run': S(RUN_PREFIX) }, ExclusiveStartKey: start }));
+      out.push(...(res.Items ?? []));
       start = res.LastEvaluatedKey;
     } while (start);
     return out;
