@@ -415,6 +415,12 @@ describe('IAM', () => {
     }
   });
 
+  test('only train may tag objects, and only under models/ (superseded assignments.csv, for their lifecycle rule); no function deletes versions or scans', () => {
+    const tagged = fns().map((fn) => [fn.handlerName, allows(fn.role, 's3:PutObjectTagging').flatMap((s) => asArray(s.Resource)).map((r) => (r as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1][1])]);
+    expect(tagged.filter(([, r]) => (r as unknown[]).length)).toEqual([['train', ['/models/*']]]);
+    for (const fn of fns()) for (const action of ['s3:DeleteObjectVersion', 's3:ListBucketVersions', 'dynamodb:Scan']) expect(allows(fn.role, action)).toEqual([]);
+  });
+
   test('train writes models/, reports/, errors/; stability writes reports/ only', () => {
     const suffixes = (fn: SecureFunction) =>
       allows(fn.role, 's3:PutObject')
