@@ -16,21 +16,10 @@ export const ID_MAX_LENGTH = 64;
 /** In words, for error messages and the docs. */
 export const ID_RULE = `an identifier: 1 to ${ID_MAX_LENGTH} letters, digits, _ or - (not starting with -)`;
 
-// A lookup table rather than a RegExp: every id field of every row goes through here (about 600,000 on the Olist export).
-const ALLOWED = new Uint8Array(128);
-for (let c = 48; c <= 57; c++) ALLOWED[c] = 1; // 0-9
-for (let c = 65; c <= 90; c++) ALLOWED[c] = 1; // A-Z
-for (let c = 97; c <= 122; c++) ALLOWED[c] = 1; // a-z
-ALLOWED[95] = 1; // _
-ALLOWED[45] = 1; // -
-const DASH = 45;
+// Every id field of every row goes through here (about 650,000 on the Olist export): V8's compiled RegExp checks them in
+// ~40 ms, a charCode loop over a lookup table took ~60 ms (measured in one run, Node 20, 32-character ids).
+const ID = new RegExp(`^[A-Za-z0-9_][A-Za-z0-9_-]{0,${ID_MAX_LENGTH - 1}}$`);
 
 export function isValidId(s: string): boolean {
-  const n = s.length;
-  if (n === 0 || n > ID_MAX_LENGTH || s.charCodeAt(0) === DASH) return false;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 128 || ALLOWED[c] === 0) return false;
-  }
-  return true;
+  return ID.test(s);
 }
