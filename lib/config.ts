@@ -51,6 +51,12 @@ export interface SegmentationConfig {
    * deleted after each scheduled check. Their S3 artifacts stay.
    */
   readonly keepVersions: number;
+  /** Days raw exports (incoming/ of the raw bucket) are kept; then deleted, older versions 30 days later. */
+  readonly retainIncomingDays: number;
+  /** Days feature tables, dataset facts (features/) and error reports (errors/) of the artifacts bucket are kept. */
+  readonly retainFeaturesDays: number;
+  /** Days a model version's per-customer artifacts (assignments.csv) are kept once a newer version is active. */
+  readonly retainSupersededDays: number;
 }
 
 export const DEFAULT_CONFIG: SegmentationConfig = {
@@ -65,6 +71,9 @@ export const DEFAULT_CONFIG: SegmentationConfig = {
   reserveConcurrency: true,
   distributed: false,
   keepVersions: 3,
+  retainIncomingDays: 90,
+  retainFeaturesDays: 90,
+  retainSupersededDays: 30,
 };
 
 /** The context keys read by {@link configFromContext} (same names as the props). */
@@ -80,6 +89,9 @@ export const CONTEXT_KEYS = [
   'reserveConcurrency',
   'distributed',
   'keepVersions',
+  'retainIncomingDays',
+  'retainFeaturesDays',
+  'retainSupersededDays',
 ] as const;
 
 export type SegmentationConfigInput = Partial<Omit<SegmentationConfig, 'lambdaMemoryMb'>> & {
@@ -135,6 +147,9 @@ export function configFromContext(node: Node): SegmentationConfigInput {
     reserveConcurrency: toBoolean('reserveConcurrency', get('reserveConcurrency')),
     distributed: toBoolean('distributed', get('distributed')),
     keepVersions: toNumber('keepVersions', get('keepVersions')),
+    retainIncomingDays: toNumber('retainIncomingDays', get('retainIncomingDays')),
+    retainFeaturesDays: toNumber('retainFeaturesDays', get('retainFeaturesDays')),
+    retainSupersededDays: toNumber('retainSupersededDays', get('retainSupersededDays')),
   };
 }
 
@@ -164,6 +179,9 @@ export function resolveConfig(input: SegmentationConfigInput = {}): Segmentation
     reserveConcurrency: pick(input.reserveConcurrency, DEFAULT_CONFIG.reserveConcurrency),
     distributed: pick(input.distributed, DEFAULT_CONFIG.distributed),
     keepVersions: pick(input.keepVersions, DEFAULT_CONFIG.keepVersions),
+    retainIncomingDays: pick(input.retainIncomingDays, DEFAULT_CONFIG.retainIncomingDays),
+    retainFeaturesDays: pick(input.retainFeaturesDays, DEFAULT_CONFIG.retainFeaturesDays),
+    retainSupersededDays: pick(input.retainSupersededDays, DEFAULT_CONFIG.retainSupersededDays),
   };
 
   const errors: string[] = [];
@@ -185,6 +203,10 @@ export function resolveConfig(input: SegmentationConfigInput = {}): Segmentation
   checkInt(errors, 'maxInvalidRows', config.maxInvalidRows, 0, 1_000_000);
   checkInt(errors, 'assignmentWriteRate', config.assignmentWriteRate, 1, 40000);
   checkInt(errors, 'keepVersions', config.keepVersions, 1, 100);
+  // The stability check reloads the latest raw export: it must outlive the check cadence by far.
+  checkInt(errors, 'retainIncomingDays', config.retainIncomingDays, 7, 3650);
+  checkInt(errors, 'retainFeaturesDays', config.retainFeaturesDays, 7, 3650);
+  checkInt(errors, 'retainSupersededDays', config.retainSupersededDays, 1, 3650);
   if (errors.length > 0) throw new Error(`Invalid segmentation stack configuration:\n - ${errors.join('\n - ')}`);
   return config;
 }

@@ -31,7 +31,9 @@ export class SegmentationStack extends Stack {
     });
     this.config = resolveConfig(props);
 
-    this.buckets = new DataBuckets(this, 'DataBuckets');
+    this.buckets = new DataBuckets(this, 'DataBuckets', {
+      retention: { incoming: this.config.retainIncomingDays, features: this.config.retainFeaturesDays, superseded: this.config.retainSupersededDays },
+    });
     this.segmentTable = new SegmentTable(this, 'SegmentTable');
     this.pipeline = new PipelineFunctions(this, 'PipelineFunctions', {
       buckets: this.buckets,

@@ -11,6 +11,7 @@ REQUIRED=(
   "/usr/bin/chromium chromium        the report pages' browser tests (playwright-core drives it; CHROMIUM_PATH overrides)"
   "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf fonts-liberation   fonts for those pages (chromium only recommends them; label widths are measured)"
   "/usr/bin/aws      awscli          the serve-mode test (test/e2e/serve.test.ts drives segments start --serve with it)"
+  "/usr/bin/python3  python3         the CSV round-trip tests read the product's CSV files with Python's csv module (an independent parser)"
 )
 
 missing_pkgs=()

@@ -21,6 +21,7 @@ const RUNNERS: Record<string, () => Runner> = {
   query: () => (require('./commands/query') as typeof import('./commands/query')).queryCommand,
   segments: () => (require('./commands/query') as typeof import('./commands/query')).segmentsCommand,
   models: () => (require('./commands/query') as typeof import('./commands/query')).modelsCommand,
+  forget: () => (require('./commands/forget') as typeof import('./commands/forget')).forgetCommand,
   bench: () => (require('./commands/bench') as typeof import('./commands/bench')).benchCommand,
   'bench-worker': () => (require('./commands/bench') as typeof import('./commands/bench')).benchWorkerCommand,
   'bench-scale': () => (require('./commands/benchScale') as typeof import('./commands/benchScale')).benchScaleCommand,

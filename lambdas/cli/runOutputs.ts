@@ -5,8 +5,8 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { RunSummary } from '../core/model/summary';
+import { readAssignments } from '../core/model/assignmentsCsv';
 import { UsageError } from './errors';
 
 export interface RunOutputs {
@@ -42,31 +42,16 @@ async function readJson(file: string): Promise<unknown> {
 }
 
 /**
- * segment_id (second column) and pc1, pc2 (the last two) of every line of assignments.csv. Customer ids never hold
- * a comma and the segment name between them may be quoted, so the line is cut at its first and last commas.
- * Customers without coordinates (e.g. not placed by the clustering) are left off the map.
+ * segment_id and pc1, pc2 of every row of assignments.csv (read with the product's CSV reader). People without
+ * coordinates (the rule segments) are left off the map.
  */
 async function readMap(file: string): Promise<{ coords: Float64Array; labels: Int32Array }> {
   const xs: number[] = [];
   const labels: number[] = [];
-  let line = 0;
-  for await (const text of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
-    line++;
-    if (line === 1) {
-      if (!/^customer_unique_id,segment_id,.*,pc1,pc2$/.test(text)) throw new UsageError(`${file}, line 1: expected the header of \`segments run\`'s assignments.csv (customer_unique_id,segment_id,...,pc1,pc2)`);
-      continue;
-    }
-    if (!text) continue;
-    const a = text.indexOf(',');
-    const segment = Number(text.slice(a + 1, text.indexOf(',', a + 1)));
-    const y = text.lastIndexOf(',');
-    const x = text.lastIndexOf(',', y - 1);
-    const pc1 = text.slice(x + 1, y);
-    const pc2 = text.slice(y + 1);
-    if (!Number.isInteger(segment)) throw new UsageError(`${file}, line ${line}, column segment_id: expected an integer`);
-    if (pc1 === '' || pc2 === '') continue;
-    xs.push(Number(pc1), Number(pc2));
+  await readAssignments(file, createReadStream(file), (_id, segment, pc1, pc2) => {
+    if (Number.isNaN(pc1) || Number.isNaN(pc2)) return;
+    xs.push(pc1, pc2);
     labels.push(segment);
-  }
+  });
   return { coords: Float64Array.from(xs), labels: Int32Array.from(labels) };
 }

@@ -122,6 +122,31 @@ export const MODELS = {
   examples: ['npx segments models', 'npx segments models --prune --dry-run'],
 } satisfies CommandSpec;
 
+export const FORGET = {
+  name: 'forget',
+  summary: 'a deletion request (LGPD/GDPR): remove one person from the table, the buckets and later trainings',
+  description: [
+    'Puts the person on the suppression list (a salted hash, not the id: every later ingest and training leaves them out),',
+    'rewrites every stored object that names them without them (raw exports, feature tables, assignments.csv, reports,',
+    'error reports; older S3 object versions that name them are deleted), deletes their assignment in every model version',
+    'and redacts run records that quote their ids. Prints what was removed and stores that report (without the id) as',
+    'erasures/<time>-<tag>.json in the artifacts bucket. Locally it works on the state of `npm start` (and its copies in',
+    'STATE/out); with --aws on a deployed stack, with the operator’s credentials (docs/operations-and-faults.md#deletion-requests).',
+  ].join('\n'),
+  options: {
+    customer: { value: 'ID', help: 'the customer_unique_id of the person', required: true },
+    aws: { help: 'work on a deployed stack (credentials and region from the usual AWS chain) instead of the local state' },
+    table: { value: 'NAME', help: 'with --aws: the table (stack output TableName)', defaultText: 'TABLE_NAME' },
+    'raw-bucket': { value: 'NAME', help: 'with --aws: the raw bucket (stack output RawBucketName)', defaultText: 'RAW_BUCKET' },
+    'artifacts-bucket': { value: 'NAME', help: 'with --aws: the artifacts bucket (stack output ArtifactsBucketName)', defaultText: 'ARTIFACTS_BUCKET' },
+    region: STORE_OPTIONS.region,
+    state,
+    json,
+    quiet,
+  },
+  examples: ['npx segments forget --customer 8d50f5eadf50201ccdcedfb9e2ac8455', 'npx segments forget --customer 8d50f5eadf50201ccdcedfb9e2ac8455 --aws --table T --raw-bucket R --artifacts-bucket A --json'],
+} satisfies CommandSpec;
+
 export const SIMULATE = {
   name: 'simulate',
   summary: 'the update-frequency simulation over the data’s time axis: how long a model stays valid (stability.json)',
@@ -227,4 +252,4 @@ export const BENCH_SCALE_WORKER = {
 } satisfies CommandSpec;
 
 /** In the order of the help. */
-export const SPECS: CommandSpec[] = [START, RUN, QUERY, SEGMENTS, MODELS, REPORT, ASSIGN, GENERATE, SIMULATE, CHECK, BENCH, BENCH_SCALE, BENCH_WORKER, BENCH_SCALE_WORKER];
+export const SPECS: CommandSpec[] = [START, RUN, QUERY, SEGMENTS, MODELS, FORGET, REPORT, ASSIGN, GENERATE, SIMULATE, CHECK, BENCH, BENCH_SCALE, BENCH_WORKER, BENCH_SCALE_WORKER];

@@ -12,6 +12,7 @@ export function createIngestHandler(runtime: () => Runtime) {
       raw: rt.stores.raw,
       artifacts: rt.stores.artifacts,
       segments: rt.stores.segments,
+      suppression: () => rt.stores.personalData.suppression(),
       startTraining: rt.startTraining,
       log: rt.log,
       maxUploadBytes: numberFromEnv(rt.env, 'MAX_UPLOAD_BYTES'),

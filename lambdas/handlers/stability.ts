@@ -19,6 +19,7 @@ export function createStabilityHandler(runtime: () => Runtime, clock?: () => Dat
       threshold: numberFromEnv(rt.env, 'ARI_THRESHOLD'),
       cadenceDays: numberFromEnv(rt.env, 'CADENCE_DAYS'),
       maxInvalidRows: numberFromEnv(rt.env, 'MAX_INVALID_ROWS'),
+      maxFileBytes: numberFromEnv(rt.env, 'MAX_UPLOAD_BYTES'),
       autoRetrain: rt.env.AUTO_RETRAIN === 'true',
       now: clock,
     });

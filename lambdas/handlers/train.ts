@@ -1,6 +1,6 @@
 /** Lambda: {datasetId, featuresKey} from ingest (async invocation) -> train and activate (lambdas/pipeline/train.ts). */
 import { TrainRequest } from '../pipeline/ingest';
-import { TrainDeps, trainDataset, TrainOutcome, TrainSkipped } from '../pipeline/train';
+import { TrainDeps, trainDataset, TrainOutcome, TrainRejected, TrainSkipped } from '../pipeline/train';
 import { leaseTimesFromEnv } from '../pipeline/lease';
 import { reconcileWithPrevious } from '../pipeline/reconcile';
 import { InvocationContext } from './events';
@@ -9,7 +9,7 @@ import { awsRuntime, numberFromEnv, Runtime, threadsFromEnv } from './runtime';
 
 /** overrides: dependencies the environment cannot express (the local stack's cheaper training options in tests). */
 export function createTrainHandler(runtime: () => Runtime, overrides: Partial<Pick<TrainDeps, 'trainOptions'>> = {}) {
-  return async (event: TrainRequest, context?: InvocationContext): Promise<TrainOutcome | TrainSkipped> => {
+  return async (event: TrainRequest, context?: InvocationContext): Promise<TrainOutcome | TrainSkipped | TrainRejected> => {
     if (!event?.datasetId || !event?.featuresKey) throw new Error(`train expects {datasetId, featuresKey}, got ${JSON.stringify(event)}`);
     const rt = runtime();
     limitThreads(threadsFromEnv(rt.env));
@@ -19,6 +19,7 @@ export function createTrainHandler(runtime: () => Runtime, overrides: Partial<Pi
       {
         artifacts: rt.stores.artifacts,
         segments: rt.stores.segments,
+        suppression: () => rt.stores.personalData.suppression(),
         log: rt.log,
         fixedK,
         // Cheaper trainings (local tests): TRAIN_SWEEP=false with FIXED_K fits that k only, TRAIN_COMPARE=false skips

@@ -27,6 +27,23 @@ export function parseIncomingKey(key: string): DatasetKey | undefined {
 
 export const datasetPrefix = (datasetId: string) => `${INCOMING_PREFIX}${datasetId}/`;
 
+/** The part of the ids the product derives for retrainings (`<dataset>-retrain-<time>`): never in an uploaded id. */
+export const RETRAIN_MARK = '-retrain-';
+
+/** The run id of a retraining of `datasetId` started at `now` by the stability check. */
+export function retrainingId(datasetId: string, now: Date): string {
+  return `${datasetId}${RETRAIN_MARK}${now.toISOString().replace(/[-:.]/g, '')}`;
+}
+
+/**
+ * Why an uploaded dataset id cannot be used (undefined when it can): it would collide with the ids the product derives.
+ * Ingest rejects such a dataset (run record and error report), `segments start --dataset-id` refuses it before uploading.
+ */
+export function reservedDatasetIdReason(datasetId: string): string | undefined {
+  if (!datasetId.includes(RETRAIN_MARK)) return undefined;
+  return `dataset id ${datasetId}: expected an id without "${RETRAIN_MARK}" (reserved for the retrainings the stability check starts, <dataset>${RETRAIN_MARK}<time>): upload it under another id`;
+}
+
 /** Which required tables are present under the dataset's prefix, with their sizes. */
 export async function datasetContents(raw: BlobStore, datasetId: string): Promise<{ present: Map<string, number>; missing: string[] }> {
   const objects = await raw.list(datasetPrefix(datasetId));

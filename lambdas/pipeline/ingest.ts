@@ -11,13 +11,15 @@ import { DataFormatError } from '../core/csv/errors';
 import { computeFeatures, effectiveEnd } from '../core/features/customerFeatures';
 import { encodeFeatures } from '../core/features/serialize';
 import { LoadIssues, loadOlist, MissingTableError, OlistData, TableReport } from '../core/olist/load';
-import { ORDERS } from '../core/olist/tables';
+import { assertSegmentable } from '../core/model/train';
+import { withoutPeople } from '../core/features/withoutPeople';
+import { EMPTY_SUPPRESSION, type Suppression } from '../store/personal-data';
 import { loadWarnings } from '../core/olist/warnings';
 import { explorationStats } from '../core/report/exploration';
 import type { ExplorationStats } from '../core/report/exploration';
 import { BlobStore } from '../store/blob-store';
 import { handoffToken, SegmentStore } from '../store/segment-store';
-import { artifactKeys, blobSidecars, blobTableSource, datasetContents, datasetPrefix, parseIncomingKey } from './datasets';
+import { artifactKeys, blobSidecars, blobTableSource, datasetContents, datasetPrefix, parseIncomingKey, reservedDatasetIdReason } from './datasets';
 import { readProvenance, reviewRows, type DatasetProvenance } from '../core/olist/provenance';
 import { Log } from './log';
 import { DEFAULT_LEASE_TIMES, LeaseTimes, startHeartbeat } from './lease';
@@ -36,8 +38,11 @@ export interface DatasetFacts {
 }
 
 export interface TrainRequest {
+  /** The run: the dataset's id, or a retraining's (derived: see retrainingId in datasets.ts). */
   datasetId: string;
   featuresKey: string;
+  /** The uploaded dataset whose facts (features/<id>/dataset.json) go with the model, when it is not datasetId. */
+  sourceDatasetId?: string;
   /** Hand-off token: the run's lease was passed to this token for the training invocation (lease.ts). */
   lease?: string;
 }
@@ -49,6 +54,8 @@ export interface IngestDeps {
   /** Starts training asynchronously (a Lambda Event invocation in AWS, an in-process call locally). */
   startTraining(request: TrainRequest): Promise<void>;
   log: Log;
+  /** The suppression list (people forgotten on request): left out of the features. Default: nobody. */
+  suppression?: () => Promise<Suppression>;
   maxUploadBytes?: number;
   /** Row tolerance per file (MAX_INVALID_ROWS): invalid rows skipped and counted before a file is rejected. */
   maxInvalidRows?: number;
@@ -59,8 +66,6 @@ export interface IngestDeps {
   leaseOwner?: string;
 }
 
-/** Fewer customers with a counted order than this cannot be segmented: the dataset is rejected. */
-export const MIN_SEGMENTABLE_CUSTOMERS = 10;
 
 export type IngestOutcome =
   | { status: 'ignored'; key: string; reason: string }
@@ -73,6 +78,8 @@ export async function ingestUpload(deps: IngestDeps, key: string): Promise<Inges
   const parsed = parseIncomingKey(key);
   if (!parsed) return { status: 'ignored', key, reason: 'not under incoming/<dataset-id>/' };
   const { datasetId } = parsed;
+  const reserved = reservedDatasetIdReason(datasetId);
+  if (reserved) return rejectDatasetId(deps, datasetId, reserved);
   const { present, missing } = await datasetContents(deps.raw, datasetId);
   if (missing.length) {
     // An upload event cannot tell "not yet" from "never": the run record says what is missing until it arrives.
@@ -99,10 +106,9 @@ export async function ingestUpload(deps: IngestDeps, key: string): Promise<Inges
     await deps.segments.updateRun(datasetId, 'ingesting', { ifOwner: owner });
     const data = await loadOlist(blobTableSource(deps.raw, datasetId, present), { maxFileBytes: deps.maxUploadBytes, maxInvalidRows: deps.maxInvalidRows });
     const loaded = Date.now();
-    const features = computeFeatures(data, effectiveEnd(data), { uncounted: true, everyone: true });
-    if (features.values.rows < MIN_SEGMENTABLE_CUSTOMERS) {
-      throw new DataFormatError(ORDERS.file, undefined, undefined, `at least ${MIN_SEGMENTABLE_CUSTOMERS} customers with a delivered order, to segment`, String(features.values.rows), false);
-    }
+    // People forgotten on request never reach the features (nor, from there, any model, file or table item).
+    const { table: features, dropped: suppressed } = withoutPeople(computeFeatures(data, effectiveEnd(data), { uncounted: true, everyone: true }), (deps.suppression ? await deps.suppression() : EMPTY_SUPPRESSION).has);
+    assertSegmentable(features);
     const featuresKey = artifactKeys.features(datasetId);
     const encoded = encodeFeatures(features, data.fingerprint);
     await deps.artifacts.putStream(featuresKey, Readable.from([encoded]), { contentType: 'application/octet-stream', contentLength: encoded.length });
@@ -112,6 +118,7 @@ export async function ingestUpload(deps: IngestDeps, key: string): Promise<Inges
     const counts = {
       customers: data.customerIds.length,
       customersSegmentable: features.values.rows,
+      suppressed,
       orders: data.orders.count,
       ...Object.fromEntries(data.tables.map((t) => [`rows.${t.table}`, t.rows])),
       ...Object.fromEntries(data.tables.map((t) => [`invalidRows.${t.table}`, t.invalidRows])),
@@ -142,6 +149,14 @@ export async function ingestUpload(deps: IngestDeps, key: string): Promise<Inges
   } finally {
     heartbeat.stop();
   }
+}
+
+/** A dataset whose id the product cannot use: rejected once (run record, error report), its objects left as they are. */
+async function rejectDatasetId(deps: IngestDeps, datasetId: string, reason: string): Promise<IngestOutcome> {
+  const claim = await deps.segments.claimRun(datasetId, { tablesPresent: [], owner: deps.leaseOwner ?? randomUUID(), leaseMs: (deps.leaseTimes ?? DEFAULT_LEASE_TIMES).leaseMs });
+  if (!claim.claimed) return { status: 'duplicate', datasetId, runStatus: claim.run.status };
+  await recordFailure(deps, datasetId, 'rejected', [reason], undefined, claim.run.leaseOwner);
+  return { status: 'rejected', datasetId, reasons: [reason] };
 }
 
 /** What training passes on about the raw dataset (exploration for the reports, counts, per-table reports). */

@@ -4,8 +4,9 @@
  * keeps its id and name when it is the same group; each customer's previous segment is read from the
  * previous version's assignments.csv, and the transition matrix is written beside the new model.
  */
-import { createInterface } from 'node:readline';
+import { DataFormatError } from '../core/csv/errors';
 import { MODEL_SCHEMA_VERSION } from '../core/model/assign';
+import { readAssignments } from '../core/model/assignmentsCsv';
 import { TrainResult } from '../core/model/train';
 import { SegmentModel } from '../core/model/types';
 import { matchSegments, relabel, transitionMatrix } from '../core/stability/matching';
@@ -35,20 +36,20 @@ export async function reconcileWithPrevious(artifacts: BlobStore, result: TrainR
   return before;
 }
 
-/** customer_unique_id -> segment id from a version's assignments.csv (streamed line by line). */
+/**
+ * customer_unique_id -> segment id from a version's assignments.csv, streamed through the product's CSV reader (quoted
+ * cells read as written). undefined when the version has none; a file that does not parse is a located error.
+ */
 export async function previousAssignments(artifacts: BlobStore, version: string): Promise<Map<string, number> | undefined> {
   const key = artifactKeys.assignments(version);
   if (!(await artifacts.exists(key))) return undefined;
   const map = new Map<string, number>();
-  let header = true;
-  for await (const line of createInterface({ input: await artifacts.get(key), crlfDelay: Infinity })) {
-    if (header) {
-      header = false;
-      continue;
-    }
-    const a = line.indexOf(',');
-    const b = line.indexOf(',', a + 1);
-    if (a > 0 && b > a) map.set(line.slice(0, a), Number(line.slice(a + 1, b)));
+  try {
+    await readAssignments(key, await artifacts.get(key), (id, segment) => map.set(id, segment));
+  } catch (err) {
+    // The previous model's own file is damaged: an operational fault (retried, alarmed), not a fault of the new data.
+    if (err instanceof DataFormatError) throw new Error(`previous model ${version}: ${err.message}`);
+    throw err;
   }
   return map;
 }

@@ -10,7 +10,7 @@ import { effectiveEnd } from '../core/stability/simulate';
 import { TrainingDistribution } from '../core/stability/drift';
 import { BlobStore } from '../store/blob-store';
 import { SegmentStore, StabilityCheckRecord } from '../store/segment-store';
-import { artifactKeys, blobTableSource, datasetContents } from './datasets';
+import { artifactKeys, blobTableSource, datasetContents, retrainingId } from './datasets';
 import { TrainRequest } from './ingest';
 import { Log } from './log';
 import { DEFAULT_LEASE_TIMES } from './lease';
@@ -31,6 +31,8 @@ export interface StabilityDeps {
   autoRetrain?: boolean;
   /** The row tolerance ingest accepted the dataset with (MAX_INVALID_ROWS), so it loads here too. */
   maxInvalidRows?: number;
+  /** The upload size limit of ingest (MAX_UPLOAD_BYTES): the reload reads nothing larger than ingest would. */
+  maxFileBytes?: number;
   /** Clock for the record and the retraining id (tests pin it). */
   now?: () => Date;
 }
@@ -47,7 +49,7 @@ export async function checkStability(deps: StabilityDeps): Promise<StabilityOutc
   const latest = await deps.artifacts.getJson<{ datasetId: string; featuresKey: string }>(latestKey);
   const { present, missing } = await datasetContents(deps.raw, latest.datasetId);
   if (missing.length) return { status: 'no-data', reason: `dataset ${latest.datasetId} lacks ${missing.join(', ')}` };
-  const data = await loadOlist(blobTableSource(deps.raw, latest.datasetId, present), { maxInvalidRows: deps.maxInvalidRows });
+  const data = await loadOlist(blobTableSource(deps.raw, latest.datasetId, present), { maxInvalidRows: deps.maxInvalidRows, maxFileBytes: deps.maxFileBytes });
   const model = active.record.model;
   const now = (deps.now ?? (() => new Date()))();
   // Age: the newer of data time (latest data date minus the model's as-of date, inside runStabilityCheck)
@@ -67,13 +69,13 @@ export async function checkStability(deps: StabilityDeps): Promise<StabilityOutc
   if (result.verdict === 'ok') return { status: 'checked', record, published: false };
   let retraining: string | undefined;
   if (deps.autoRetrain) {
-    retraining = `${latest.datasetId}-retrain-${now.toISOString().replace(/[-:.]/g, '')}`;
+    retraining = retrainingId(latest.datasetId, now);
     const claim = await deps.segments.claimRun(retraining, { tablesPresent: [...present.keys()].sort() });
     if (claim.claimed) {
       // The lease passes to the training invocation (see lease.ts), as after an ingest.
       const handoff = randomUUID();
       await deps.segments.updateRun(retraining, 'training', { reasons: [`retraining after the stability check: ${result.verdict}`], ifOwner: claim.run.leaseOwner, lease: { owner: handoff, ms: DEFAULT_LEASE_TIMES.handoffMs } });
-      await deps.startTraining({ datasetId: retraining, featuresKey: latest.featuresKey, lease: handoff });
+      await deps.startTraining({ datasetId: retraining, featuresKey: latest.featuresKey, sourceDatasetId: latest.datasetId, lease: handoff });
     }
   }
   await deps.publishEvent(DRIFT_EVENT, {

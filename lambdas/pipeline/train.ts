@@ -5,6 +5,7 @@
  * complete; a failure anywhere leaves the previous version active.
  */
 import { Readable } from 'node:stream';
+import { DataFormatError } from '../core/csv/errors';
 import { decodeFeatures } from '../core/features/serialize';
 import { assignmentsCsv } from '../core/model/assignmentsCsv';
 import { trainOnFeatures, TrainOptions, TrainResult } from '../core/model/train';
@@ -13,6 +14,9 @@ import { fitPca } from '../core/cluster/pca';
 import { buildSummaryFromFeatures } from '../core/model/summary';
 import { BlobStore } from '../store/blob-store';
 import { SegmentStore } from '../store/segment-store';
+import { SUPERSEDED_TAG } from '../store/lifecycle';
+import { EMPTY_SUPPRESSION, type Suppression } from '../store/personal-data';
+import { withoutPeople } from '../core/features/withoutPeople';
 import { artifactKeys } from './datasets';
 import { DatasetFacts, describe, recordFailure, TrainRequest } from './ingest';
 import { buildReports, sampleMap, StabilityInput } from '../core/report';
@@ -28,6 +32,8 @@ export interface TrainDeps {
   artifacts: BlobStore;
   segments: SegmentStore;
   log: Log;
+  /** The suppression list, read again here: a person forgotten after ingest is left out of this training too. */
+  suppression?: () => Promise<Suppression>;
   fixedK?: number;
   /** Extra options for the core (smaller sweeps in tests, seeds). */
   trainOptions?: TrainOptions;
@@ -67,7 +73,14 @@ export interface TrainSkipped {
   runStatus: string;
 }
 
-export async function trainDataset(deps: TrainDeps, request: TrainRequest): Promise<TrainOutcome | TrainSkipped> {
+/** Data that cannot be segmented (a DataFormatError): recorded as rejected, final, never retried. */
+export interface TrainRejected {
+  datasetId: string;
+  status: 'rejected';
+  reasons: string[];
+}
+
+export async function trainDataset(deps: TrainDeps, request: TrainRequest): Promise<TrainOutcome | TrainSkipped | TrainRejected> {
   const { datasetId } = request;
   const t0 = Date.now();
   // Exactly one invocation trains a run: the one ingest handed the lease to, or a retry after a failure or after the
@@ -84,7 +97,9 @@ export async function trainDataset(deps: TrainDeps, request: TrainRequest): Prom
   if (lease.takeover && lease.run.modelVersion) await dropAbandonedDraft(deps, datasetId, lease.run.modelVersion);
   try {
     const stored = decodeFeatures(await readAll(await deps.artifacts.get(request.featuresKey)), request.featuresKey);
-    const result = trainOnFeatures(stored.table, stored.fingerprint, { k: deps.fixedK, ...deps.trainOptions });
+    const { table, dropped } = withoutPeople(stored.table, (deps.suppression ? await deps.suppression() : EMPTY_SUPPRESSION).has);
+    if (dropped) deps.log.info('people on the suppression list left out', { datasetId, people: dropped });
+    const result = trainOnFeatures(table, stored.fingerprint, { k: deps.fixedK, ...deps.trainOptions });
     const previous = (await deps.segments.getActiveModel())?.record.model;
     const previousSegments = deps.reconcile ? await deps.reconcile(result, previous) : undefined;
     const { model } = result;
@@ -93,7 +108,8 @@ export async function trainDataset(deps: TrainDeps, request: TrainRequest): Prom
     const pca = fitPca(result.X);
     const coords = pca.project2d(result.X);
     const summary = buildSummaryFromFeatures(result, { timings: { ...result.timings }, pca: { explainedVariance: pca.explainedVariance } });
-    const facts = await readOptionalJson<DatasetFacts>(deps.artifacts, artifactKeys.datasetFacts(datasetId.replace(/-retrain-\w+$/, '')));
+    // The raw dataset's facts: a retraining names the dataset it retrains (never derived from its own id).
+    const facts = await readOptionalJson<DatasetFacts>(deps.artifacts, artifactKeys.datasetFacts(request.sourceDatasetId ?? datasetId));
     if (facts) {
       summary.counts.customersInExport = facts.customersInExport;
       summary.counts.orders = facts.orders;
@@ -146,6 +162,7 @@ export async function trainDataset(deps: TrainDeps, request: TrainRequest): Prom
       ifOwner: owner,
       lease: 'release',
     });
+    if (pointer.previousVersion) await markSuperseded(deps, pointer.previousVersion);
     deps.log.info('model activated', { datasetId, version: model.version, previousVersion: pointer.previousVersion, k: model.k, customers: model.customers, people: model.people });
     return { datasetId, version: model.version, previousVersion: pointer.previousVersion, k: model.k, customers: model.customers, status: 'activated' };
   } catch (err) {
@@ -153,10 +170,27 @@ export async function trainDataset(deps: TrainDeps, request: TrainRequest): Prom
       deps.log.warn('run lease lost; stopping', { datasetId });
       return { datasetId, status: 'duplicate', runStatus: 'taken over' };
     }
-    await recordFailure(deps, datasetId, 'failed', [describe(err)], err, owner);
+    // Data that cannot be segmented fails the same way on every retry: rejected (final), like ingest's rejections.
+    // Anything else is a fault: recorded as failed and rethrown, so that Lambda retries it.
+    const rejected = err instanceof DataFormatError;
+    await recordFailure(deps, datasetId, rejected ? 'rejected' : 'failed', [describe(err)], err, owner);
+    if (rejected) return { datasetId, status: 'rejected', reasons: [describe(err)] };
     throw err;
   } finally {
     heartbeat.stop();
+  }
+}
+
+/**
+ * The replaced version's per-customer artifacts are tagged for the bucket's `expire-superseded` lifecycle rule
+ * (retainSupersededDays); best effort: a missing tag only keeps the file until its owner removes it.
+ */
+async function markSuperseded(deps: TrainDeps, version: string): Promise<void> {
+  const key = artifactKeys.assignments(version);
+  try {
+    if (await deps.artifacts.exists(key)) await deps.artifacts.setTags(key, { [SUPERSEDED_TAG.key]: SUPERSEDED_TAG.value });
+  } catch (err) {
+    deps.log.warn('superseded artifacts not tagged for expiry', { version, key, error: describe(err) });
   }
 }
 

@@ -37,6 +37,16 @@ export interface PutResult {
   etag: string;
 }
 
+/** One stored version of an object (versioned buckets). */
+export interface BlobVersion {
+  key: string;
+  versionId: string;
+  isLatest: boolean;
+  /** A delete marker holds no data. */
+  deleteMarker: boolean;
+  size: number;
+}
+
 export interface BlobStore {
   /** The bucket name. */
   readonly bucket: string;
@@ -62,4 +72,15 @@ export interface BlobStore {
   exists(key: string): Promise<boolean>;
   /** Delete the key (no error if it does not exist). */
   delete(key: string): Promise<void>;
+  /** Replaces the object's tags (a lifecycle rule may select on them: lambdas/store/lifecycle.ts). */
+  setTags(key: string, tags: Record<string, string>): Promise<void>;
+  /**
+   * Every version of every object under prefix, delete markers included (all pages); undefined when the store keeps
+   * no versions (s3rver implements no versioning: its buckets hold only the current objects).
+   */
+  listVersions(prefix: string): Promise<BlobVersion[] | undefined>;
+  /** A stream of one version's bytes. */
+  getVersion(key: string, versionId: string): Promise<Readable>;
+  /** Deletes one version for good (no delete marker is added). */
+  deleteVersion(key: string, versionId: string): Promise<void>;
 }

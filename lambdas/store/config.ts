@@ -6,6 +6,7 @@
  *   checksums only when required (s3rver mangles aws-chunked uploads with trailing checksums).
  * Names used by the stack: RAW_BUCKET, ARTIFACTS_BUCKET, TABLE_NAME.
  */
+import { PersonalDataStore } from './personal-data';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import type { EventBridgeClient, EventBridgeClientConfig } from '@aws-sdk/client-eventbridge';
@@ -139,6 +140,8 @@ export interface Stores {
   readonly raw: BlobStore;
   readonly artifacts: BlobStore;
   readonly segments: SegmentStore;
+  /** The suppression list and the erasure of a person's items (lambdas/store/personal-data.ts). */
+  readonly personalData: PersonalDataStore;
 }
 
 export interface ClientHooks {
@@ -159,6 +162,7 @@ export function createStores(env: Env = process.env, hooks: ClientHooks = {}): S
   let raw: BlobStore | undefined;
   let artifacts: BlobStore | undefined;
   let segments: SegmentStore | undefined;
+  let personalData: PersonalDataStore | undefined;
   return {
     config,
     s3,
@@ -171,6 +175,9 @@ export function createStores(env: Env = process.env, hooks: ClientHooks = {}): S
     },
     get segments() {
       return (segments ??= new DynamoSegmentStore({ client: dynamo, tableName: required(config.tableName, ENV.tableName) }));
+    },
+    get personalData() {
+      return (personalData ??= new PersonalDataStore(dynamo, required(config.tableName, ENV.tableName)));
     },
   };
 }

@@ -4,6 +4,7 @@
  * the "never a half-written version" guarantee comes from conditional writes on the model's META item
  * and on the MODEL/ACTIVE pointer, in an order that keeps the pointer on a complete version at all times.
  */
+import { ID_RULE, isValidId } from '../core/ids';
 import {
   ConditionalCheckFailedException,
   GetItemCommand,
@@ -162,7 +163,8 @@ export function buildAssignmentRequests(
   const requests: WriteRequest[] = new Array(assignments.length);
   assignments.forEach((a, i) => {
     const where = `assignments[${i}] (customer ${a.customerId})`;
-    if (typeof a.customerId !== 'string' || a.customerId === '') throw new InvalidInputError(`${where}: customerId must be a non-empty string`);
+    // The loader's identifier rule (core/ids.ts): also what keeps the item keys within DynamoDB's limits.
+    if (typeof a.customerId !== 'string' || !isValidId(a.customerId)) throw new InvalidInputError(`${where}: customerId must be ${ID_RULE}`);
     if (seen.has(a.customerId)) throw new InvalidInputError(`${where}: duplicate customerId`);
     seen.add(a.customerId);
     if (!segmentIds.has(a.segmentId)) throw new InvalidInputError(`${where}: segment ${a.segmentId} is not a segment of model ${version}`);

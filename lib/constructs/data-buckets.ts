@@ -14,6 +14,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { SUPERSEDED_TAG } from '../../lambdas/store/lifecycle';
 import { grantPrefixAccess, PrefixAccess, secureBucketProps } from './secure-defaults';
 
 /** Uploads under this prefix of the raw bucket start ingestion. */
@@ -28,7 +29,19 @@ export const ARTIFACT_PREFIXES = {
 } as const;
 export type ArtifactPrefix = keyof typeof ARTIFACT_PREFIXES;
 
+/** How long personal data is kept (days): CDK context retainIncomingDays, retainFeaturesDays, retainSupersededDays. */
+export interface RetentionDays {
+  /** Raw exports under incoming/ (raw bucket). */
+  readonly incoming: number;
+  /** features/ (feature tables, dataset facts) and errors/ (error reports quote values of the rows) of the artifacts bucket. */
+  readonly features: number;
+  /** A model version's per-customer artifacts (assignments.csv) once a newer version is active. */
+  readonly superseded: number;
+}
+
 export interface DataBucketsProps {
+  /** Lifecycle of the personal data; older object versions then go after the noncurrent-version expiration. */
+  readonly retention?: RetentionDays;
   /** How long overwritten raw uploads are kept (versioning). @default 30 days */
   readonly rawNoncurrentVersionExpiration?: Duration;
   /** How long server access logs are kept. @default 365 days */
@@ -45,6 +58,7 @@ export class DataBuckets extends Construct {
 
   constructor(scope: Construct, id: string, props: DataBucketsProps = {}) {
     super(scope, id);
+    const retention = props.retention;
 
     // Server access logs must go to an SSE-S3 bucket (SSE-KMS is not supported as a log destination).
     // The log-delivery permission is a bucket policy for logging.s3.amazonaws.com scoped to the source
@@ -61,6 +75,7 @@ export class DataBuckets extends Construct {
         serverAccessLogsBucket: this.accessLogs,
         serverAccessLogsPrefix: 'raw/',
         noncurrentVersionExpiration: props.rawNoncurrentVersionExpiration ?? Duration.days(30),
+        lifecycleRules: retention ? [{ id: 'expire-incoming', enabled: true, prefix: INCOMING_PREFIX, expiration: Duration.days(retention.incoming) }] : [],
       }),
     });
 
@@ -68,6 +83,14 @@ export class DataBuckets extends Construct {
       ...secureBucketProps({
         serverAccessLogsBucket: this.accessLogs,
         serverAccessLogsPrefix: 'artifacts/',
+        lifecycleRules: retention
+          ? [
+              { id: 'expire-features', enabled: true, prefix: ARTIFACT_PREFIXES.features, expiration: Duration.days(retention.features) },
+              { id: 'expire-errors', enabled: true, prefix: ARTIFACT_PREFIXES.errors, expiration: Duration.days(retention.features) },
+              // Tagged by train when a newer version becomes active (S3 rules cannot select by key suffix or status).
+              { id: 'expire-superseded', enabled: true, tagFilters: { [SUPERSEDED_TAG.key]: SUPERSEDED_TAG.value }, expiration: Duration.days(retention.superseded) },
+            ]
+          : [],
       }),
     });
   }
@@ -78,13 +101,14 @@ export class DataBuckets extends Construct {
   }
 
   /** Object access to named artifact prefixes only. */
-  grantArtifacts(role: iam.IRole, access: { read?: ArtifactPrefix[]; write?: ArtifactPrefix[]; writeMultipart?: ArtifactPrefix[]; list?: ArtifactPrefix[] }): void {
+  grantArtifacts(role: iam.IRole, access: { read?: ArtifactPrefix[]; write?: ArtifactPrefix[]; writeMultipart?: ArtifactPrefix[]; list?: ArtifactPrefix[]; tag?: ArtifactPrefix[] }): void {
     const toPrefixes = (names?: ArtifactPrefix[]) => names?.map((n) => ARTIFACT_PREFIXES[n]);
     const prefixAccess: PrefixAccess = {
       read: toPrefixes(access.read),
       write: toPrefixes(access.write),
       writeMultipart: toPrefixes(access.writeMultipart),
       list: toPrefixes(access.list),
+      tag: toPrefixes(access.tag),
     };
     grantPrefixAccess(role, this.artifacts, prefixAccess);
   }

@@ -87,8 +87,9 @@ export class PipelineFunctions extends Construct {
     buckets.grantReadIncoming(this.ingest.role);
     // features.bin may be large (multipart); the error report is one small object.
     buckets.grantArtifacts(this.ingest.role, { writeMultipart: ['features'], write: ['errors'] });
-    // claimRun/noteWaiting (PutItem), run updates and leases (UpdateItem), the record of a lost claim (GetItem).
-    table.grantItems(this.ingest.role, { table: ['GetItem', 'PutItem', 'UpdateItem'] });
+    // claimRun/noteWaiting (PutItem), run updates and leases (UpdateItem), the record of a lost claim (GetItem), and the
+    // suppression list of erased people (Query PK = SUPPRESSION: lambdas/store/personal-data.ts).
+    table.grantItems(this.ingest.role, { table: ['GetItem', 'PutItem', 'UpdateItem', 'Query'] });
     this.train.grantInvokeUnqualified(this.ingest.role);
 
     buckets.grantArtifacts(this.train.role, {
@@ -98,6 +99,8 @@ export class PipelineFunctions extends Construct {
       write: ['reports', 'errors'],
       // Existence checks of optional objects are listings (a HeadObject on a missing key is a 403 without ListBucket).
       list: ['features', 'models'],
+      // Marks the superseded version's assignments.csv for the lifecycle rule (lambdas/store/lifecycle.ts).
+      tag: ['models'],
     });
     table.grantItems(this.train.role, { table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchWriteItem'], queryIndex: true });
     this.train.allowPutSegmentEvents([DETAIL_TYPES.activated]);

@@ -94,6 +94,8 @@ export interface PrefixAccess {
   readonly writeMultipart?: string[];
   /** Prefixes that may be listed (s3:ListBucket on the bucket, with an s3:prefix condition). */
   readonly list?: string[];
+  /** Prefixes whose objects may be tagged (s3:PutObjectTagging: marking superseded artifacts for their lifecycle rule). */
+  readonly tag?: string[];
 }
 
 /** The cdk-nag finding id for an object-prefix resource `<bucket ARN>/<prefix>*` in a role's policy. */
@@ -156,6 +158,10 @@ export function grantPrefixAccess(role: iam.IRole, bucket: s3.IBucket, access: P
   if (access.writeMultipart?.length) {
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: objects(access.writeMultipart) }));
     ack(access.writeMultipart);
+  }
+  if (access.tag?.length) {
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObjectTagging'], resources: objects(access.tag) }));
+    ack(access.tag);
   }
   if (access.list?.length) {
     role.addToPrincipalPolicy(

@@ -50,6 +50,8 @@ export class StabilitySchedule extends Construct {
         AUTO_RETRAIN: String(config.autoRetrain),
         // The latest dataset was accepted with this row tolerance: it must load here with the same one.
         MAX_INVALID_ROWS: String(config.maxInvalidRows),
+        // ... and under the same size limit: the reload never reads more than ingest would have.
+        MAX_UPLOAD_BYTES: String(config.maxUploadBytes),
         TRAIN_FUNCTION_NAME: train.functionName,
         // Retention after the check (lambdas/handlers/retention.ts): deletes go through BatchWriteItem and Query on
         // GSI1, both granted below (no DeleteItem).

@@ -174,7 +174,7 @@ test('every grant of every role is exercised by some code path, or listed with i
   // The roles as they now stand (a summary the README's role table follows).
   const actions = (role: string) => [...new Set(table.filter((r) => r.role === role).map((r) => r.granted))].sort();
   expect(actions('ingest')).toEqual([
-    'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'lambda:InvokeFunction', 'logs:CreateLogStream', 'logs:PutLogEvents',
+    'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'lambda:InvokeFunction', 'logs:CreateLogStream', 'logs:PutLogEvents',
     's3:AbortMultipartUpload', 's3:GetObject', 's3:ListBucket', 's3:PutObject', 'sqs:SendMessage', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments',
   ]);
   expect(actions('stability')).not.toContain('s3:PutObject');

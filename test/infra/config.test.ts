@@ -23,6 +23,9 @@ describe('resolveConfig', () => {
       reserveConcurrency: true,
       distributed: false,
       keepVersions: 3,
+      retainIncomingDays: 90,
+      retainFeaturesDays: 90,
+      retainSupersededDays: 30,
     });
     expect(DEFAULT_CONFIG.lambdaMemoryMb.train).toBe(3008);
   });
@@ -50,6 +53,9 @@ describe('resolveConfig', () => {
         reserveConcurrency: 'false',
         distributed: 'true',
         keepVersions: '5',
+        retainIncomingDays: '30',
+        retainFeaturesDays: '14',
+        retainSupersededDays: '7',
       },
     });
     expect(resolveConfig(configFromContext(app.node))).toEqual({
@@ -64,6 +70,9 @@ describe('resolveConfig', () => {
       reserveConcurrency: false,
       distributed: true,
       keepVersions: 5,
+      retainIncomingDays: 30,
+      retainFeaturesDays: 14,
+      retainSupersededDays: 7,
     });
   });
 

@@ -103,6 +103,20 @@ describe('buckets', () => {
     }
   });
 
+  test('personal data expires: raw exports, feature tables and error reports, superseded versions\' assignments (tagged by train)', () => {
+    const rules = (bucket: typeof stack.buckets.raw) => resources[logicalId(bucket)].Properties.LifecycleConfiguration.Rules;
+    expect(rules(stack.buckets.raw)).toEqual(expect.arrayContaining([{ Id: 'expire-incoming', Status: 'Enabled', Prefix: 'incoming/', ExpirationInDays: 90 }]));
+    expect(rules(stack.buckets.artifacts)).toEqual(
+      expect.arrayContaining([
+        { Id: 'expire-features', Status: 'Enabled', Prefix: 'features/', ExpirationInDays: 90 },
+        { Id: 'expire-errors', Status: 'Enabled', Prefix: 'errors/', ExpirationInDays: 90 },
+        { Id: 'expire-superseded', Status: 'Enabled', TagFilters: [{ Key: 'lifecycle', Value: 'superseded' }], ExpirationInDays: 30 },
+      ]),
+    );
+    // and their older versions after the noncurrent-version expiration of every bucket
+    for (const bucket of [stack.buckets.raw, stack.buckets.artifacts]) expect(rules(bucket)).toEqual(expect.arrayContaining([expect.objectContaining({ NoncurrentVersionExpiration: { NoncurrentDays: 30 } })]));
+  });
+
   test('raw and artifacts buckets send server access logs to the dedicated log bucket', () => {
     const logBucket = ref(stack.buckets.accessLogs);
     for (const bucket of [stack.buckets.raw, stack.buckets.artifacts]) {
@@ -286,6 +300,7 @@ describe('functions', () => {
       ARI_THRESHOLD: '0.8',
       AUTO_RETRAIN: 'false',
       MAX_INVALID_ROWS: '0',
+      MAX_UPLOAD_BYTES: String(256 * 1024 * 1024),
       TRAIN_FUNCTION_NAME: ref(stack.pipeline.train.function),
       KEEP_VERSIONS: '3',
     });
@@ -393,6 +408,12 @@ describe('IAM', () => {
         }
       }
     }
+  });
+
+  test('only train may tag objects, and only under models/ (superseded assignments.csv, for their lifecycle rule); no function deletes versions or scans', () => {
+    const tagged = fns().map((fn) => [fn.handlerName, allows(fn.role, 's3:PutObjectTagging').flatMap((s) => asArray(s.Resource)).map((r) => (r as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1][1])]);
+    expect(tagged.filter(([, r]) => (r as unknown[]).length)).toEqual([['train', ['/models/*']]]);
+    for (const fn of fns()) for (const action of ['s3:DeleteObjectVersion', 's3:ListBucketVersions', 'dynamodb:Scan']) expect(allows(fn.role, action)).toEqual([]);
   });
 
   test('train writes models/, reports/, errors/ (multipart aborts on models/ only); stability writes nothing', () => {

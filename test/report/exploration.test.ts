@@ -4,8 +4,9 @@
  */
 import { loadOlist, OlistData } from '../../lambdas/core/olist/load';
 import { directorySource } from '../../lambdas/core/olist/source';
-import { explorationStats, ExplorationStats, pearson, quantile, ranks } from '../../lambdas/core/report/exploration';
-import { writeMiniExport } from '../helpers/miniExport';
+import { explorationStats, ExplorationStats, MAX_MONTHS, pearson, quantile, ranks } from '../../lambdas/core/report/exploration';
+import { explorationCharts } from '../../lambdas/core/report/chartsExploration';
+import { MINI, writeMiniExport } from '../helpers/miniExport';
 
 const DAY = 86_400_000;
 let data: OlistData;
@@ -142,4 +143,45 @@ test('helpers: quantile, ranks with ties, pearson', () => {
   expect(Array.from(ranks([10, 20, 10, 30]))).toEqual([1.5, 3, 1.5, 4]);
   expect(pearson([1, 2, 3], [2, 4, 6])).toBeCloseTo(1, 12);
   expect(Number.isNaN(pearson([1, 1, 1], [1, 2, 3]))).toBe(true);
+});
+
+describe('bounds: whatever the export holds, the statistics behind the charts stay small', () => {
+  test('10,000 distinct state texts: 27 codes, "other" and "unknown" at most, and a warning with the first line', async () => {
+    const extra = Array.from({ length: 10_000 }, (_, i) => `c_extra${i},u_bob,"20000",rio,Estado ${i}`).join('\n');
+    const d = await loadOlist(directorySource(writeMiniExport({ 'olist_customers_dataset.csv': MINI['olist_customers_dataset.csv'] + extra + '\n' })));
+    expect(d.issues.unknownStates).toBe(10_000);
+    expect(d.issues.firstUnknownStateLine).toBe(7);
+    const s = explorationStats(d);
+    expect(s.customersByState.map((x) => x.state).sort()).toEqual(['MG', 'SP', 'other']);
+    expect(s.counts.states).toBe(2);
+    const chart = explorationCharts(s).find((c) => c.id === 'customers-by-state')!;
+    expect((chart.data as unknown[]).length).toBe(3);
+  });
+
+  test('an order decades before the others: the months chart shows the last 120 months and counts the earlier orders', async () => {
+    const orders = MINI['olist_orders_dataset.csv'].replace('o3,c_ana3,canceled,2018-04-01 09:00:00', 'o3,c_ana3,canceled,1950-04-01 09:00:00');
+    const s = explorationStats(await loadOlist(directorySource(writeMiniExport({ 'olist_orders_dataset.csv': orders }))));
+    expect(s.ordersByMonth).toHaveLength(MAX_MONTHS);
+    expect(s.ordersByMonth[s.ordersByMonth.length - 1].month).toBe('2018-04');
+    expect(s.dateRange.ordersBeforeShown).toBe(1);
+    expect(s.dateRange.months).toBe(817);
+  });
+
+  test('an order worth R$ 10^15: the value histogram ends at R$ 10 million (71 bins at most)', async () => {
+    const payments = MINI['olist_order_payments_dataset.csv'].replace('o4,1,boleto,1,230.00', 'o4,1,boleto,1,1000000000000000');
+    const s = explorationStats(await loadOlist(directorySource(writeMiniExport({ 'olist_order_payments_dataset.csv': payments }))));
+    expect(s.orderValue.bins.length).toBeLessThanOrEqual(71);
+    expect(s.orderValue.bins.reduce((a, b) => a + b.count, 0)).toBe(5);
+  });
+
+  test('a header with 5,000 extra columns: the first 20 are listed, then how many more', async () => {
+    const [head, ...rest] = MINI['olist_products_dataset.csv'].split('\n');
+    const wide = [head + Array.from({ length: 5000 }, (_, i) => `,x${i}`).join(''), ...rest.map((l) => (l ? l + ','.repeat(5000) : l))].join('\n');
+    const d = await loadOlist(directorySource(writeMiniExport({ 'olist_products_dataset.csv': wide })));
+    const extra = d.tables.find((t) => t.table === 'products')!.extraColumns;
+    expect(extra).toHaveLength(21);
+    // the products file's own extra columns (beyond product_id, product_category_name) come first
+    const own = head.split(',').length - 2;
+    expect(extra[20]).toBe(`... and ${own + 5000 - 20} more`);
+  });
 });

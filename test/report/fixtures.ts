@@ -146,7 +146,7 @@ export function handSummary(): RunSummary {
       { trait: 'repeat', rule: 'at least 1.5 orders per customer on average' },
     ],
     tables: [{ table: 'orders', file: 'olist_orders_dataset.csv', rows: customers + 400, bytes: 123456, sha256: '0'.repeat(64), extraColumns: [], invalidRows: 0 }],
-    loadIssues: { orphanItems: 0, orphanPayments: 0, orphanReviews: 0, itemsWithUnknownProduct: 0, ordersWithoutPayment: 1 },
+    loadIssues: { orphanItems: 0, orphanPayments: 0, orphanReviews: 0, itemsWithUnknownProduct: 0, ordersWithoutPayment: 1, unknownStates: 0, firstUnknownStateLine: 0 },
     timings: { load: 1, total: 2 },
   };
 }

@@ -20,7 +20,7 @@ import { basename, join, relative, resolve } from 'node:path';
 import { generateDataset } from '../../core/generate/generator';
 import { ALL_TABLES } from '../../core/olist/tables';
 import { PROVENANCE_FILES } from '../../core/olist/provenance';
-import { datasetPrefix } from '../../pipeline/datasets';
+import { datasetPrefix, RETRAIN_MARK, reservedDatasetIdReason } from '../../pipeline/datasets';
 import { startLocalStack } from '../../local/runtime';
 import type { RunRecord } from '../../store/segment-store';
 import { DEFAULT_CONFIG } from '../../../lib/config';
@@ -81,6 +81,9 @@ export async function startCommand(argv: string[]): Promise<void> {
   }
   const files = readdirSync(data).filter((f) => ALL_TABLES.some((t) => t.file === f));
   const datasetId = o['dataset-id'] ?? datasetIdOf(data, files);
+  // The stack would reject it (same message): said before anything is started or uploaded.
+  const reserved = o['dataset-id'] === undefined ? undefined : reservedDatasetIdReason(datasetId);
+  if (reserved) throw new UsageError(reserved);
   const what = given ? `the export in ${given}` : `the generated default dataset, ${fmt.int(customers)} customers, seed 1`;
 
   const stack = await startLocalStack({ dir: join(state, 'emulators'), logs: o.logs, env: k ? { FIXED_K: String(k) } : {}, iam });
@@ -204,7 +207,8 @@ function relativeOr(path: string): string {
 function datasetIdOf(dir: string, files: string[]): string {
   const h = createHash('sha256');
   for (const f of [...files].sort()) h.update(`${f}:${statSync(join(dir, f)).size}\n`);
-  const name = basename(dir).replace(/[^A-Za-z0-9._=-]/g, '-').slice(0, 60) || 'dataset';
+  // Never the retraining mark (reserved: datasets.ts), whatever the folder is called.
+  const name = basename(dir).replace(/[^A-Za-z0-9._=-]/g, '-').slice(0, 60).split(RETRAIN_MARK).join('-retrain_') || 'dataset';
   return `${name}-${h.digest('hex').slice(0, 8)}`;
 }
 

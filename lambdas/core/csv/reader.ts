@@ -33,7 +33,7 @@ export interface ReadResult {
   invalidRows: number;
   /** The first few skipped-row errors, when maxInvalidRows > 0. */
   invalidSamples: DataFormatError[];
-  /** Header columns that the schema does not know (tolerated). */
+  /** Header columns that the schema does not know (tolerated); the first 20, then "... and N more". */
   extraColumns: string[];
   bytes: number;
 }
@@ -68,7 +68,7 @@ export async function readTable(
       const names = record.slice(0, count);
       positions = checkHeader(file, schema, names);
       header = names;
-      result.extraColumns = names.filter((c) => !columns.some((s) => s.name === c));
+      result.extraColumns = boundedList(names.filter((c) => !columns.some((s) => s.name === c)));
       return;
     }
     if (count !== header.length) {
@@ -120,6 +120,12 @@ export async function readTable(
   }
   if (!header) throw new DataFormatError(file, 1, undefined, `a header line with the columns ${columns.map((c) => c.name).join(', ')}`, 'an empty file', false);
   return result;
+}
+
+/** At most 20 names of at most 60 characters (a header is free text too), and how many more there were. */
+function boundedList(names: string[], max = 20): string[] {
+  const shown = names.slice(0, max).map((n) => (n.length > 60 ? n.slice(0, 57) + '...' : n));
+  return names.length > max ? [...shown, `... and ${names.length - max} more`] : shown;
 }
 
 function columnLabel(spec: ColumnSpec, position: number): string {

@@ -3,8 +3,12 @@
  * Conversions return numbers for numeric and time columns (epoch milliseconds, NaN when empty)
  * so that the loaders can fill typed arrays directly.
  */
+import { ID_RULE, isValidId } from '../ids';
+
 export type ColumnType =
-  | { kind: 'string' }
+  /** Free text; maxLength bounds what a row may hold (longer is an invalid row). */
+  | { kind: 'string'; maxLength?: number }
+  /** An identifier under the rule of core/ids.ts. */
   | { kind: 'id' }
   | { kind: 'int'; min?: number; max?: number }
   | { kind: 'number'; min?: number; max?: number }
@@ -35,9 +39,9 @@ export function describeType(spec: ColumnSpec): string {
   const base = (() => {
     switch (t.kind) {
       case 'string':
-        return 'text';
+        return t.maxLength === undefined ? 'text' : `text of at most ${t.maxLength} characters`;
       case 'id':
-        return 'an identifier (non-empty text)';
+        return ID_RULE;
       case 'int':
         return 'an integer' + range(t.min, t.max);
       case 'number':
@@ -144,8 +148,9 @@ export function convertField(spec: ColumnSpec, raw: string): string | number | u
   const t = spec.type;
   switch (t.kind) {
     case 'string':
+      return t.maxLength !== undefined && raw.length > t.maxLength ? undefined : raw;
     case 'id':
-      return raw;
+      return isValidId(raw) ? raw : undefined;
     case 'enum':
       return t.values.includes(raw) ? raw : undefined;
     case 'int': {

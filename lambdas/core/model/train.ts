@@ -10,7 +10,9 @@ import { kmeans } from '../cluster/kmeans';
 import { calinskiHarabasz, daviesBouldin, silhouetteStats } from '../cluster/metrics';
 import { FeatureTable, computeFeatures, effectiveEnd } from '../features/customerFeatures';
 import { applyTransforms, fitReviewImputation, fitTransforms, imputeReviews } from '../features/transforms';
+import { DataFormatError } from '../csv/errors';
 import { OlistData } from '../olist/load';
+import { ORDERS } from '../olist/tables';
 import { Profile, membersOf, populationStats, profileSegments } from '../segments/profile';
 import { labelSegments } from '../segments/naming';
 import { describeRuleSegments, ruleLabels } from '../segments/ruleSegments';
@@ -129,6 +131,20 @@ interface Fit {
   stability: TrainResult['initStability'];
 }
 
+/** Fewer customers with a delivered order than this cannot be segmented: the dataset is rejected. */
+export const MIN_SEGMENTABLE_CUSTOMERS = 10;
+
+/**
+ * The one check of "enough customers to segment", made by ingest (before anything is handed to training) and by every
+ * training, so that the CLI and the stack reject such data with the same message.
+ */
+export function assertSegmentable(features: Pick<FeatureTable, 'values' | 'asOf'>): void {
+  const n = features.values.rows;
+  if (n >= MIN_SEGMENTABLE_CUSTOMERS) return;
+  const asOf = new Date(features.asOf).toISOString().slice(0, 10);
+  throw new DataFormatError(ORDERS.file, undefined, undefined, `at least ${MIN_SEGMENTABLE_CUSTOMERS} customers with an order delivered by ${asOf}, to segment`, String(n), false);
+}
+
 /** Training on an already computed feature table (the stack's train function gets it from ingest). */
 export function trainOnFeatures(features: FeatureTable, fingerprint: string, opts: TrainOptions = {}): TrainResult {
   const seed = opts.seed ?? DEFAULT_SEED;
@@ -143,7 +159,7 @@ export function trainOnFeatures(features: FeatureTable, fingerprint: string, opt
   };
 
   const asOf = features.asOf;
-  if (features.values.rows < 10) throw new Error(`only ${features.values.rows} customers have a delivered order by ${new Date(asOf).toISOString()}: too few to segment`);
+  assertSegmentable(features);
   const reviewImputation = fitReviewImputation(features.values);
   const imputed = imputeReviews(features.values, reviewImputation);
   const transforms = fitTransforms(imputed);

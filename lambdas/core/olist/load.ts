@@ -14,6 +14,7 @@ import { Growable } from '../util/growable';
 import { IdIndex } from '../util/idIndex';
 import { CATEGORY_TRANSLATION, CUSTOMERS, ITEMS, ORDERS, ORDER_STATUSES, PAYMENTS, PAYMENT_TYPES, PRODUCTS, REVIEWS } from './tables';
 import { TableSource } from './source';
+import { OTHER_STATE, stateCode } from './states';
 
 export interface OrderColumns {
   count: number;
@@ -65,12 +66,16 @@ export interface LoadIssues {
   /** Item rows whose product_id is not in the products table (category 'unknown'). */
   itemsWithUnknownProduct: number;
   ordersWithoutPayment: number;
+  /** customers rows whose customer_state is not one of Brazil's 27 state codes (kept, counted as "other"). */
+  unknownStates: number;
+  /** The file line of the first such row (0: none). */
+  firstUnknownStateLine: number;
 }
 
 export interface OlistData {
   customerIds: string[];
-  /** State of each customer_unique_id (from its last customers row). */
-  customerState: string[];
+  /** State of each customer_unique_id (from its last customers row): a code of core/olist/states.ts, never free text. */
+  customerState: Uint8Array;
   orders: OrderColumns;
   reviews: ReviewColumns;
   /** One entry per item row: its order and its category index (into categories). */
@@ -183,19 +188,22 @@ export async function loadOlist(source: TableSource, options: LoadOptions = {}):
   const rowsAtMost = (schema: TableSchema, bytesPerRow: number) => Math.ceil((sizes.get(schema.file) ?? 0) / bytesPerRow);
   const uniqueIndex = new IdIndex(rowsAtMost(CUSTOMERS, 90));
   const customerIds: string[] = [];
-  const customerState: string[] = [];
+  const customerState = new Growable(Uint8Array);
   const customerOf = new IdIndex(rowsAtMost(CUSTOMERS, 90));
+  const issues: LoadIssues = { orphanItems: 0, orphanPayments: 0, orphanReviews: 0, itemsWithUnknownProduct: 0, ordersWithoutPayment: 0, unknownStates: 0, firstUnknownStateLine: 0 };
   await read(CUSTOMERS, (v, line) => {
     const cid = v[0] as string;
     const uid = v[1] as string;
     if (customerOf.has(cid)) throw new DataFormatError(CUSTOMERS.file, line, 'customer_id', 'a customer_id that appears once', cid);
+    const state = stateCode(v[2] as string);
+    if (state === OTHER_STATE && issues.unknownStates++ === 0) issues.firstUnknownStateLine = line;
     let u = uniqueIndex.get(uid);
     if (u === -1) {
       u = customerIds.length;
       uniqueIndex.set(uid, u);
       customerIds.push(ownString(uid));
-      customerState.push(v[2] as string);
-    } else customerState[u] = v[2] as string;
+      customerState.push(state);
+    } else customerState.set(u, state);
     customerOf.set(cid, u);
   });
 
@@ -244,7 +252,6 @@ export async function loadOlist(source: TableSource, options: LoadOptions = {}):
     productCategory.set(v[0] as string, c);
   });
 
-  const issues: LoadIssues = { orphanItems: 0, orphanPayments: 0, orphanReviews: 0, itemsWithUnknownProduct: 0, ordersWithoutPayment: 0 };
   const itemCount = new Int32Array(n);
   const itemValue = new Float64Array(n);
   const itemOrder = new Growable(Int32Array);
@@ -314,7 +321,7 @@ export async function loadOlist(source: TableSource, options: LoadOptions = {}):
 
   return {
     customerIds,
-    customerState,
+    customerState: customerState.toArray(),
     orders: {
       count: n,
       ids,

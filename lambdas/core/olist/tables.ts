@@ -5,6 +5,9 @@
  */
 import { TableSchema } from '../csv/schema';
 
+/** Longest category name accepted (the export's longest is 46 characters): a longer one is an invalid row. */
+export const CATEGORY_MAX_LENGTH = 100;
+
 export const ORDER_STATUSES = ['delivered', 'shipped', 'canceled', 'unavailable', 'invoiced', 'processing', 'created', 'approved'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 export const PAYMENT_TYPES = ['credit_card', 'boleto', 'voucher', 'debit_card', 'not_defined'] as const;
@@ -16,6 +19,7 @@ export const CUSTOMERS: TableSchema = {
   columns: [
     { name: 'customer_id', type: { kind: 'id' } },
     { name: 'customer_unique_id', type: { kind: 'id' } },
+    // Free text in the file; the loader keeps one of Brazil's 27 state codes or "other" (core/olist/states.ts).
     { name: 'customer_state', type: { kind: 'string' }, nullable: true },
   ],
 };
@@ -78,7 +82,7 @@ export const PRODUCTS: TableSchema = {
   required: true,
   columns: [
     { name: 'product_id', type: { kind: 'id' } },
-    { name: 'product_category_name', type: { kind: 'string' }, nullable: true },
+    { name: 'product_category_name', type: { kind: 'string', maxLength: CATEGORY_MAX_LENGTH }, nullable: true },
   ],
 };
 
@@ -87,8 +91,9 @@ export const CATEGORY_TRANSLATION: TableSchema = {
   file: 'product_category_name_translation.csv',
   required: true,
   columns: [
-    { name: 'product_category_name', type: { kind: 'id' } },
-    { name: 'product_category_name_english', type: { kind: 'string' }, nullable: true },
+    // A category name, not an identifier of anyone: non-empty text, bounded like every text the reports show.
+    { name: 'product_category_name', type: { kind: 'string', maxLength: CATEGORY_MAX_LENGTH } },
+    { name: 'product_category_name_english', type: { kind: 'string', maxLength: CATEGORY_MAX_LENGTH }, nullable: true },
   ],
 };
 

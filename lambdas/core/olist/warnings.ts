@@ -1,10 +1,10 @@
 /**
- * What a load tolerated, in sentences: rows skipped under the row tolerance and orphan rows skipped under
- * the orphan share. A dataset accepted with these is reported, never silently trimmed: the run record's
+ * What a load tolerated, in sentences: rows skipped under the row tolerance, orphan rows skipped under
+ * the orphan share, state texts that are not state codes. A dataset accepted with these is reported, never silently trimmed: the run record's
  * reasons, the summary and the CLI show them.
  */
 import { LoadIssues, TableReport } from './load';
-import { ORDERS } from './tables';
+import { CUSTOMERS, ORDERS } from './tables';
 
 export function loadWarnings(tables: readonly TableReport[], issues: LoadIssues): string[] {
   const out: string[] = [];
@@ -20,6 +20,10 @@ export function loadWarnings(tables: readonly TableReport[], issues: LoadIssues)
   ];
   for (const [file, n] of orphans) {
     if (n) out.push(`${file}: ${n} row${n === 1 ? '' : 's'} whose order_id is not in ${ORDERS.file} skipped`);
+  }
+  if (issues.unknownStates) {
+    const n = issues.unknownStates;
+    out.push(`${CUSTOMERS.file}: ${n} row${n === 1 ? '' : 's'} whose customer_state is not one of Brazil's 27 state codes, counted as "other"${issues.firstUnknownStateLine ? ` (the first at line ${issues.firstUnknownStateLine})` : ''}`);
   }
   return out;
 }

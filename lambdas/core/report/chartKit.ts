@@ -95,6 +95,19 @@ export function num(x: number | undefined | null, digits?: number): number | nul
   return Math.round(x * f) / f;
 }
 
+/**
+ * At most `max` items, spread evenly over the list (the first and the last kept): a chart fed by an uploaded file (the
+ * team's stability.json) never grows with it.
+ */
+export function thinned<T>(items: readonly T[], max: number): T[] {
+  if (items.length <= max) return [...items];
+  const step = (items.length - 1) / (max - 1);
+  return Array.from({ length: max }, (_, i) => items[Math.round(i * step)]);
+}
+
+/** Points of one line of a chart over days (the maintenance page's ARI, customers and drift lines). */
+export const MAX_LINE_POINTS = 200;
+
 export const FULL_WIDTH = 920;
 export const HALF_WIDTH = 400;
 

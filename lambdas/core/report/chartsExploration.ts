@@ -29,7 +29,7 @@ function ordersByMonth(e: ExplorationStats): ChartDef {
     id: 'orders-by-month',
     title: 'Orders per month',
     subtitle: `${fmt.int(e.counts.orders)} orders from ${fmt.date(e.dateRange.firstPurchase)} to ${fmt.date(e.dateRange.lastPurchase)}, by purchase month`,
-    description: `Stacked bars of the number of orders placed each month, delivered and not delivered, over ${e.dateRange.months} months.`,
+    description: `Stacked bars of the number of orders placed each month, delivered and not delivered, over ${e.ordersByMonth.length} months${e.dateRange.ordersBeforeShown ? ` (the last ${e.ordersByMonth.length} of ${e.dateRange.months}; ${fmt.int(e.dateRange.ordersBeforeShown)} orders of earlier months are not drawn)` : ''}.`,
     size: 'full',
     data,
     spec: {
@@ -182,8 +182,8 @@ function customersByState(e: ExplorationStats): ChartDef {
   return {
     id: 'customers-by-state',
     title: 'Customers by state',
-    subtitle: `${e.counts.states} states; ${top ? `${top.state} alone has ${fmt.pct(top.share)}` : ''}`,
-    description: `Horizontal bar chart of the number of customers (people) per Brazilian state, largest first.`,
+    subtitle: `${e.counts.states} of Brazil's 27 states; ${top ? `${top.state} alone has ${fmt.pct(top.share)}` : ''}`,
+    description: `Horizontal bar chart of the number of customers (people) per Brazilian state, largest first (29 bars at most: a state text that is not one of the 27 codes counts as other, an empty one as unknown).`,
     size: 'half',
     data: e.customersByState.map((s) => ({ state: s.state, customers: s.customers, share: num(s.share, 4), label: fmt.pct(s.share) })),
     spec: {

@@ -1,5 +1,5 @@
 /** Vega-Lite charts of the maintenance page, from the update-frequency simulation (stability.json). */
-import { ChartDef, COLORS, FULL_WIDTH, num } from './chartKit';
+import { ChartDef, COLORS, FULL_WIDTH, MAX_LINE_POINTS, num, thinned } from './chartKit';
 import { FEATURE_INFO, FeatureName } from './featureText';
 import { fmt } from './format';
 import { driftMetricName, driftRows, StabilityInput } from './inputs';
@@ -8,7 +8,7 @@ import { DRIFT_LEVELS } from '../stability/drift';
 export function maintenanceCharts(st: StabilityInput): ChartDef[] {
   const charts: ChartDef[] = [];
   const every = st.recommendation?.everyDays;
-  const pts = [...st.points].sort((a, b) => a.days - b.days);
+  const pts = thinned([...st.points].sort((a, b) => a.days - b.days), MAX_LINE_POINTS);
   const known = pts.some((p) => typeof p.ariKnownMedian === 'number');
   charts.push({
     id: 'ari-over-time',
@@ -73,7 +73,9 @@ export function maintenanceCharts(st: StabilityInput): ChartDef[] {
     });
   }
 
-  const drift = driftRows(st);
+  // Per feature, at most MAX_LINE_POINTS days (the features are the model's: a bounded list).
+  const driftDays = new Set(thinned([...new Set(driftRows(st).map((d) => d.days))].sort((a, b) => a - b), MAX_LINE_POINTS));
+  const drift = driftRows(st).filter((d) => driftDays.has(d.days));
   if (drift.length) {
     const metric = driftMetricName(st);
     const psi = metric === 'PSI';

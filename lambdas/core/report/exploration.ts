@@ -11,9 +11,14 @@
  * - an order's review score: the mean of its reviews (some orders have two).
  */
 import { LoadIssues, OlistData } from '../olist/load';
+import { STATE_NAMES, UNKNOWN_STATE } from '../olist/states';
 import { ORDER_STATUSES, PAYMENT_TYPES } from '../olist/tables';
 
 const DAY_MS = 86_400_000;
+/** Longest span of the orders-per-month chart (the latest months are shown). */
+export const MAX_MONTHS = 120;
+/** The order-value histogram ends at R$ 10 million: larger values fall in its last bin. */
+const MAX_VALUE_DECADES = 7;
 const DELIVERED = ORDER_STATUSES.indexOf('delivered');
 
 export interface HistogramBin {
@@ -46,8 +51,11 @@ export interface DelayBucket {
 
 export interface ExplorationStats {
   tables: { table: string; file: string; rows: number; bytes: number; extraColumns: string[]; invalidRows: number }[];
+  /** states: how many of Brazil's 27 state codes occur. */
   counts: { customers: number; orders: number; items: number; reviews: number; categories: number; states: number };
-  dateRange: { firstPurchase: string; lastPurchase: string; days: number; months: number };
+  /** months: calendar months from the first to the last purchase; ordersByMonth shows the last MAX_MONTHS of them, and
+   * ordersBeforeShown counts the orders of earlier months (absent in facts written before the bound: 0). */
+  dateRange: { firstPurchase: string; lastPurchase: string; days: number; months: number; ordersBeforeShown?: number };
   missing: MissingValue[];
   issues: LoadIssues;
   orderStatus: { status: string; orders: number; share: number }[];
@@ -57,6 +65,7 @@ export interface ExplorationStats {
   ordersPerCustomer: { customers: number; oneOrderShare: number; mean: number; max: number; bins: { orders: string; customers: number; share: number }[] };
   deliveryDelay: { n: number; mean: number; median: number; lateShare: number; clipLow: number; clipHigh: number; belowClip: number; aboveClip: number; bins: HistogramBin[] };
   ordersByMonth: { month: string; delivered: number; notDelivered: number; revenue: number }[];
+  /** One entry per state code that occurs, plus "other" and "unknown": 29 at most, whatever the export. */
   customersByState: { state: string; customers: number; share: number }[];
   categoryMix: { totalCategories: number; categories: { category: string; items: number; revenue: number; share: number }[] };
   delayVsReview: { n: number; pearson: number; spearman: number; onTimeMeanScore: number; lateMeanScore: number; onTimeLowShare: number; lateLowShare: number; buckets: DelayBucket[] };
@@ -191,18 +200,25 @@ export function explorationStats(data: OlistData, opts: ExplorationOptions = {})
     else e.notDelivered++;
     e.revenue += values[o];
   }
-  const ordersByMonth = fillMonths([...months.keys()]).map((month) => ({ month, ...(months.get(month) ?? { delivered: 0, notDelivered: 0, revenue: 0 }) }));
-
-  // --- customers by state (people, from their last customers row)
-  const states = new Map<string, number>();
-  let missingState = 0;
-  for (const s of data.customerState) {
-    if (!s) missingState++;
-    const key = s || 'unknown';
-    states.set(key, (states.get(key) ?? 0) + 1);
+  // Bounded: the last MAX_MONTHS months at most (an order dated decades earlier must not make a chart of a thousand bars).
+  const allMonths = fillMonths([...months.keys()]);
+  const shownMonths = allMonths.slice(-MAX_MONTHS);
+  let ordersBeforeShown = 0;
+  for (const m of allMonths.slice(0, allMonths.length - shownMonths.length)) {
+    const e = months.get(m);
+    if (e) ordersBeforeShown += e.delivered + e.notDelivered;
   }
+  const ordersByMonth = shownMonths.map((month) => ({ month, ...(months.get(month) ?? { delivered: 0, notDelivered: 0, revenue: 0 }) }));
+
+  // --- customers by state (people, from their last customers row): Brazil's 27 codes, "other" and "unknown" at most
+  const stateCounts = new Float64Array(STATE_NAMES.length);
+  for (let i = 0; i < data.customerState.length; i++) stateCounts[data.customerState[i]]++;
+  const missingState = stateCounts[UNKNOWN_STATE];
   const nCustomers = data.customerIds.length;
-  const customersByState = [...states.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([state, customers]) => ({ state, customers, share: customers / nCustomers }));
+  const customersByState = Array.from(stateCounts, (customers, code) => ({ state: STATE_NAMES[code], customers, share: customers / nCustomers }))
+    .filter((s) => s.customers > 0)
+    .sort((a, b) => b.customers - a.customers || a.state.localeCompare(b.state));
+  const knownStates = customersByState.filter((s) => s.state !== 'other' && s.state !== 'unknown').length;
 
   // --- category mix (item rows)
   const catItems = new Float64Array(data.categories.length);
@@ -246,18 +262,19 @@ export function explorationStats(data: OlistData, opts: ExplorationOptions = {})
     { table: 'orders', column: 'items (no item row)', missing: noItems, total: n, share: share(noItems, n), note: 'mostly canceled or unavailable orders' },
     { table: 'orders', column: 'reviews (no review)', missing: n - ordersReviewed, total: n, share: share(n - ordersReviewed, n), note: 'customers without any review get the documented imputation rule, never 0' },
     { table: 'products', column: 'product_category_name', missing: unknownCategoryItems, total: nItems, share: share(unknownCategoryItems, nItems), note: 'item rows whose product has no category; counted as the category "unknown"' },
-    { table: 'customers', column: 'customer_state', missing: missingState, total: nCustomers, share: share(missingState, nCustomers), note: 'shown as "unknown"' },
+    { table: 'customers', column: 'customer_state', missing: missingState, total: nCustomers, share: share(missingState, nCustomers), note: 'shown as "unknown" (a text that is not one of the 27 state codes is shown as "other")' },
   ];
 
-  const months0 = ordersByMonth.length;
+  const months0 = allMonths.length;
   return {
     tables: data.tables.map((t) => ({ table: t.table, file: t.file, rows: t.rows, bytes: t.bytes, extraColumns: t.extraColumns, invalidRows: t.invalidRows })),
-    counts: { customers: nCustomers, orders: n, items: nItems, reviews: rv.count, categories: ranked.length, states: states.size },
+    counts: { customers: nCustomers, orders: n, items: nItems, reviews: rv.count, categories: ranked.length, states: knownStates },
     dateRange: {
       firstPurchase: Number.isFinite(first) ? new Date(first).toISOString() : '',
       lastPurchase: Number.isFinite(last) ? new Date(last).toISOString() : '',
       days: Number.isFinite(first) ? Math.round(((last - first) / DAY_MS) * 10) / 10 : 0,
       months: months0,
+      ordersBeforeShown,
     },
     missing,
     issues: data.issues,
@@ -300,7 +317,7 @@ export function quantile(sorted: ArrayLike<number>, q: number): number {
 function logBins(sorted: Float64Array): HistogramBin[] {
   if (!sorted.length) return [];
   const perDecade = 10;
-  const top = Math.max(1, sorted[sorted.length - 1]);
+  const top = Math.min(10 ** MAX_VALUE_DECADES, Math.max(1, sorted[sorted.length - 1]));
   const nb = Math.max(1, Math.ceil(Math.log10(top) * perDecade + 1e-9));
   const bins: HistogramBin[] = [];
   for (let i = 0; i < nb; i++) bins.push({ from: round4(10 ** (i / perDecade)), to: round4(10 ** ((i + 1) / perDecade)), count: 0 });

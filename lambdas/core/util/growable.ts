@@ -23,6 +23,11 @@ export class Growable<T extends TypedArray> {
     return this.length++;
   }
 
+  /** Overwrites an entry already pushed. */
+  set(i: number, v: number): void {
+    this.buf[i] = v;
+  }
+
   /** The filled part, trimmed to its length (a copy, so the growth slack is released). */
   toArray(): T {
     return this.buf.slice(0, this.length) as T;

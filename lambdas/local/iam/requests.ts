@@ -40,6 +40,9 @@ function s3Requests(command: string, input: any): IamRequest[] | undefined {
       return [{ action: 's3:AbortMultipartUpload', resource: s3Object(input.Bucket, input.Key) }];
     case 'ListParts':
       return [{ action: 's3:ListMultipartUploadParts', resource: s3Object(input.Bucket, input.Key) }];
+    case 'PutObjectTagging':
+    case 'GetObjectTagging':
+      return [{ action: `s3:${command}${input.VersionId ? 'Version' : ''}`.replace('ObjectTaggingVersion', 'ObjectVersionTagging'), resource: s3Object(input.Bucket, input.Key) }];
     case 'DeleteObject':
       return [{ action: input.VersionId ? 's3:DeleteObjectVersion' : 's3:DeleteObject', resource: s3Object(input.Bucket, input.Key) }];
     case 'CopyObject': {

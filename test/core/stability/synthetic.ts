@@ -9,6 +9,7 @@
  */
 import { OlistData } from '../../../lambdas/core/olist/load';
 import { ORDER_STATUSES, PAYMENT_TYPES } from '../../../lambdas/core/olist/tables';
+import { BRAZIL_STATES } from '../../../lambdas/core/olist/states';
 import { createRng } from '../../../lambdas/core/util/random';
 
 export const DAY = 86_400_000;
@@ -88,7 +89,7 @@ export function syntheticData(groups: GroupSpec[], days: number, seed = 7): Synt
   const delivStatus = ORDER_STATUSES.indexOf('delivered');
   const data: OlistData = {
     customerIds,
-    customerState: customerIds.map(() => 'SP'),
+    customerState: new Uint8Array(customerIds.length).fill(BRAZIL_STATES.indexOf('SP')),
     orders: {
       count: n,
       ids: customerIds.map((id) => `o-${id}`),
@@ -109,7 +110,7 @@ export function syntheticData(groups: GroupSpec[], days: number, seed = 7): Synt
     itemPrice: Float64Array.from(itemPrice),
     categories: ['unknown', 'toys', 'books', 'garden'],
     tables: [],
-    issues: { orphanItems: 0, orphanPayments: 0, orphanReviews: 0, itemsWithUnknownProduct: 0, ordersWithoutPayment: 0 },
+    issues: { orphanItems: 0, orphanPayments: 0, orphanReviews: 0, itemsWithUnknownProduct: 0, ordersWithoutPayment: 0, unknownStates: 0, firstUnknownStateLine: 0 },
     fingerprint: `synthetic-${seed}-${n}`,
   };
   return { data, group };
