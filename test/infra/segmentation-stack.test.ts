@@ -446,7 +446,7 @@ describe('IAM', () => {
         .filter((s) => asArray(s.Resource).some((r) => JSON.stringify(r) === JSON.stringify(resource)))
         .flatMap((s) => asArray(s.Action).filter((a) => a.startsWith('dynamodb:')))
         .sort();
-    expect(on(stack.pipeline.ingest, tableArn)).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    expect(on(stack.pipeline.ingest, tableArn)).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
     expect(on(stack.pipeline.ingest, gsi1)).toEqual([]);
     for (const fn of [stack.pipeline.train, stack.stabilitySchedule.stability]) {
       expect(on(fn, tableArn)).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
