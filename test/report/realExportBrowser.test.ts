@@ -5,7 +5,8 @@
  * bar; on a 400 px phone screen chart text stays readable and the page does not overflow; and the pages carry the
  * context a reader needs (imputed review scores, what silhouette means, how to get a segment's customers).
  * `segments run`, a short `segments simulate` and `segments report --model` run as a user runs them (child
- * processes). Skipped with a message when the export is absent. Screenshots in test-artifacts/reports-olist/.
+ * processes). Skipped with a message when the export is absent. Screenshots in test-artifacts/reports-olist/ with
+ * SEGMENTS_TEST_SCREENSHOTS=1.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -15,9 +16,10 @@ import { pathToFileURL } from 'node:url';
 import { Browser, chromium } from 'playwright-core';
 import { REPORT_FILES } from '../../lambdas/core/report';
 import { describeWithOlist, OLIST_DIR } from '../helpers/olist';
-import { realRunDir } from '../helpers/realRun';
+import { realRunDir, realSimulationDir } from '../helpers/realRun';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOTS = process.env.SEGMENTS_TEST_SCREENSHOTS === '1';
 const ARTIFACTS = resolve(__dirname, '../../test-artifacts/reports-olist');
 const BIN = resolve(__dirname, '../../bin/segments.js');
 const segments = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 900_000, maxBuffer: 1 << 26 });
@@ -110,13 +112,10 @@ describeWithOlist('the report pages of the real Olist export in a browser', () =
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`headless Chromium not found at ${CHROMIUM}: npm test installs it (scripts/system-deps.sh), or set CHROMIUM_PATH`);
-    // The session's one run of the real export (test/helpers/realRun.ts), then the pages of its model.
+    // The session's one run and one coarse simulation of the real export (test/helpers/realRun.ts), then the pages.
     const model = realRunDir();
-    for (const args of [
-      // A short simulation (few dates and seeds, a fixed k): enough for the maintenance page's charts.
-      ['simulate', '--data', OLIST_DIR, '--out', run, '--step', '8w', '--horizon', '32w', '--seeds', '2', '--k', '7', '--full-horizon', '--quiet'],
-      ['report', '--data', OLIST_DIR, '--out', run, '--model', model, '--stability', join(run, 'stability.json'), '--quiet'],
-    ]) {
+    const simulation = realSimulationDir();
+    for (const args of [['report', '--data', OLIST_DIR, '--out', run, '--model', model, '--stability', join(simulation, 'stability.json'), '--quiet']]) {
       const r = segments(...args);
       if (r.status !== 0) throw new Error(`segments ${args[0]}: ${r.stderr}`);
     }
@@ -128,7 +127,8 @@ describeWithOlist('the report pages of the real Olist export in a browser', () =
       await page.goto(pathToFileURL(join(reports, file)).href);
       charts.set(file, (await page.evaluate(readCharts)) as ChartView[]);
       texts.set(file, (await page.textContent('main')) ?? '');
-      await page.screenshot({ path: join(ARTIFACTS, file.replace('.html', '-1280.png')), fullPage: true });
+      // Screenshots for people to look at, when asked (they cost seconds a page): SEGMENTS_TEST_SCREENSHOTS=1.
+      if (SCREENSHOTS) await page.screenshot({ path: join(ARTIFACTS, file.replace('.html', '-1280.png')), fullPage: true });
       await page.close();
     }
   }, 900_000);
@@ -210,7 +210,7 @@ describeWithOlist('the report pages of the real Olist export in a browser', () =
     expect(bodyText).toBeGreaterThanOrEqual(14);
     const overflow = await page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth - (globalThis as any).document.documentElement.clientWidth);
     expect(overflow).toBeLessThanOrEqual(0);
-    await page.screenshot({ path: join(ARTIFACTS, file.replace('.html', '-400.png')), fullPage: true });
+    if (SCREENSHOTS) await page.screenshot({ path: join(ARTIFACTS, file.replace('.html', '-400.png')), fullPage: true });
     await page.close();
   });
 

@@ -1,6 +1,6 @@
 /**
- * The stability work on the real export for olist.test.ts, run in a child process (test/helpers/child.ts): a coarse
- * simulation at a fixed k, and the scheduled check of an old and a young model with the matching between them.
+ * The stability work on the real export for olist.test.ts, run in a child process (test/helpers/child.ts): the
+ * scheduled check of an old and a young model, with the matching between them.
  */
 import { computeFeatures } from '../../../lambdas/core/features/customerFeatures';
 import { loadOlist } from '../../../lambdas/core/olist/load';
@@ -8,13 +8,10 @@ import { directorySource } from '../../../lambdas/core/olist/source';
 import { trainSegmentation } from '../../../lambdas/core/model/train';
 import { runStabilityCheck } from '../../../lambdas/core/stability/check';
 import { matchSegments, transitionMatrix } from '../../../lambdas/core/stability/matching';
-import { effectiveEnd, simulateStability } from '../../../lambdas/core/stability/simulate';
+import { effectiveEnd } from '../../../lambdas/core/stability/simulate';
 
 export default async function work({ dir, k }: { dir: string; k: number }) {
   const data = await loadOlist(directorySource(dir));
-  // A coarse grid (4-week step, a 16-week horizon, origins every 12 weeks, 2 seeds) at a fixed k: the shape of the
-  // curve near its crossing; `segments simulate` runs the full method (k chosen at each origin).
-  const report = simulateStability(data, { k, stepDays: 28, horizonDays: 112, minHorizonDays: 112, originEveryDays: 84, seeds: 2, nInit: 5 });
 
   // The scheduled check of an old and of a young model (fewer initialisations than production).
   const fast = { seeds: 2, nInit: 5, cadenceDays: 28 };
@@ -29,7 +26,6 @@ export default async function work({ dir, k }: { dir: string; k: number }) {
   const t = transitionMatrix(before, after);
   return {
     effectiveEnd: new Date(effectiveEnd(data)).toISOString(),
-    report: { ...report, perOrigin: undefined },
     oldCheck,
     youngCheck,
     kept: m.matches.filter((x) => x.status === 'kept').length,
