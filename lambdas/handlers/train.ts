@@ -22,10 +22,11 @@ export function createTrainHandler(runtime: () => Runtime, overrides: Partial<Pi
         suppression: () => rt.stores.personalData.suppression(),
         log: rt.log,
         fixedK,
-        // Cheaper trainings (local tests): TRAIN_SWEEP=false with FIXED_K fits that k only, TRAIN_COMPARE=false skips
-        // the alternative algorithms, TRAIN_REPORTS=false skips the HTML reports. Unset: the full training.
+        // Cheaper trainings (local tests): TRAIN_SWEEP=false with FIXED_K fits that k only (no sweep, no agreement of
+        // fits with other seeds), TRAIN_COMPARE=false skips the alternative algorithms, TRAIN_REPORTS=false skips the
+        // HTML reports. Unset: the full training.
         trainOptions: {
-          sweep: rt.env.TRAIN_SWEEP === 'false' && fixedK !== undefined ? false : undefined,
+          ...(rt.env.TRAIN_SWEEP === 'false' && fixedK !== undefined ? { sweep: false, stabilityFits: 1 } : {}),
           compare: rt.env.TRAIN_COMPARE === 'false' ? false : undefined,
           ...overrides.trainOptions,
         },
