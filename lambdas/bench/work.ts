@@ -8,7 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { calinskiHarabasz, daviesBouldin, silhouette } from '../core/cluster/metrics';
 import { kmeans } from '../core/cluster/kmeans';
 import { computeFeatures } from '../core/features/customerFeatures';
-import { applyTransforms, fitReviewImputation, fitTransforms, imputeReviews } from '../core/features/transforms';
+import { featureSpace } from '../core/features/transforms';
 import { loadOlist } from '../core/olist/load';
 import { directorySource } from '../core/olist/source';
 
@@ -34,8 +34,7 @@ export async function benchWork(dataDir: string, k: number, dumpPrefix?: string,
   const data = await loadOlist(directorySource(dataDir));
   stage('load');
   const f = computeFeatures(data);
-  const imputed = imputeReviews(f.values, fitReviewImputation(f.values));
-  const X = applyTransforms(imputed, fitTransforms(imputed));
+  const { X } = featureSpace(f.values);
   stage('features');
   const sweep: WorkResult['sweep'] = [];
   for (let kk = 2; kk <= 10; kk++) {

@@ -27,7 +27,7 @@ import { kmeans as mlKmeans } from 'ml-kmeans';
 import { createMatrix, type Matrix } from '../util/matrix';
 import { createRng, type Rng } from '../util/random';
 import { computeFeatures } from '../features/customerFeatures';
-import { applyTransforms, fitReviewImputation, fitTransforms, imputeReviews } from '../features/transforms';
+import { featureSpace } from '../features/transforms';
 import { loadOlist } from '../olist/load';
 import { directorySource } from '../olist/source';
 import { adjustedRandIndex } from './ari';
@@ -231,8 +231,7 @@ function fmt(ms: number): string {
 async function realData(dir: string): Promise<Matrix> {
   const data = await loadOlist(directorySource(dir));
   const features = computeFeatures(data);
-  const imputed = imputeReviews(features.values, fitReviewImputation(features.values));
-  return applyTransforms(imputed, fitTransforms(imputed));
+  return featureSpace(features.values).X;
 }
 
 /** The fastest of the repetitions (the one least disturbed by other processes). */

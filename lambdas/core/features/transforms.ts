@@ -159,6 +159,22 @@ export function fitTransforms(values: Matrix): FeatureTransform[] {
   });
 }
 
+/** The fitted feature space of raw values: review imputation, imputed values, transforms and model coordinates. */
+export interface FittedFeatureSpace {
+  reviewImputation: ReviewImputation;
+  imputed: Matrix;
+  transforms: FeatureTransform[];
+  X: Matrix;
+}
+
+/** The production chain on raw feature values, fitted on them: impute reviews, fit the transforms, apply them. */
+export function featureSpace(values: Matrix): FittedFeatureSpace {
+  const reviewImputation = fitReviewImputation(values);
+  const imputed = imputeReviews(values, reviewImputation);
+  const transforms = fitTransforms(imputed);
+  return { reviewImputation, imputed, transforms, X: applyTransforms(imputed, transforms) };
+}
+
 /** Model coordinates of imputed raw values, with the given (stored) parameters. */
 export function applyTransforms(values: Matrix, transforms: readonly FeatureTransform[]): Matrix {
   const { rows, cols } = values;

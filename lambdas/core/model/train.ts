@@ -9,7 +9,7 @@ import { adjustedRandIndex } from '../cluster/ari';
 import { kmeans } from '../cluster/kmeans';
 import { calinskiHarabasz, daviesBouldin, silhouetteStats } from '../cluster/metrics';
 import { FeatureTable, computeFeatures, effectiveEnd } from '../features/customerFeatures';
-import { applyTransforms, fitReviewImputation, fitTransforms, imputeReviews } from '../features/transforms';
+import { featureSpace } from '../features/transforms';
 import { DataFormatError } from '../csv/errors';
 import { OlistData } from '../olist/load';
 import { ORDERS } from '../olist/tables';
@@ -160,10 +160,7 @@ export function trainOnFeatures(features: FeatureTable, fingerprint: string, opt
 
   const asOf = features.asOf;
   assertSegmentable(features);
-  const reviewImputation = fitReviewImputation(features.values);
-  const imputed = imputeReviews(features.values, reviewImputation);
-  const transforms = fitTransforms(imputed);
-  const X = applyTransforms(imputed, transforms);
+  const { reviewImputation, imputed, transforms, X } = featureSpace(features.values);
   const pop = populationStats(imputed);
   const thresholds = fitTraitThresholds(imputed);
   lap('transforms');

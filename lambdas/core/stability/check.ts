@@ -21,7 +21,9 @@ import { ariByCustomerIndex } from './compare';
 import { AGING_FEATURES, DRIFT_LEVELS, FeatureDrift, TrainingDistribution, featureDrift, summarizeDistribution } from './drift';
 
 export { AGING_FEATURES };
-import { SIMULATION_DEFAULTS, effectiveEnd, freshFit, modelLabels } from './simulate';
+import { effectiveEnd } from '../features/customerFeatures';
+import { freshFit, modelLabels } from './evaluate';
+import { SIMULATION_DEFAULTS } from './simulationTypes';
 import { round, spreadOf } from './stats';
 
 

@@ -9,7 +9,7 @@
  * enough origins count (at least half of them, and 2): further out only the earliest origins reach, and the median
  * changes with the set of origins rather than with the horizon.
  */
-import type { StabilityPoint } from './simulate';
+import type { StabilityPoint } from './simulationTypes';
 
 export type CadenceBasis = 'crossing' | 'horizon';
 
