@@ -19,6 +19,7 @@ const RUNNERS: Record<string, () => Runner> = {
   assign: () => (require('./commands/assign') as typeof import('./commands/assign')).assignCommand,
   generate: () => (require('./commands/generate') as typeof import('./commands/generate')).generateCommand,
   query: () => (require('./commands/query') as typeof import('./commands/query')).queryCommand,
+  export: () => (require('./commands/export') as typeof import('./commands/export')).exportCommand,
   segments: () => (require('./commands/query') as typeof import('./commands/query')).segmentsCommand,
   models: () => (require('./commands/query') as typeof import('./commands/query')).modelsCommand,
   forget: () => (require('./commands/forget') as typeof import('./commands/forget')).forgetCommand,
@@ -52,7 +53,8 @@ export function program(): Command {
       '  npm start                                   # the whole pipeline locally, on generated data',
       '  npm start -- --data ~/olist                 # ... on your own export',
       '  npx segments segments                       # the segments of the active model',
-      '  npx segments query --segment 2 --limit 50   # a campaign list: the customers of segment 2',
+      '  npx segments query --segment 2 --limit 50   # the customers of segment 2, highest spend first',
+      '  npx segments export --segment 2 --out segment-2.csv   # a campaign list: every customer of segment 2',
     ].join('\n'),
   );
   for (const spec of SPECS) buildCommand(spec, root);

@@ -4,6 +4,7 @@
  * mistyped command answer at once; each command module parses its own arguments with its spec from here.
  */
 import type { CommandSpec, OptionDef } from './args';
+import { BORDERLINE_MARGIN } from '../core/model/margin';
 
 const json = { help: 'print machine-readable JSON on stdout instead of the text for people' } satisfies OptionDef;
 const quiet = { help: 'no progress on stderr (progress shows only when stderr is a terminal)' } satisfies OptionDef;
@@ -91,16 +92,51 @@ export const GENERATE = {
 
 export const QUERY = {
   name: 'query',
-  summary: 'a customer’s segment, or the customers of a segment (highest spend first): your campaign list',
+  summary: 'a customer’s segment and why they are in it, or the customers of a segment (highest spend first, or borderline first)',
   options: {
-    customer: { value: 'ID', help: 'a customer_unique_id: its segment, features and previous segment' },
+    customer: { value: 'ID', help: 'a customer_unique_id: its segment, why (the features that set them apart, against the typical customer), the next nearest segment and the margin, features and previous segment' },
     segment: { value: 'ID', help: 'a segment id (as `segments segments` lists them): its customers, one page at a time' },
+    borderline: { help: `with --segment: only its borderline customers (margin below ${BORDERLINE_MARGIN}: nearly as close to another segment), smallest margin first` },
     limit: { value: 'N', help: 'customers per page, 1 to 1000', default: '20' },
     cursor: { value: 'C', help: 'the next page, as the previous page printed it' },
-    order: { value: 'ORDER', help: 'spendDesc or spendAsc', default: 'spendDesc' },
+    order: { value: 'ORDER', help: 'spendDesc or spendAsc (not with --borderline)', default: 'spendDesc' },
     ...STORE_OPTIONS,
   },
-  examples: ['npx segments query --segment 2 --limit 50', 'npx segments query --segment 2 --limit 1000 --json > segment-2.json', 'npx segments query --customer 8d50f5eadf50201ccdcedfb9e2ac8455', 'npx segments query --segment 2 --aws --table SegmentsTable'],
+  examples: [
+    'npx segments query --segment 2 --limit 50',
+    'npx segments query --segment 2 --limit 1000 --json > segment-2.json',
+    'npx segments query --customer 8d50f5eadf50201ccdcedfb9e2ac8455',
+    'npx segments query --customer 8d50f5eadf50201ccdcedfb9e2ac8455 --json',
+    'npx segments query --segment 2 --borderline --limit 50',
+    'npx segments query --segment 2 --aws --table SegmentsTable',
+  ],
+} satisfies CommandSpec;
+
+export const EXPORT = {
+  name: 'export',
+  summary: 'a campaign list: every customer of one segment as CSV (for spreadsheets and e-mail tools) or JSON lines, streamed',
+  description: [
+    'Writes every customer of the segment in the active model (or --version), highest spend first, exactly the customers',
+    '`segments query --segment N` pages through, read page by page: memory stays the same for any segment size.',
+    'CSV columns: customer_unique_id, segment_id, segment_name, action, recency_days, orders, spend, review_score, margin,',
+    'runner_up_segment_id (RFC 4180; text that a spreadsheet would run as a formula is neutralised). JSON lines: one object',
+    'per customer with every feature and the reason codes. The stack writes the same CSV files at every activation under',
+    'exports/<version>/ in the artifacts bucket, with a manifest (counts, checksums).',
+  ].join('\n'),
+  options: {
+    segment: { value: 'ID', help: 'the segment id (as `segments segments` lists them)', required: true },
+    out: { value: 'FILE', help: 'the file to write (it appears only once complete)', defaultText: 'standard output' },
+    format: { value: 'FORMAT', help: 'csv or jsonl', default: 'csv' },
+    version: { value: 'VERSION', help: 'a model version (as `segments models` lists them)', defaultText: 'the active one' },
+    ...STORE_OPTIONS,
+    json: { help: 'with --out: print the summary (file, rows, bytes, sha256) as JSON on stdout' },
+    quiet,
+  },
+  examples: [
+    'npx segments export --segment 2 --out segment-2.csv',
+    'npx segments export --segment 2 --format jsonl > segment-2.jsonl',
+    'npx segments export --segment 0 --aws --table SegmentsTable --out loyal.csv --json',
+  ],
 } satisfies CommandSpec;
 
 export const SEGMENTS = {
@@ -252,4 +288,4 @@ export const BENCH_SCALE_WORKER = {
 } satisfies CommandSpec;
 
 /** In the order of the help. */
-export const SPECS: CommandSpec[] = [START, RUN, QUERY, SEGMENTS, MODELS, FORGET, REPORT, ASSIGN, GENERATE, SIMULATE, CHECK, BENCH, BENCH_SCALE, BENCH_WORKER, BENCH_SCALE_WORKER];
+export const SPECS: CommandSpec[] = [START, RUN, QUERY, EXPORT, SEGMENTS, MODELS, FORGET, REPORT, ASSIGN, GENERATE, SIMULATE, CHECK, BENCH, BENCH_SCALE, BENCH_WORKER, BENCH_SCALE_WORKER];

@@ -17,17 +17,11 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import S3rver from 's3rver';
 import dynalite from 'dynalite';
-import {
-  CreateTableCommand,
-  DescribeTableCommand,
-  DynamoDBClient,
-  ResourceInUseException,
-  ResourceNotFoundException,
-  type TableDescription,
-} from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import { createDynamoClient, ENV } from '../store/config';
 import { encodeS3EventKey } from '../store/s3-event-key';
-import { createTableInput, GSI1_NAME, SEGMENT_TABLE_SCHEMA } from '../store/table-schema';
+import { createTableInput, SEGMENT_TABLE_SCHEMA } from '../store/table-schema';
+import { describeTable, migratingName, rebuildWithSchema, waitActive } from './table-migration';
 
 /**
  * s3rver signs ListObjectsV2 continuation tokens with single DES (`createCipheriv('des', key8, iv)`), which OpenSSL 3
@@ -142,14 +136,14 @@ function closeServer(server: Server): Promise<void> {
   });
 }
 
-/** Creates the segment table if missing (and waits until ACTIVE); checks an existing one has the expected keys. */
+/**
+ * Creates the segment table if missing (and waits until ACTIVE); checks an existing one has the expected keys. A table
+ * made before an index of the schema existed is rebuilt with it, its items kept (table-migration.ts).
+ */
 export async function ensureSegmentTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  let table: TableDescription | undefined;
-  try {
-    table = (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table;
-  } catch (err) {
-    if (!(err instanceof ResourceNotFoundException) && (err as Error).name !== 'ResourceNotFoundException') throw err;
-  }
+  // An interrupted rebuild left the items in the copy: finish it first.
+  if (await describeTable(client, migratingName(tableName))) await rebuildWithSchema(client, tableName);
+  const table = await describeTable(client, tableName);
   if (!table) {
     try {
       await client.send(new CreateTableCommand(createTableInput(tableName)));
@@ -157,25 +151,20 @@ export async function ensureSegmentTable(client: DynamoDBClient, tableName: stri
       if (!(err instanceof ResourceInUseException) && (err as Error).name !== 'ResourceInUseException') throw err;
     }
   } else {
-    const keys = (table.KeySchema ?? []).map((k) => `${k.AttributeName}:${k.KeyType}`).join(',');
-    const gsi = table.GlobalSecondaryIndexes?.find((g) => g.IndexName === GSI1_NAME);
-    const gsiKeys = (gsi?.KeySchema ?? []).map((k) => `${k.AttributeName}:${k.KeyType}`).join(',');
-    const expectedGsi = SEGMENT_TABLE_SCHEMA.globalSecondaryIndexes[0];
-    if (
-      keys !== `${SEGMENT_TABLE_SCHEMA.partitionKey.name}:HASH,${SEGMENT_TABLE_SCHEMA.sortKey.name}:RANGE` ||
-      gsiKeys !== `${expectedGsi.partitionKey.name}:HASH,${expectedGsi.sortKey.name}:RANGE`
-    ) {
-      throw new Error(
-        `table ${tableName} exists with a different schema (keys ${keys}; ${GSI1_NAME} ${gsiKeys || 'missing'}); delete the local state folder to recreate it`,
-      );
+    const keysOf = (schema?: { AttributeName?: string; KeyType?: string }[]) => (schema ?? []).map((k) => `${k.AttributeName}:${k.KeyType}`).join(',');
+    const keys = keysOf(table.KeySchema);
+    const wrong: string[] = [];
+    if (keys !== `${SEGMENT_TABLE_SCHEMA.partitionKey.name}:HASH,${SEGMENT_TABLE_SCHEMA.sortKey.name}:RANGE`) wrong.push(`keys ${keys}`);
+    let missing = false;
+    for (const expected of SEGMENT_TABLE_SCHEMA.globalSecondaryIndexes) {
+      const gsi = table.GlobalSecondaryIndexes?.find((g) => g.IndexName === expected.indexName);
+      if (!gsi) missing = true;
+      else if (keysOf(gsi.KeySchema) !== `${expected.partitionKey.name}:HASH,${expected.sortKey.name}:RANGE`) wrong.push(`${expected.indexName} ${keysOf(gsi.KeySchema)}`);
     }
+    if (wrong.length) throw new Error(`table ${tableName} exists with a different schema (${wrong.join('; ')}); delete the local state folder to recreate it`);
+    if (missing) await rebuildWithSchema(client, tableName);
   }
-  for (let i = 0; i < 200; i++) {
-    const t = (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table;
-    if (t?.TableStatus === 'ACTIVE' && (t.GlobalSecondaryIndexes ?? []).every((g) => g.IndexStatus === 'ACTIVE')) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`table ${tableName} did not become ACTIVE`);
+  await waitActive(client, tableName);
 }
 
 const LOCK_FILE = 'emulators.lock';

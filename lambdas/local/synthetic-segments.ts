@@ -48,14 +48,17 @@ export function syntheticModel(version: string, options: { k?: number; customers
 
 /**
  * n assignments over k segments. Spends are 2-decimal amounts with deliberate ties (every 10th customer spends 99.90);
- * other features are full-precision doubles. `previous` assigns previousSegmentId from an earlier set.
+ * other features are full-precision doubles. `previous` assigns previousSegmentId from an earlier set. `why` adds
+ * reasons, a runner-up and a margin (4 decimals, uniform in [0, 0.3]: about a sixth borderline, with ties), from their own
+ * random stream so that the rest is the same with or without them.
  */
 export function syntheticAssignments(
   n: number,
-  options: { k?: number; seed?: number; salt?: string; previous?: Map<string, number> } = {},
+  options: { k?: number; seed?: number; salt?: string; previous?: Map<string, number>; why?: boolean } = {},
 ): CustomerAssignment[] {
   const k = options.k ?? 5;
   const rng = createRng(options.seed ?? 7);
+  const whyRng = createRng((options.seed ?? 7) + 1_000_003);
   return Array.from({ length: n }, (_, i) => {
     const customerId = syntheticCustomerId(i, options.salt);
     const segmentId = rng.int(k);
@@ -66,6 +69,11 @@ export function syntheticAssignments(
     const a: CustomerAssignment = { customerId, segmentId, segmentName: `Segment ${segmentId}`, features };
     const prev = options.previous?.get(customerId);
     if (prev !== undefined) a.previousSegmentId = prev;
+    if (options.why) {
+      a.runnerUp = (segmentId + 1 + whyRng.int(k - 1)) % k;
+      a.margin = i % 17 === 0 ? 0.0123 : Math.round(whyRng.next() * 0.3 * 1e4) / 1e4;
+      a.reasons = [FEATURE_NAMES[whyRng.int(4)], 'installments'];
+    }
     return a;
   });
 }

@@ -22,8 +22,8 @@ export interface ActivationFacts {
   tableName: string;
   /** Customers that moved and new customers, when the previous assignments were compared (null: not measured). */
   changes: { changed: number; new: number } | null;
-  /** Which optional files this path wrote beside the model. */
-  written: { summary: boolean; transitions: boolean; reports: boolean };
+  /** Which optional files this path wrote beside the model; `exports`: the campaign lists' manifest key (exports.ts). */
+  written: { summary: boolean; transitions: boolean; reports: boolean; exports?: string };
 }
 
 /** Customers whose segment differs from their previous one, and customers the previous version did not have. */
@@ -60,6 +60,7 @@ export function activationDetail(facts: ActivationFacts): ModelActivatedDetail {
       distribution: url(artifactKeys.distribution(model.version)),
       transitions: facts.written.transitions ? url(artifactKeys.transitions(model.version)) : null,
       reports: facts.written.reports ? url(`${artifactKeys.reports(model.version)}index.html`) : null,
+      exports: facts.written.exports ? url(facts.written.exports) : null,
       table: facts.tableName,
     },
   };

@@ -72,6 +72,9 @@ export function blobSidecars(raw: BlobStore, datasetId: string): SidecarReader {
   };
 }
 
+/** The artifacts bucket's prefix of the campaign lists (exports.ts; the train role's grant: lib/constructs/data-buckets.ts). */
+export const EXPORTS_PREFIX = 'exports/';
+
 /** Artifact keys, in one place (never under incoming/, so writing them cannot trigger ingestion). */
 export const artifactKeys = {
   features: (datasetId: string) => `features/${datasetId}/features.bin`,

@@ -52,6 +52,11 @@ export interface ModelActivatedDetail {
     distribution: string;
     transitions: string | null;
     reports: string | null;
+    /**
+     * The campaign lists' manifest (`exports/<version>/manifest.json`: one CSV per segment with rows, bytes and SHA-256;
+     * lambdas/pipeline/exports.ts); null when the path that activated the version wrote none.
+     */
+    exports: string | null;
     table: string;
   };
 }

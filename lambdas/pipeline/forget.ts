@@ -6,7 +6,8 @@
  *    training that starts from now on leaves them out, whatever the files still hold.
  * 2. Their identifiers, from the raw exports: customer_unique_id, then their customer_ids, order_ids and review_ids.
  * 3. Every object under the prefixes that hold personal data (raw `incoming/`; artifacts `features/ models/ reports/
- *    errors/ work/`) that names them is rewritten without them (lambdas/core/erasure.ts).
+ *    errors/ work/ exports/`) that names them is rewritten without them (lambdas/core/erasure.ts); a campaign list's
+ *    manifest (exports/<version>/manifest.json, which names nobody) then gets the rewritten files' counts and checksums.
  * 4. Older object versions that name them are deleted (versioned buckets; s3rver keeps none).
  * 5. The table: their assignment in every model version, and the run records whose reasons quote their ids.
  * 6. The report of what was removed, printed by the CLI and stored as `erasures/<time>-<tag>.json` in the artifacts
@@ -19,10 +20,12 @@ import { Readable } from 'node:stream';
 import type { BlobStore } from '../store/blob-store';
 import { hashTag, type PersonalDataStore } from '../store/personal-data';
 import { collectLinkedIds, ERASED, eraseFromObject, mentions, personIds, tokensOf } from '../core/erasure';
-import { INCOMING_PREFIX } from './datasets';
+import { EXPORTS_PREFIX, INCOMING_PREFIX } from './datasets';
+import { campaignListOf, refreshManifest } from './exports';
+import type { CampaignManifest } from '../core/model/campaignList';
 
 /** Where personal data may be, per bucket. */
-const PERSONAL_PREFIXES = { raw: [INCOMING_PREFIX], artifacts: ['features/', 'models/', 'reports/', 'errors/', 'work/'] } as const;
+const PERSONAL_PREFIXES = { raw: [INCOMING_PREFIX], artifacts: ['features/', 'models/', 'reports/', 'errors/', 'work/', EXPORTS_PREFIX] } as const;
 export const ERASURES_PREFIX = 'erasures/';
 
 /** What an erasure needs of a bucket. */
@@ -91,6 +94,14 @@ export async function forgetCustomer(deps: ForgetDeps, customerId: string): Prom
   };
 
   say('rewriting the objects that name them');
+  // Rewritten campaign lists, by the manifest beside them (bucket key or local path) -> file name -> new bytes.
+  const lists = new Map<string, Map<string, Buffer>>();
+  const noteList = (keyOrPath: string, bytes: Buffer) => {
+    const list = campaignListOf(keyOrPath);
+    if (!list) return;
+    if (!lists.has(list.manifest)) lists.set(list.manifest, new Map());
+    lists.get(list.manifest)!.set(list.name, bytes);
+  };
   for (const b of buckets) {
     for (const prefix of b.prefixes) {
       for (const o of await b.store.list(prefix)) {
@@ -104,9 +115,16 @@ export async function forgetCustomer(deps: ForgetDeps, customerId: string): Prom
         }
         await b.store.putStream(o.key, Readable.from([result.bytes]), { contentLength: result.bytes.length });
         report.objects.push({ where, action: 'rewritten', detail: result.removed });
+        if (b.store === deps.artifacts && o.key.startsWith(EXPORTS_PREFIX)) noteList(o.key, result.bytes);
       }
     }
   }
+  for (const [key, files] of lists) {
+    const manifest = refreshManifest(JSON.parse(await deps.artifacts.getText(key)) as CampaignManifest, files, now);
+    await deps.artifacts.putJson(key, manifest);
+    report.objects.push({ where: `s3://${deps.artifacts.bucket}/${key}`, action: 'rewritten', detail: `counts and checksums of ${files.size} rewritten list${files.size === 1 ? '' : 's'}` });
+  }
+  lists.clear();
 
   say('deleting older versions that name them');
   const tokens = tokensOf(person);
@@ -137,7 +155,15 @@ export async function forgetCustomer(deps: ForgetDeps, customerId: string): Prom
       } else {
         await deps.localFiles.write(path, result.bytes);
         report.objects.push({ where: path, action: 'rewritten', detail: result.removed });
+        noteList(path, result.bytes);
       }
+    }
+    const present = new Set(await deps.localFiles.list());
+    for (const [path, files] of lists) {
+      if (!present.has(path)) continue;
+      const manifest = refreshManifest(JSON.parse((await deps.localFiles.read(path)).toString('utf8')) as CampaignManifest, files, now);
+      await deps.localFiles.write(path, Buffer.from(JSON.stringify(manifest)));
+      report.objects.push({ where: path, action: 'rewritten', detail: `counts and checksums of ${files.size} rewritten list${files.size === 1 ? '' : 's'}` });
     }
   }
 

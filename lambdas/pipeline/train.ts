@@ -7,9 +7,10 @@
 import { Readable } from 'node:stream';
 import { DataFormatError } from '../core/csv/errors';
 import { decodeFeatures } from '../core/features/serialize';
-import { assignmentsCsv } from '../core/model/assignmentsCsv';
+import { assignmentsCsv, type AssignedPeople } from '../core/model/assignmentsCsv';
+import { clusterWhy, explainPeople, ruleWhy, type PeopleWhy } from '../core/model/explain';
 import { trainOnFeatures, TrainOptions, TrainResult } from '../core/model/train';
-import { CustomerAssignment, FEATURE_NAMES, FeatureVector, SegmentModel } from '../core/model/types';
+import { AssignmentWhy, CustomerAssignment, FEATURE_NAMES, FeatureVector, SegmentModel } from '../core/model/types';
 import { fitPca } from '../core/cluster/pca';
 import { buildSummaryFromFeatures } from '../core/model/summary';
 import { BlobStore } from '../store/blob-store';
@@ -27,6 +28,8 @@ import { LeaseLostError, StaleModelError } from '../store/errors';
 import { randomUUID } from 'node:crypto';
 import { loadWarnings } from '../core/olist/warnings';
 import { publishActivation, segmentChanges } from './activation-event';
+import { exportKeys, writeCampaignLists } from './exports';
+import { posix } from 'node:path';
 
 export interface TrainDeps {
   artifacts: BlobStore;
@@ -107,7 +110,9 @@ export async function trainDataset(deps: TrainDeps, request: TrainRequest): Prom
 
     const pca = fitPca(result.X);
     const coords = pca.project2d(result.X);
-    const summary = buildSummaryFromFeatures(result, { timings: { ...result.timings }, pca: { explainedVariance: pca.explainedVariance } });
+    // Why everyone is where they are: one pass, for the stored assignments, the campaign lists and the summary.
+    const why = explainPeople(model, result.features, result.labels);
+    const summary = buildSummaryFromFeatures(result, { timings: { ...result.timings }, pca: { explainedVariance: pca.explainedVariance }, why });
     // The raw dataset's facts: a retraining names the dataset it retrains (never derived from its own id).
     const facts = await readOptionalJson<DatasetFacts>(deps.artifacts, artifactKeys.datasetFacts(request.sourceDatasetId ?? datasetId));
     if (facts) {
@@ -125,14 +130,24 @@ export async function trainDataset(deps: TrainDeps, request: TrainRequest): Prom
     if (facts && deps.reports !== false) {
       // Reports for people, beside the model (the maintenance page uses the team's latest simulation, if any).
       const stability = await readOptionalJson<StabilityInput>(deps.artifacts, artifactKeys.stabilitySimulation());
-      const pages = await buildReports({ exploration: facts.exploration, summary, map: sampleMap(coords, result.labels, 3000, 1), stability, stabilitySource: stability ? artifactKeys.stabilitySimulation() : undefined, provenance: facts.provenance });
+      const pages = await buildReports({
+        exploration: facts.exploration,
+        summary,
+        map: sampleMap(coords, result.labels, 3000, 1),
+        stability,
+        stabilitySource: stability ? artifactKeys.stabilitySimulation() : undefined,
+        provenance: facts.provenance,
+        campaignLists: { dir: relativeKey(artifactKeys.reports(model.version), exportKeys.dir(model.version)) },
+      });
       for (const [file, html] of Object.entries(pages)) await deps.artifacts.putText(artifactKeys.reports(model.version) + file, html, { contentType: 'text/html; charset=utf-8' });
     }
 
     await deps.segments.putModelDraft(model, { runId: datasetId });
     // The draft's version on the run: a retry after a crash deletes it (it can never be activated half-written).
     await deps.segments.updateRun(datasetId, 'training', { modelVersion: model.version, ifOwner: owner });
-    const assignments = toAssignments(result, previousSegments);
+    const assignments = toAssignments(result, previousSegments, why);
+    // The campaign lists before the activation: readers and the event find them complete once the version is live.
+    const exported = await writeCampaignLists(deps.artifacts, model, assignments);
     const written = await deps.segments.writeAssignments(model.version, assignments, { concurrency: deps.writeConcurrency, itemsPerSecond: deps.writeRatePerSecond });
     heartbeat.assertHeld();
     let pointer;
@@ -152,7 +167,7 @@ export async function trainDataset(deps: TrainDeps, request: TrainRequest): Prom
       artifactsBucket: deps.artifacts.bucket,
       tableName: deps.tableName ?? '',
       changes: previousSegments ? segmentChanges(assignments) : null,
-      written: { summary: true, transitions: previousSegments !== undefined, reports: !!facts && deps.reports !== false },
+      written: { summary: true, transitions: previousSegments !== undefined, reports: !!facts && deps.reports !== false, exports: exported.key },
     });
     await deps.segments.updateRun(datasetId, 'succeeded', {
       modelVersion: model.version,
@@ -182,16 +197,31 @@ export async function trainDataset(deps: TrainDeps, request: TrainRequest): Prom
 }
 
 /**
- * The replaced version's per-customer artifacts are tagged for the bucket's `expire-superseded` lifecycle rule
- * (retainSupersededDays); best effort: a missing tag only keeps the file until its owner removes it.
+ * The replaced version's per-customer artifacts (assignments.csv, the campaign lists) are tagged for the bucket's
+ * `expire-superseded` lifecycle rule (retainSupersededDays); best effort: a missing tag only keeps the file until its
+ * owner removes it.
  */
 async function markSuperseded(deps: TrainDeps, version: string): Promise<void> {
-  const key = artifactKeys.assignments(version);
+  const tag = async (key: string, check: boolean) => {
+    try {
+      if (!check || (await deps.artifacts.exists(key))) await deps.artifacts.setTags(key, { [SUPERSEDED_TAG.key]: SUPERSEDED_TAG.value });
+    } catch (err) {
+      deps.log.warn('superseded artifacts not tagged for expiry', { version, key, error: describe(err) });
+    }
+  };
+  await tag(artifactKeys.assignments(version), true);
+  let lists: string[] = [];
   try {
-    if (await deps.artifacts.exists(key)) await deps.artifacts.setTags(key, { [SUPERSEDED_TAG.key]: SUPERSEDED_TAG.value });
+    lists = (await deps.artifacts.list(exportKeys.dir(version))).map((o) => o.key);
   } catch (err) {
-    deps.log.warn('superseded artifacts not tagged for expiry', { version, key, error: describe(err) });
+    deps.log.warn('superseded campaign lists not listed for expiry', { version, error: describe(err) });
   }
+  for (const key of lists) await tag(key, false);
+}
+
+/** The relative URL from one key prefix of the bucket to another (the pages link to the campaign lists). */
+function relativeKey(from: string, to: string): string {
+  return posix.relative(from, to) + '/';
 }
 
 /** The draft of an attempt that crashed (never activatable: its assignment count was never completed); best effort. */
@@ -208,22 +238,24 @@ async function dropAbandonedDraft(deps: TrainDeps, datasetId: string, version: s
 
 /**
  * Everyone's assignment: the clustered customers, then the people of the rule segments. Features are the person's
- * own values (NaN where undefined: no review, or nothing delivered; the store leaves those out of the item).
+ * own values (NaN where undefined: no review, or nothing delivered; the store leaves those out of the item). Each
+ * carries why they are there (core/model/explain.ts): `why` is the pass over the clustered rows, computed here when
+ * the caller has not already done it.
  */
-export function toAssignments(result: TrainResult, previousSegments?: Map<string, number>): CustomerAssignment[] {
+export function toAssignments(result: AssignedPeople, previousSegments?: ReadonlyMap<string, number>, why: PeopleWhy = explainPeople(result.model, result.features, result.labels)): CustomerAssignment[] {
   const { model, features, labels, ruleLabels } = result;
   const names = new Map(model.segments.map((s) => [s.id, s.name]));
   const d = FEATURE_NAMES.length;
   const u = features.uncounted;
   const out: CustomerAssignment[] = new Array(labels.length + ruleLabels.length);
-  const add = (at: number, id: string, segmentId: number, values: Float64Array, row: number) => {
+  const add = (at: number, id: string, segmentId: number, values: Float64Array, row: number, reasons: AssignmentWhy) => {
     const f = {} as FeatureVector;
     for (let j = 0; j < d; j++) f[FEATURE_NAMES[j]] = Math.round(values[row * d + j] * 1e4) / 1e4;
     const previous = previousSegments?.get(id);
-    out[at] = { customerId: id, segmentId, segmentName: names.get(segmentId)!, features: f, ...(previous === undefined ? {} : { previousSegmentId: previous }) };
+    out[at] = { customerId: id, segmentId, segmentName: names.get(segmentId)!, features: f, ...reasons, ...(previous === undefined ? {} : { previousSegmentId: previous }) };
   };
-  for (let i = 0; i < labels.length; i++) add(i, features.customerIds[i], labels[i], features.values.data, i);
-  for (let i = 0; i < ruleLabels.length; i++) add(labels.length + i, u.customerIds[i], ruleLabels[i], u.values.data, i);
+  for (let i = 0; i < labels.length; i++) add(i, features.customerIds[i], labels[i], features.values.data, i, clusterWhy(why, i));
+  for (let i = 0; i < ruleLabels.length; i++) add(labels.length + i, u.customerIds[i], ruleLabels[i], u.values.data, i, ruleWhy(u.group[i], u.promiseDays?.[i]));
   return out;
 }
 

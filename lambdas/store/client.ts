@@ -3,13 +3,18 @@
  * (resolved per call, so an activation is picked up immediately) unless a version is given.
  *
  *   const segments = SegmentsClient.fromEnv();           // TABLE_NAME (+ SEGMENTS_DYNAMODB_ENDPOINT locally)
- *   const c = await segments.getCustomerSegment('8d5f...');
+ *   const c = await segments.getCustomerSegment('8d5f...');           // segment, reasons in words, runner-up, margin
  *   for await (const m of segments.iterateSegmentCustomers(3, { order: 'spendDesc' })) ...
+ *   const page = await segments.listBorderlineCustomers(3, { limit: 50 }); // closest to leaving segment 3 first
  */
-import type { FeatureVector, SegmentDescription } from '../core/model/types';
+import { BORDERLINE_MARGIN } from '../core/model/margin';
+import { reasonsInWords, type Reason } from '../core/model/explainText';
+import type { FeatureVector, ReasonCode, SegmentDescription, SegmentModel } from '../core/model/types';
 import { createDynamoClient, ENV, loadStoreConfig } from './config';
 import { DynamoSegmentStore } from './dynamo-segment-store';
-import type { ModelSummary, SegmentStore, StabilityCheckRecord, StoredAssignment } from './segment-store';
+import type { MembersPage, ModelSummary, SegmentStore, StabilityCheckRecord, StoredAssignment } from './segment-store';
+
+export type { Reason } from '../core/model/explainText';
 
 export interface SegmentRef {
   id: number;
@@ -28,6 +33,18 @@ export interface CustomerSegment {
   changedSegment: boolean;
   spend: number;
   features: FeatureVector;
+  /**
+   * What sets the customer apart from the population in the model's space (2-3 features, strongest first, with their
+   * value and the typical customer's), or the rule that placed them (rule segments). [] for a version written before
+   * reasons existed.
+   */
+  reasons: Reason[];
+  /** The segment of the second-nearest centroid (null in a rule segment, or for a version written before it existed). */
+  runnerUp: { id: number; name: string } | null;
+  /** 1 - d(own centroid) / d(runner-up centroid) in [0, 1]: 0 = halfway between the two (null as runnerUp). */
+  margin: number | null;
+  /** margin below BORDERLINE_MARGIN: listed by listBorderlineCustomers. */
+  borderline: boolean;
 }
 
 export interface SegmentCustomer {
@@ -35,6 +52,10 @@ export interface SegmentCustomer {
   spend: number;
   previousSegmentId?: number;
   features: FeatureVector;
+  /** Reason codes (feature names, or the service group of a rule segment); getCustomerSegment words them. */
+  reasons: ReasonCode[];
+  runnerUp: number | null;
+  margin: number | null;
 }
 
 export interface SegmentCustomersPage {
@@ -49,11 +70,18 @@ export interface ListSegmentCustomersOptions {
   cursor?: string;
   /** Default 'spendDesc' (top spenders first). */
   order?: 'spendDesc' | 'spendAsc';
+  /** A model version instead of the active one (a cursor pins its version anyway). */
+  version?: string;
+}
+
+export interface ListBorderlineCustomersOptions {
+  limit?: number;
+  cursor?: string;
 }
 
 export class SegmentsClient {
-  /** Segment descriptions per version (immutable once written). */
-  private readonly segmentCache = new Map<string, Promise<Map<number, SegmentDescription>>>();
+  /** Models (META and segments) per version (immutable once written). */
+  private readonly modelCache = new Map<string, Promise<SegmentModel>>();
 
   constructor(private readonly store: SegmentStore) {}
 
@@ -64,12 +92,15 @@ export class SegmentsClient {
     return new SegmentsClient(new DynamoSegmentStore({ client: createDynamoClient(config), tableName: config.tableName }));
   }
 
-  private segmentsOf(version: string): Promise<Map<number, SegmentDescription>> {
-    let cached = this.segmentCache.get(version);
+  private modelOf(version: string): Promise<SegmentModel> {
+    let cached = this.modelCache.get(version);
     if (!cached) {
-      cached = this.store.listSegments(version).then((list) => new Map(list.map((s) => [s.id, s])));
-      cached.catch(() => this.segmentCache.delete(version));
-      this.segmentCache.set(version, cached);
+      cached = this.store.getModel(version).then((record) => {
+        if (!record) throw new Error(`model version ${version} does not exist`);
+        return record.model;
+      });
+      cached.catch(() => this.modelCache.delete(version));
+      this.modelCache.set(version, cached);
     }
     return cached;
   }
@@ -78,7 +109,11 @@ export class SegmentsClient {
   async getCustomerSegment(customerId: string): Promise<CustomerSegment | undefined> {
     const a = await this.store.getCustomer(customerId);
     if (!a) return undefined;
-    const segment = (await this.segmentsOf(a.version)).get(a.segmentId);
+    const model = await this.modelOf(a.version);
+    const segments = new Map(model.segments.map((s) => [s.id, s]));
+    const segment = segments.get(a.segmentId);
+    const runnerUp = a.runnerUp ?? null;
+    const margin = a.margin ?? null;
     return {
       customerId: a.customerId,
       modelVersion: a.version,
@@ -92,6 +127,10 @@ export class SegmentsClient {
       changedSegment: a.previousSegmentId !== undefined && a.previousSegmentId !== a.segmentId,
       spend: a.spend,
       features: a.features,
+      reasons: reasonsInWords(a, model),
+      runnerUp: runnerUp === null ? null : { id: runnerUp, name: segments.get(runnerUp)?.name ?? '' },
+      margin,
+      borderline: margin !== null && margin < BORDERLINE_MARGIN,
     };
   }
 
@@ -101,8 +140,17 @@ export class SegmentsClient {
       limit: options.limit,
       cursor: options.cursor,
       bySpendDesc: (options.order ?? 'spendDesc') === 'spendDesc',
+      version: options.cursor ? undefined : options.version,
     });
-    return { modelVersion: page.version, customers: page.items.map(toCustomer), nextCursor: page.cursor };
+    return pageOf(page);
+  }
+
+  /**
+   * One page of a segment's borderline customers (margin below BORDERLINE_MARGIN), smallest margin first: those
+   * closest to another segment. Read from the sparse borderline index (GSI2); the cursor pins the version.
+   */
+  async listBorderlineCustomers(segmentId: number, options: ListBorderlineCustomersOptions = {}): Promise<SegmentCustomersPage> {
+    return pageOf(await this.store.listBorderlineMembers(segmentId, { limit: options.limit, cursor: options.cursor }));
   }
 
   /** Every customer of a segment, page by page (one version throughout, even if another is activated meanwhile). */
@@ -132,7 +180,11 @@ export class SegmentsClient {
 }
 
 function toCustomer(a: StoredAssignment): SegmentCustomer {
-  const c: SegmentCustomer = { customerId: a.customerId, spend: a.spend, features: a.features };
+  const c: SegmentCustomer = { customerId: a.customerId, spend: a.spend, features: a.features, reasons: a.reasons ?? [], runnerUp: a.runnerUp ?? null, margin: a.margin ?? null };
   if (a.previousSegmentId !== undefined) c.previousSegmentId = a.previousSegmentId;
   return c;
+}
+
+function pageOf(page: MembersPage): SegmentCustomersPage {
+  return { modelVersion: page.version, customers: page.items.map(toCustomer), nextCursor: page.cursor };
 }

@@ -37,6 +37,7 @@ import {
   STABILITY_PK,
   assertKeyPart,
   assignmentSk,
+  borderlinePk,
   compareKeys,
   customerIdFromSortKey,
   customerPk,
@@ -58,6 +59,7 @@ import type {
   ActivePointer,
   ClaimResult,
   DeleteResult,
+  ListBorderlineOptions,
   ListMembersOptions,
   MembersPage,
   ModelRecord,
@@ -74,7 +76,8 @@ import type {
   WriteAssignmentsResult,
 } from './segment-store';
 import { handoffToken } from './segment-store';
-import { DEFAULT_SEGMENT_SHARDS, GSI1_NAME } from './table-schema';
+import { DEFAULT_SEGMENT_SHARDS, GSI1_NAME, GSI2_NAME } from './table-schema';
+import { queryBorderline, whyAttributes, whyOfItem } from './borderline';
 
 export interface DynamoSegmentStoreOptions {
   client: DynamoDBClient;
@@ -157,9 +160,10 @@ export function buildAssignmentRequests(
   assignments: readonly CustomerAssignment[],
   shards: number,
   segmentIds: ReadonlySet<number>,
-): { requests: WriteRequest[]; segmentCounts: Record<string, number> } {
+): { requests: WriteRequest[]; segmentCounts: Record<string, number>; borderlineCounts: Record<string, number> } {
   const seen = new Set<string>();
   const segmentCounts: Record<string, number> = {};
+  const borderlineCounts: Record<string, number> = {};
   const requests: WriteRequest[] = new Array(assignments.length);
   assignments.forEach((a, i) => {
     const where = `assignments[${i}] (customer ${a.customerId})`;
@@ -180,6 +184,9 @@ export function buildAssignmentRequests(
     const spend = a.features.monetary;
     if (!Number.isFinite(spend)) throw new InvalidInputError(`${where}: feature monetary must be a finite number`);
     segmentCounts[a.segmentId] = (segmentCounts[a.segmentId] ?? 0) + 1;
+    // Why the person is there, and the borderline index's keys when the margin is small (borderline.ts).
+    const why = whyAttributes(version, a, segmentIds, where);
+    if (why.borderline) borderlineCounts[a.segmentId] = (borderlineCounts[a.segmentId] ?? 0) + 1;
     const item = {
       PK: customerPk(a.customerId),
       SK: assignmentSk(version),
@@ -193,10 +200,11 @@ export function buildAssignmentRequests(
       previousSegmentId: a.previousSegmentId,
       spend,
       features,
+      ...why.attributes,
     };
     requests[i] = { PutRequest: { Item: marshallItem(item, where) } };
   });
-  return { requests, segmentCounts };
+  return { requests, segmentCounts, borderlineCounts };
 }
 
 export class DynamoSegmentStore implements SegmentStore {
@@ -372,7 +380,7 @@ export class DynamoSegmentStore implements SegmentStore {
     const segmentIds = new Set<number>(meta.segmentIds);
 
     // Validate and build every item before writing anything.
-    const { requests, segmentCounts } = buildAssignmentRequests(version, assignments, shards, segmentIds);
+    const { requests, segmentCounts, borderlineCounts } = buildAssignmentRequests(version, assignments, shards, segmentIds);
 
     const statusIsWriting = {
       ConditionExpression: '#status = :writing',
@@ -384,7 +392,7 @@ export class DynamoSegmentStore implements SegmentStore {
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: { PK: S(modelPk(version)), SK: S(META_SK) },
-          UpdateExpression: 'SET assignmentsWritten = :zero, segmentCounts = :empty, writeStartedAt = :now REMOVE writtenAt',
+          UpdateExpression: 'SET assignmentsWritten = :zero, segmentCounts = :empty, writeStartedAt = :now REMOVE writtenAt, borderlineCounts',
           ...statusIsWriting,
           ExpressionAttributeValues: { ':zero': N(0), ':empty': { M: {} }, ':now': S(this.iso()), ':writing': S('writing') },
         }),
@@ -407,11 +415,12 @@ export class DynamoSegmentStore implements SegmentStore {
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: { PK: S(modelPk(version)), SK: S(META_SK) },
-          UpdateExpression: 'SET assignmentsWritten = :n, segmentCounts = :counts, writtenAt = :now',
+          UpdateExpression: 'SET assignmentsWritten = :n, segmentCounts = :counts, borderlineCounts = :borderline, writtenAt = :now',
           ...statusIsWriting,
           ExpressionAttributeValues: {
             ':n': N(assignments.length),
             ':counts': marshallValue(segmentCounts),
+            ':borderline': marshallValue(borderlineCounts),
             ':now': S(this.iso()),
             ':writing': S('writing'),
           },
@@ -421,7 +430,7 @@ export class DynamoSegmentStore implements SegmentStore {
       if (isConditionFailure(err)) throw new ModelStateError(version, 'the version left the writing state during the write');
       throw err;
     }
-    return { written: result.written, batches: result.batches, retries: result.retries, durationMs: Date.now() - started, segmentCounts };
+    return { written: result.written, batches: result.batches, retries: result.retries, durationMs: Date.now() - started, segmentCounts, borderlineCounts };
   }
 
   /**
@@ -435,31 +444,37 @@ export class DynamoSegmentStore implements SegmentStore {
     version: string,
     assignments: readonly CustomerAssignment[],
     options: Omit<WriteAssignmentsOptions, 'onProgress'> = {},
-  ): Promise<{ written: number; batches: number; retries: number; segmentCounts: Record<string, number> }> {
+  ): Promise<{ written: number; batches: number; retries: number; segmentCounts: Record<string, number>; borderlineCounts: Record<string, number> }> {
     const meta = await this.getMeta(version);
     if (!meta) throw new ModelNotFoundError(version);
     if (meta.status !== 'writing') throw new ModelStateError(version, `cannot write assignments: the version is '${meta.status}'`);
-    const { requests, segmentCounts } = buildAssignmentRequests(version, assignments, meta.shards, new Set<number>(meta.segmentIds));
+    const { requests, segmentCounts, borderlineCounts } = buildAssignmentRequests(version, assignments, meta.shards, new Set<number>(meta.segmentIds));
     const result = await batchWrite(this.client, this.tableName, requests, {
       concurrency: options.concurrency,
       limiter: rateLimiter(options.itemsPerSecond),
       retry: options.retry ?? this.retry,
       label: `writeAssignmentPart(${version})`,
     });
-    return { ...result, segmentCounts };
+    return { ...result, segmentCounts, borderlineCounts };
   }
 
   /** Records the total of the parts in META (what writeAssignments records at its end), while the version is 'writing'. */
-  async completeAssignmentParts(version: string, totals: { written: number; segmentCounts: Record<string, number> }): Promise<void> {
+  async completeAssignmentParts(version: string, totals: { written: number; segmentCounts: Record<string, number>; borderlineCounts?: Record<string, number> }): Promise<void> {
     try {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: { PK: S(modelPk(version)), SK: S(META_SK) },
-          UpdateExpression: 'SET assignmentsWritten = :n, segmentCounts = :counts, writtenAt = :now',
+          UpdateExpression: `SET assignmentsWritten = :n, segmentCounts = :counts, writtenAt = :now${totals.borderlineCounts ? ', borderlineCounts = :borderline' : ''}`,
           ConditionExpression: '#status = :writing',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':n': N(totals.written), ':counts': marshallValue(totals.segmentCounts), ':now': S(this.iso()), ':writing': S('writing') },
+          ExpressionAttributeValues: {
+            ':n': N(totals.written),
+            ':counts': marshallValue(totals.segmentCounts),
+            ':now': S(this.iso()),
+            ':writing': S('writing'),
+            ...(totals.borderlineCounts ? { ':borderline': marshallValue(totals.borderlineCounts) } : {}),
+          },
         }),
       );
     } catch (err) {
@@ -565,11 +580,18 @@ export class DynamoSegmentStore implements SegmentStore {
     return next;
   }
 
-  /** Polls GSI1 counts of the version until each segment has the written number of members. */
+  /**
+   * Polls GSI1 counts of the version until each segment has the written number of members, and GSI2 counts until each
+   * has its borderline members (versions written before GSI2 record no borderlineCounts: nothing to wait for there).
+   */
   private async waitForIndex(version: string, record: ModelRecord, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (let delay = 200; ; delay = Math.min(delay * 2, 5000)) {
       const missing: string[] = [];
+      for (const [segmentId, expected] of Object.entries(record.borderlineCounts ?? {})) {
+        const indexed = await this.countAll({ IndexName: GSI2_NAME, KeyConditionExpression: 'GSI2PK = :pk', ExpressionAttributeValues: { ':pk': S(borderlinePk(version, Number(segmentId))) } });
+        if (indexed !== expected) missing.push(`segment ${segmentId}: ${indexed} of ${expected} borderline in ${GSI2_NAME}`);
+      }
       for (const [segmentId, expected] of Object.entries(record.segmentCounts)) {
         const counts = await Promise.all(
           Array.from({ length: record.shards }, (_, shard) =>
@@ -686,6 +708,7 @@ export class DynamoSegmentStore implements SegmentStore {
       expectedAssignments: meta.expectedAssignments,
       assignmentsWritten: meta.assignmentsWritten,
       segmentCounts: meta.segmentCounts ?? {},
+      ...(meta.borderlineCounts ? { borderlineCounts: meta.borderlineCounts } : {}),
       shards: meta.shards,
       draftedAt: meta.draftedAt,
       writeStartedAt: meta.writeStartedAt,
@@ -926,6 +949,16 @@ export class DynamoSegmentStore implements SegmentStore {
       });
     }
     return page;
+  }
+
+  async listBorderlineMembers(segmentId: number, options: ListBorderlineOptions = {}): Promise<MembersPage> {
+    const limit = options.limit ?? 100;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new InvalidInputError('limit must be an integer in 1..1000');
+    if (!Number.isInteger(segmentId)) throw new InvalidInputError('segmentId must be an integer');
+    const version = options.cursor ? options.version : (options.version ?? (await this.getActivePointer())?.version);
+    if (!version && !options.cursor) return { version: undefined, segmentId, items: [] };
+    const page = await queryBorderline(this.client, this.tableName, segmentId, { version, limit, cursor: options.cursor });
+    return { version: page.version, segmentId, items: page.items.map(toAssignment), ...(page.cursor ? { cursor: page.cursor } : {}) };
   }
 
   // ------------------------------------------------------------------------------------------
@@ -1212,6 +1245,7 @@ function toAssignment(item: Record<string, any>): StoredAssignment {
     segmentName: item.segmentName,
     spend: item.spend,
     features: item.features,
+    ...whyOfItem(item),
   };
   if (item.previousSegmentId !== undefined) out.previousSegmentId = item.previousSegmentId;
   return out;

@@ -35,6 +35,19 @@ export function shardOf(customerId: string, shards: number): number {
   return (h >>> 0) % shards;
 }
 
+/** GSI2 partition of the borderline members of one segment of one version (sparse: only margins below the threshold). */
+export const borderlinePk = (version: string, segmentId: number) => `BORDER#${version}#${segmentId}`;
+
+/** Margins in the GSI2 sort key: 1e-4 units, zero-padded (margins are stored at 4 decimals, in [0, 1]). */
+export const MARGIN_DIGITS = 5;
+
+/** GSI2 sort key: the margin in 1e-4 units, zero-padded, then '#', then the customer id (smallest margin first). */
+export function marginSortKey(margin: number, customerId: string): string {
+  const units = Math.round(margin * 1e4);
+  if (!(units >= 0 && units < 10 ** MARGIN_DIGITS)) throw new InvalidInputError(`customer ${customerId}: margin ${margin} must be in [0, 1]`);
+  return `${String(units).padStart(MARGIN_DIGITS, '0')}#${customerId}`;
+}
+
 export const SPEND_DIGITS = 15;
 
 /** GSI1 sort key of an assignment: spend in whole cents, zero-padded to 15 digits, then '#', then the customer id. */
@@ -46,7 +59,7 @@ export function spendSortKey(spend: number, customerId: string): string {
   return `${String(cents).padStart(SPEND_DIGITS, '0')}#${customerId}`;
 }
 
-/** The customer id inside a GSI1 sort key built by spendSortKey. */
+/** The customer id inside a GSI1 or GSI2 sort key (spendSortKey, marginSortKey). */
 export function customerIdFromSortKey(sk: string): string {
   return sk.slice(sk.indexOf('#') + 1);
 }

@@ -17,6 +17,8 @@ export interface ModelRecord {
   assignmentsWritten: number;
   /** Per segment id, the assignments written by the last completed writeAssignments call. */
   segmentCounts: Record<string, number>;
+  /** Per segment id, the borderline assignments among them (those in GSI2); absent for versions written before GSI2. */
+  borderlineCounts?: Record<string, number>;
   /** GSI1 shards per segment used by this version. */
   shards: number;
   draftedAt: string;
@@ -86,6 +88,8 @@ export interface WriteAssignmentsResult {
   retries: number;
   durationMs: number;
   segmentCounts: Record<string, number>;
+  /** Per segment id, the assignments written with the borderline index's keys (margin below BORDERLINE_MARGIN). */
+  borderlineCounts: Record<string, number>;
 }
 
 export interface ActivateOptions {
@@ -113,6 +117,15 @@ export interface ListMembersOptions {
   /** Highest spend first (default false: lowest first). Ties are ordered by customer id in the same direction. */
   bySpendDesc?: boolean;
   /** Read this version instead of the active one (the cursor pins the version anyway). */
+  version?: string;
+}
+
+export interface ListBorderlineOptions {
+  /** Page size, 1..1000 (default 100). */
+  limit?: number;
+  /** The opaque cursor returned by the previous page (it pins the version). */
+  cursor?: string;
+  /** Read this version instead of the active one. */
   version?: string;
 }
 
@@ -260,6 +273,8 @@ export interface SegmentStore {
   getCustomer(customerId: string, options?: { version?: string }): Promise<StoredAssignment | undefined>;
   /** One page of a segment's members of the active version, merged across GSI shards in spend order. */
   listSegmentMembers(segmentId: number, options?: ListMembersOptions): Promise<MembersPage>;
+  /** One page of a segment's borderline members (margin below BORDERLINE_MARGIN) of the active version, smallest margin first. */
+  listBorderlineMembers(segmentId: number, options?: ListBorderlineOptions): Promise<MembersPage>;
 
   // --- pipeline runs ------------------------------------------------------------------------
   /** Exactly one caller gets claimed: true; a 'waiting' record counts as unclaimed, and so do a 'failed' run, an

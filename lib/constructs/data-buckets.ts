@@ -6,6 +6,7 @@
  *   artifacts  features/<dataset-id>/...             written by ingest, read by train / stability
  *              models/<version>/model.json           written by train
  *              reports/<version>/*.html              written by train (stability reports too)
+ *              exports/<version>/segment-<id>.csv    the campaign lists and their manifest.json, written by train
  *              errors/<dataset-id or version>/...    rejected inputs / failed runs, for humans
  * The artifacts bucket has no event notifications at all, so pipeline writes can never re-trigger
  * ingestion (or anything else).
@@ -15,6 +16,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { SUPERSEDED_TAG } from '../../lambdas/store/lifecycle';
+import { EXPORTS_PREFIX } from '../../lambdas/pipeline/datasets';
 import { grantPrefixAccess, PrefixAccess, secureBucketProps } from './secure-defaults';
 
 /** Uploads under this prefix of the raw bucket start ingestion. */
@@ -26,6 +28,8 @@ export const ARTIFACT_PREFIXES = {
   models: 'models/',
   reports: 'reports/',
   errors: 'errors/',
+  /** The campaign lists of each model version (lambdas/pipeline/exports.ts). */
+  exports: EXPORTS_PREFIX,
 } as const;
 export type ArtifactPrefix = keyof typeof ARTIFACT_PREFIXES;
 

@@ -94,15 +94,16 @@ export class PipelineFunctions extends Construct {
 
     buckets.grantArtifacts(this.train.role, {
       read: ['features', 'models'],
-      // assignments.csv may be large (multipart); reports and the error report are written whole.
-      writeMultipart: ['models'],
+      // assignments.csv and the campaign lists may be large (multipart); reports and the error report are written whole.
+      writeMultipart: ['models', 'exports'],
       write: ['reports', 'errors'],
-      // Existence checks of optional objects are listings (a HeadObject on a missing key is a 403 without ListBucket).
-      list: ['features', 'models'],
-      // Marks the superseded version's assignments.csv for the lifecycle rule (lambdas/store/lifecycle.ts).
-      tag: ['models'],
+      // Existence checks of optional objects are listings (a HeadObject on a missing key is a 403 without ListBucket);
+      // the superseded version's campaign lists are found by a listing of exports/<version>/.
+      list: ['features', 'models', 'exports'],
+      // Marks the superseded version's assignments.csv and campaign lists for the lifecycle rule (lambdas/store/lifecycle.ts).
+      tag: ['models', 'exports'],
     });
-    table.grantItems(this.train.role, { table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchWriteItem'], queryIndex: true });
+    table.grantItems(this.train.role, { table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchWriteItem'], queryIndex: true, queryBorderlineIndex: true });
     this.train.allowPutSegmentEvents([DETAIL_TYPES.activated]);
 
     // Raw uploads under incoming/ start ingestion. Only the raw bucket notifies, only ingest, only this prefix.

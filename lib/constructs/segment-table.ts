@@ -1,6 +1,7 @@
 /**
  * The single DynamoDB table (see /work/shared/design/architecture.md and lambdas/store/table-schema.ts):
- * PK/SK strings, GSI1 (GSI1PK/GSI1SK strings, sharded segment members), on-demand, PITR, encrypted,
+ * PK/SK strings, GSI1 (GSI1PK/GSI1SK strings, sharded segment members), GSI2 (GSI2PK/GSI2SK, the sparse borderline
+ * index), on-demand, PITR, encrypted,
  * deletion protection and RETAIN. No TTL: old model versions are deleted by the retention after each stability check
  * (lambdas/pipeline/retention.ts), which keeps the active version and its rollback target whatever their age.
  *
@@ -11,13 +12,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import {
-  GSI1_NAME,
-  GSI1_PARTITION_KEY,
-  GSI1_SORT_KEY,
-  TABLE_PARTITION_KEY,
-  TABLE_SORT_KEY,
-} from '../../lambdas/store/table-schema';
+import { GSI1_NAME, GSI2_NAME, SEGMENT_TABLE_SCHEMA, TABLE_PARTITION_KEY, TABLE_SORT_KEY } from '../../lambdas/store/table-schema';
 
 /**
  * Item-level actions a role may be granted: what lambdas/store uses. No Scan (every access pattern of the single-table
@@ -25,10 +20,14 @@ import {
  */
 export type TableItemAction = 'GetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'BatchWriteItem';
 
-/** What one function does with the table: item actions on the table itself, and Query on GSI1 (members, model list). */
+/**
+ * What one function does with the table: item actions on the table itself, Query on GSI1 (members, model list) and
+ * Query on GSI2 (the borderline index: activation counts it).
+ */
 export interface TableAccess {
   readonly table: TableItemAction[];
   readonly queryIndex?: boolean;
+  readonly queryBorderlineIndex?: boolean;
 }
 
 export interface SegmentTableProps {
@@ -51,23 +50,28 @@ export class SegmentTable extends Construct {
       deletionProtection: true,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
-    this.table.addGlobalSecondaryIndex({
-      indexName: GSI1_NAME,
-      partitionKey: { name: GSI1_PARTITION_KEY, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: GSI1_SORT_KEY, type: dynamodb.AttributeType.STRING },
-      projectionType: dynamodb.ProjectionType.ALL,
-    });
+    // Every index of the one schema (GSI1, GSI2), in its order. CloudFormation adds one index per update: a stack
+    // deployed before GSI2 existed gets it in one deploy (its backfill finds no item with GSI2 keys).
+    for (const g of SEGMENT_TABLE_SCHEMA.globalSecondaryIndexes) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: g.indexName,
+        partitionKey: { name: g.partitionKey.name, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: g.sortKey.name, type: dynamodb.AttributeType.STRING },
+        projectionType: dynamodb.ProjectionType.ALL,
+      });
+    }
   }
 
   /**
    * Exactly the actions a function uses (test/iam/grants.test.ts fails on a grant no code path exercises), on the table
-   * ARN and, for Query, on GSI1's ARN (explicitly: grantReadWriteData would add an `index/*` wildcard). Index items are
-   * maintained by DynamoDB, so writes are granted on the table only.
+   * ARN and, for Query, on each index's ARN (explicitly: grantReadWriteData would add an `index/*` wildcard). Index items
+   * are maintained by DynamoDB, so writes are granted on the table only.
    */
   grantItems(role: iam.IRole, access: TableAccess): void {
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: access.table.map((a) => `dynamodb:${a}`), resources: [this.table.tableArn] }));
-    if (access.queryIndex) {
-      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${this.table.tableArn}/index/${GSI1_NAME}`] }));
+    const indexes = [...(access.queryIndex ? [GSI1_NAME] : []), ...(access.queryBorderlineIndex ? [GSI2_NAME] : [])];
+    if (indexes.length) {
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: indexes.map((name) => `${this.table.tableArn}/index/${name}`) }));
     }
   }
 }

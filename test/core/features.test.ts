@@ -131,6 +131,12 @@ describe('people without a delivered order (rule segments)', () => {
     expect(SERVICE_GROUPS[justLate.f.uncounted.group[0]]).toBe('in-transit');
   });
 
+  test('days past the promised date (what their reasons quote): positive past it, negative before it', async () => {
+    expect((await features('2018-05-08 00:00:00', { uncounted: true })).f.uncounted.promiseDays![0]).toBeCloseTo(8, 9); // promised 04-30
+    expect((await features('2018-05-06 00:00:00', { uncounted: true })).f.uncounted.promiseDays![0]).toBeCloseTo(6, 9); // within the grace
+    expect((await features(undefined, { uncounted: true })).f.uncounted.promiseDays![0]).toBeCloseTo(-(19 + 16 / 24), 9); // 04-10 08:00: still ahead
+  });
+
   test('their features are over the orders they placed; delivery features are undefined', async () => {
     const { f } = await features('2018-05-08 00:00:00', { uncounted: true });
     const v = (name: FeatureName) => f.uncounted.values.data[FEATURE_INDEX[name]];
@@ -159,10 +165,29 @@ describe('the feature hand-off file (ingest -> train)', () => {
     expect(back.uncounted.customerIds).toEqual(f.uncounted.customerIds);
     expect(Array.from(back.uncounted.group)).toEqual(Array.from(f.uncounted.group));
     expect(Array.from(back.uncounted.values.data)).toEqual(Array.from(f.uncounted.values.data));
+    expect(Array.from(back.uncounted.promiseDays!)).toEqual(Array.from(f.uncounted.promiseDays!));
+  });
+
+  test('a file written before the promise block existed still reads (no promise days)', async () => {
+    const { f } = await features(undefined, { uncounted: true });
+    const buf = encodeFeatures(f, 'fp');
+    // The same file as the earlier format wrote it: the header without the optional block, its bytes cut off.
+    const hl = buf.readUInt32LE(0);
+    const header = JSON.parse(buf.subarray(4, 4 + hl).toString('utf8'));
+    const cut = header.bytes.uncountedPromise;
+    delete header.bytes.uncountedPromise;
+    const head = Buffer.from(JSON.stringify(header));
+    const len = Buffer.alloc(4);
+    len.writeUInt32LE(head.length);
+    const old = Buffer.concat([len, head, buf.subarray(4 + hl, buf.length - cut)]);
+    const back = decodeFeatures(old).table;
+    expect(back.uncounted.customerIds).toEqual(f.uncounted.customerIds);
+    expect(back.uncounted.promiseDays).toBeUndefined();
   });
 
   test('a truncated file is refused, naming the block', async () => {
     const buf = encodeFeatures((await features(undefined, { uncounted: true })).f, 'fp');
-    expect(() => decodeFeatures(buf.subarray(0, buf.length - 3), 'features/x.bin')).toThrow(/features\/x.bin: not a feature table \(block uncountedIds ends at byte \d+, past the end/);
+    expect(() => decodeFeatures(buf.subarray(0, buf.length - 3), 'features/x.bin')).toThrow(/features\/x.bin: not a feature table \(block uncountedPromise ends at byte \d+, past the end/);
+    expect(() => decodeFeatures(buf.subarray(0, buf.length - 12), 'features/x.bin')).toThrow(/block uncountedIds ends at byte \d+, past the end/);
   });
 });

@@ -91,7 +91,7 @@ describe('segments CLI', () => {
     expect(reported.modelVersion).toBe(run.modelVersion);
     expect(reported.segments).toEqual(run.segments);
     expect(reported.sweep).toEqual(run.sweep);
-    expect(readFileSync(join(out, 'reports', 'segment-cards.html'), 'utf8')).toContain(`npx segments query --segment ${run.segments[0].id}`);
+    expect(readFileSync(join(out, 'reports', 'segment-cards.html'), 'utf8')).toContain(`npx segments export --segment ${run.segments[0].id}`);
     const other = join(work, 'other-data');
     expect(segments('generate', '--customers', '300', '--seed', '2', '--out', other, '--quiet').status).toBe(0);
     const wrong = segments('report', '--data', other, '--out', join(work, 'r2'), '--model', join(out, 'model.json'));

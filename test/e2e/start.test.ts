@@ -1,10 +1,12 @@
 /**
  * `npm start` as a newcomer runs it again and again on a local state that outlives each run: it always says what
  * became of the dataset it was given and which model is active and from which dataset, its hints work on the model
- * it printed, --fresh starts from an empty state, and `query --segment` on a segment that does not exist names the
+ * it printed (`export --segment 0` writes what `query --segment 0` pages through, the campaign lists match their
+ * manifest), --fresh starts from an empty state, and `query --segment` on a segment that does not exist names the
  * ones that do. Child processes on a temporary --state (the emulators on random ports).
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -33,20 +35,50 @@ describe('npm start on a local state that outlives each run', () => {
     expect(out).toMatch(/^Processed dataset generated-1500-seed1-[0-9a-f]{8} now \(the generated default dataset, 1,500 customers, seed 1\): model \S+ is active\.$/m);
     expect(out).toMatch(/^Active model \S+: 1,500 people, [\d,]+ customers in \d+ clustered segments and [\d,]+ without a delivered order in rule segments, data as of \d{4}-\d\d-\d\d, from dataset generated-1500-seed1-[0-9a-f]{8}$/m);
     expect(out).toMatch(/id\s+segment\s+customers\s+share\s+mean orders\s+median spend\s+mean review/);
-    // The campaign-list hint names a segment of this model, and running it lists customers of that segment.
-    const hint = /npx segments query --segment (\d+) --limit 50 --state (\S+)/.exec(out);
+    // The hints name a segment of this model, and running them lists customers of that segment, then one customer's why.
+    const hint = /npx segments query --segment (\d+) --limit 5 --state (\S+), then npx segments query --customer ID/.exec(out);
     expect(hint).not.toBeNull();
     const q = segments('query', '--segment', hint![1], '--limit', '5', '--state', state);
     expect(q.status).toBe(0);
     expect(q.stdout).toMatch(new RegExp(`^Segment ${hint![1]} "[^"]+": [\\d,]+ people in model`));
-    expect(q.stdout.split('\n').filter((l) => /^[0-9a-f]{32}\s/.test(l))).toHaveLength(5);
-    const csv = /\(all of segment \d+, "[^"]+": (\S+assignments\.csv)\)/.exec(out);
-    expect(csv && existsSync(csv[1])).toBe(true);
+    const ids = q.stdout.split('\n').filter((l) => /^[0-9a-f]{32}\s/.test(l));
+    expect(ids).toHaveLength(5);
+    const who = segments('query', '--customer', ids[0].split(/\s/)[0], '--state', state);
+    expect(who.stdout).toMatch(/^ {2}why: .+\n {2}next nearest: segment \d+ "[^"]+", margin [\d.]+/m);
+    const lists = /npx segments export --segment (\d+) --out segment-\d+\.csv --state \S+ +\("[^"]+"; every segment's list: (\S+)\)/.exec(out);
+    expect(lists).not.toBeNull();
+    expect(existsSync(join(lists![2], 'manifest.json'))).toBe(true);
     // The reports the stack wrote say the data is synthetic (the generated export's provenance.json went up with it).
     const reports = /^ {2}the reports: +(\S+index\.html)$/m.exec(out);
     expect(reports).not.toBeNull();
     expect(readFileSync(reports![1], 'utf8')).toMatch(/data-provenance="synthetic"><strong>Synthetic data\.<\/strong>/);
   });
+
+  test('export --segment 0 writes exactly the customers query --segment 0 pages through; the lists match their manifest', () => {
+    const file = join(work, 'segment-0.csv');
+    const e = segments('export', '--segment', '0', '--out', file, '--state', state);
+    expect(e.status).toBe(0);
+    expect(e.stdout).toMatch(new RegExp(`^Wrote [\\d,]+ customers of segment 0 "[^"]+" \\(model \\S+\\) to ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    const paged: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = JSON.parse(segments('query', '--segment', '0', '--limit', '1000', '--json', '--state', state, ...(cursor ? ['--cursor', cursor] : [])).stdout);
+      paged.push(...page.customers.map((c: { customerId: string }) => c.customerId));
+      cursor = page.nextCursor;
+    } while (cursor);
+    const exported = readFileSync(file, 'utf8').trimEnd().split('\n').slice(1).map((l) => l.split(',')[0]);
+    expect(exported).toEqual(paged);
+    // The lists the stack wrote at activation, copied into STATE/exports/<version>/: each file as its manifest says.
+    const version = /^Active model (\S+):/m.exec(first.stdout)![1];
+    const dir = join(state, 'exports', version);
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    expect(manifest.modelVersion).toBe(version);
+    for (const f of manifest.files) {
+      const bytes = readFileSync(join(dir, `segment-${f.segmentId}.csv`));
+      expect([bytes.length, createHash('sha256').update(bytes).digest('hex'), bytes.toString('utf8').trimEnd().split('\n').length - 1]).toEqual([f.bytes, f.sha256, f.rows]);
+    }
+    expect(readFileSync(join(dir, 'segment-0.csv')).equals(readFileSync(file))).toBe(true);
+  }, 120_000);
 
   test('query --segment on a segment the model does not have: exit 1, naming the segments it has', () => {
     const q = segments('query', '--segment', '99', '--state', state);

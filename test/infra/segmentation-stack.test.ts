@@ -186,7 +186,7 @@ describe('buckets', () => {
 });
 
 describe('segment table', () => {
-  test('single table PK/SK strings, GSI1 (GSI1PK/GSI1SK strings), on-demand, PITR, encrypted, no TTL (retention deletes), protected', () => {
+  test('single table PK/SK strings, GSI1 (GSI1PK/GSI1SK strings), GSI2 (the sparse borderline index), on-demand, PITR, encrypted, no TTL (retention deletes), protected', () => {
     template.hasResource('AWS::DynamoDB::Table', {
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
@@ -200,6 +200,8 @@ describe('segment table', () => {
           { AttributeName: 'SK', AttributeType: 'S' },
           { AttributeName: 'GSI1PK', AttributeType: 'S' },
           { AttributeName: 'GSI1SK', AttributeType: 'S' },
+          { AttributeName: 'GSI2PK', AttributeType: 'S' },
+          { AttributeName: 'GSI2SK', AttributeType: 'S' },
         ]),
         GlobalSecondaryIndexes: [
           {
@@ -207,6 +209,14 @@ describe('segment table', () => {
             KeySchema: [
               { AttributeName: 'GSI1PK', KeyType: 'HASH' },
               { AttributeName: 'GSI1SK', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+          {
+            IndexName: 'GSI2',
+            KeySchema: [
+              { AttributeName: 'GSI2PK', KeyType: 'HASH' },
+              { AttributeName: 'GSI2SK', KeyType: 'RANGE' },
             ],
             Projection: { ProjectionType: 'ALL' },
           },
@@ -404,38 +414,39 @@ describe('IAM', () => {
       for (const action of ['s3:GetObject', 's3:PutObject']) {
         for (const resource of allows(fn.role, action).flatMap((s) => asArray(s.Resource))) {
           const suffix = (resource as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1][1];
-          expect(suffix).toMatch(/^\/(incoming|features|models|reports|errors)\/\*$/);
+          expect(suffix).toMatch(/^\/(incoming|features|models|reports|errors|exports)\/\*$/);
         }
       }
     }
   });
 
-  test('only train may tag objects, and only under models/ (superseded assignments.csv, for their lifecycle rule); no function deletes versions or scans', () => {
-    const tagged = fns().map((fn) => [fn.handlerName, allows(fn.role, 's3:PutObjectTagging').flatMap((s) => asArray(s.Resource)).map((r) => (r as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1][1])]);
-    expect(tagged.filter(([, r]) => (r as unknown[]).length)).toEqual([['train', ['/models/*']]]);
+  test('only train may tag objects, and only under models/ and exports/ (superseded assignments.csv and campaign lists, for their lifecycle rule); no function deletes versions or scans', () => {
+    const tagged = fns().map((fn) => [fn.handlerName, allows(fn.role, 's3:PutObjectTagging').flatMap((s) => asArray(s.Resource)).map((r) => (r as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1][1]).sort()]);
+    expect(tagged.filter(([, r]) => (r as unknown[]).length)).toEqual([['train', ['/exports/*', '/models/*']]]);
     for (const fn of fns()) for (const action of ['s3:DeleteObjectVersion', 's3:ListBucketVersions', 'dynamodb:Scan']) expect(allows(fn.role, action)).toEqual([]);
   });
 
-  test('train writes models/, reports/, errors/ (multipart aborts on models/ only); stability writes nothing', () => {
+  test('train writes models/, reports/, errors/, exports/ (multipart aborts on models/ and exports/ only); stability writes nothing', () => {
     const suffixes = (fn: SecureFunction, action: string) =>
       allows(fn.role, action)
         .flatMap((s) => asArray(s.Resource))
         .map((r) => (r as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1][1])
         .sort();
-    expect(suffixes(stack.pipeline.train, 's3:PutObject')).toEqual(['/errors/*', '/models/*', '/reports/*']);
-    expect(suffixes(stack.pipeline.train, 's3:AbortMultipartUpload')).toEqual(['/models/*']);
+    expect(suffixes(stack.pipeline.train, 's3:PutObject')).toEqual(['/errors/*', '/exports/*', '/models/*', '/reports/*']);
+    expect(suffixes(stack.pipeline.train, 's3:AbortMultipartUpload')).toEqual(['/exports/*', '/models/*']);
     expect(suffixes(stack.pipeline.ingest, 's3:AbortMultipartUpload')).toEqual(['/features/*']);
     expect(suffixes(stack.stabilitySchedule.stability, 's3:PutObject')).toEqual([]);
   });
 
-  test('table access: item actions on the table and GSI1 only (no index wildcard, no Scan)', () => {
+  test('table access: item actions on the table, Query on GSI1 and GSI2 only (no index wildcard, no Scan)', () => {
     const tableArn = getAtt(stack.segmentTable.table);
     const gsi1 = { 'Fn::Join': ['', [tableArn, '/index/GSI1']] };
+    const gsi2 = { 'Fn::Join': ['', [tableArn, '/index/GSI2']] };
     for (const fn of fns()) {
       const dynamo = statementsOf(fn.role).filter((s) => asArray(s.Action).some((a) => a.startsWith('dynamodb:')));
       expect(dynamo.length).toBeGreaterThan(0);
       for (const s of dynamo) {
-        for (const r of asArray(s.Resource)) expect([tableArn, gsi1]).toContainEqual(r);
+        for (const r of asArray(s.Resource)) expect([tableArn, gsi1, gsi2]).toContainEqual(r);
         expect(asArray(s.Action)).not.toContain('dynamodb:Scan');
       }
       expect(allows(fn.role, 'dynamodb:PutItem')).toHaveLength(1);
@@ -452,6 +463,10 @@ describe('IAM', () => {
       expect(on(fn, tableArn)).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
       expect(on(fn, gsi1)).toEqual(['dynamodb:Query']);
     }
+    // The borderline index: only train counts it at activation.
+    expect(on(stack.pipeline.train, gsi2)).toEqual(['dynamodb:Query']);
+    expect(on(stack.stabilitySchedule.stability, gsi2)).toEqual([]);
+    expect(on(stack.pipeline.ingest, gsi2)).toEqual([]);
   });
 
   test('the stability function can prune model versions: Query on GSI1, BatchWriteItem (deletes) and UpdateItem on the table', () => {
@@ -657,6 +672,7 @@ describe('cdk-nag', () => {
           '<ArtifactsBucket.Arn>/models/*',
           '<ArtifactsBucket.Arn>/reports/*',
           '<ArtifactsBucket.Arn>/errors/*',
+          '<ArtifactsBucket.Arn>/exports/*',
         ]),
         ...perFunction('StabilitySchedule/Stability', ['<RawBucket.Arn>/incoming/*', '<ArtifactsBucket.Arn>/features/*', '<ArtifactsBucket.Arn>/models/*']),
         'StabilitySchedule/ScheduleDeadLetterQueue/Resource AwsSolutions-SQS3',

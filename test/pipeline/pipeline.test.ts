@@ -165,6 +165,7 @@ describe('event-driven pipeline on the emulators', () => {
       distribution: `s3://${bucket}/models/${second.version}/distribution.json`,
       transitions: `s3://${bucket}/models/${second.version}/transitions.json`,
       reports: `s3://${bucket}/reports/${second.version}/index.html`,
+      exports: `s3://${bucket}/exports/${second.version}/manifest.json`,
       table: stack.emulators.tableName,
     });
     for (const url of Object.values(second.artifacts).filter((v): v is string => !!v && v.startsWith('s3://'))) {

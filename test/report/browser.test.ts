@@ -213,7 +213,7 @@ test('segment cards: one per segment, with its name, size, plain sentences and t
     expect(c.charts).toBe(1);
     // which segment it is, and how to get its customers
     expect(c.segmentId).toBe(String(summary.segments[i].id));
-    expect(c.list).toContain(`npx segments query --segment ${summary.segments[i].id}`);
+    expect(c.list).toContain(`npx segments export --segment ${summary.segments[i].id} --out segment-${summary.segments[i].id}.csv`);
     expect(c.list).toContain(`segment_id ${summary.segments[i].id} in assignments.csv`);
   });
   await v.page.close();

@@ -2,11 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { startEmulators } from '../../lambdas/local/emulators';
 import { syntheticAssignments, syntheticModel } from '../../lambdas/local/synthetic-segments';
 import { createStores } from '../../lambdas/store/config';
-import { GSI1_NAME } from '../../lambdas/store/table-schema';
+import { createTableInput, GSI1_NAME, GSI2_NAME } from '../../lambdas/store/table-schema';
 
 describe('local emulators', () => {
   let dir: string;
@@ -28,6 +28,7 @@ describe('local emulators', () => {
     ]);
     expect(table.Table?.GlobalSecondaryIndexes?.map((g) => [g.IndexName, g.KeySchema, g.Projection?.ProjectionType])).toEqual([
       [GSI1_NAME, [{ AttributeName: 'GSI1PK', KeyType: 'HASH' }, { AttributeName: 'GSI1SK', KeyType: 'RANGE' }], 'ALL'],
+      [GSI2_NAME, [{ AttributeName: 'GSI2PK', KeyType: 'HASH' }, { AttributeName: 'GSI2SK', KeyType: 'RANGE' }], 'ALL'],
     ]);
 
     await stores.raw.putText('incoming/ds/orders.csv', 'order_id\n1\n');
@@ -55,6 +56,46 @@ describe('local emulators', () => {
       const page = await stores.segments.listSegmentMembers(a[17].segmentId, { limit: 1000 });
       expect(page.items).toHaveLength(a.filter((x) => x.segmentId === a[17].segmentId).length);
       expect(await stores.segments.claimRun('ds', { tablesPresent: ['orders'] })).toMatchObject({ claimed: false });
+    } finally {
+      stores.s3.destroy();
+      stores.dynamo.destroy();
+      await second.stop();
+    }
+  });
+
+  test('a table made before the borderline index (GSI1 only) gets it on the next start, every item kept', async () => {
+    const oldDir = path.join(dir, 'before-gsi2');
+    const first = await startEmulators({ dir: oldDir });
+    let stores = createStores(first.env);
+    // The table as the previous schema made it: GSI1 only.
+    await stores.dynamo.send(new DeleteTableCommand({ TableName: first.tableName }));
+    const input = createTableInput(first.tableName);
+    await stores.dynamo.send(
+      new CreateTableCommand({
+        ...input,
+        AttributeDefinitions: input.AttributeDefinitions!.filter((a) => !a.AttributeName!.startsWith('GSI2')),
+        GlobalSecondaryIndexes: input.GlobalSecondaryIndexes!.filter((g) => g.IndexName === GSI1_NAME),
+      }),
+    );
+    const a = syntheticAssignments(300, { seed: 9 });
+    await stores.segments.putModelDraft(syntheticModel('v-before', { customers: 300 }));
+    await stores.segments.writeAssignments('v-before', a);
+    await stores.segments.activateModel('v-before');
+    stores.s3.destroy();
+    stores.dynamo.destroy();
+    await first.stop();
+
+    const second = await startEmulators({ dir: oldDir });
+    stores = createStores(second.env);
+    try {
+      const table = await stores.dynamo.send(new DescribeTableCommand({ TableName: second.tableName }));
+      expect(table.Table?.GlobalSecondaryIndexes?.map((g) => g.IndexName).sort()).toEqual([GSI1_NAME, GSI2_NAME]);
+      expect((await stores.segments.getActivePointer())!.version).toBe('v-before');
+      expect(await stores.segments.getCustomer(a[42].customerId)).toEqual({ ...a[42], version: 'v-before', spend: a[42].features.monetary });
+      const page = await stores.segments.listSegmentMembers(a[42].segmentId, { limit: 1000 });
+      expect(page.items).toHaveLength(a.filter((x) => x.segmentId === a[42].segmentId).length);
+      const tables = await stores.dynamo.send(new ListTablesCommand({}));
+      expect(tables.TableNames).toEqual([second.tableName]); // the copy is gone
     } finally {
       stores.s3.destroy();
       stores.dynamo.destroy();

@@ -12,6 +12,7 @@ import {
 } from '../../lambdas/store/errors';
 import { shardOf } from '../../lambdas/store/keys';
 import type { StoredAssignment, WriteProgress } from '../../lambdas/store/segment-store';
+import { GSI2_NAME } from '../../lambdas/store/table-schema';
 import { expectedOrder, startTestEnv, type TestEnv } from './helpers';
 
 const N = 5000;
@@ -43,7 +44,7 @@ describe('DynamoSegmentStore on dynalite', () => {
     model1 = withSizes(syntheticModel(V1, { k: K, customers: N, createdAt: '2024-01-01T00:00:00.000Z', seed: 1 }), a1);
     model1.centroids[0] = TRICKY.slice(0, 9);
     const previous = new Map(a1.map((a) => [a.customerId, a.segmentId]));
-    a2 = syntheticAssignments(N, { k: K, seed: 22, previous });
+    a2 = syntheticAssignments(N, { k: K, seed: 22, previous, why: true });
     model2 = withSizes(syntheticModel(V2, { k: K, customers: N, createdAt: '2024-02-01T00:00:00.000Z', seed: 2 }), a2);
   });
   afterAll(() => env?.close());
@@ -231,7 +232,8 @@ describe('DynamoSegmentStore on dynalite', () => {
     const client = new SegmentsClient(store);
     const a = a2[7];
     const seg = model2.segments.find((s) => s.id === a.segmentId)!;
-    expect(await client.getCustomerSegment(a.customerId)).toEqual({
+    const c = await client.getCustomerSegment(a.customerId);
+    expect(c).toEqual({
       customerId: a.customerId,
       modelVersion: V2,
       segment: { id: seg.id, name: seg.name, description: seg.description, action: seg.action },
@@ -239,7 +241,20 @@ describe('DynamoSegmentStore on dynalite', () => {
       changedSegment: a.previousSegmentId !== a.segmentId,
       spend: a.features.monetary,
       features: a.features,
+      reasons: expect.any(Array),
+      runnerUp: { id: a.runnerUp, name: `Segment ${a.runnerUp}` },
+      margin: a.margin,
+      borderline: a.margin! < 0.05,
     });
+    // The stored codes in words: the customer's value against the population's median (the model's profiles).
+    expect(c!.reasons.map((r) => r.code)).toEqual(a.reasons);
+    const installments = c!.reasons.find((r) => r.code === 'installments')!;
+    expect(installments).toMatchObject({ value: a.features.installments, typical: seg.profile.installments.populationMedian });
+    expect(installments.text).toMatch(/^pays in -?[\d,.]+ installments on average \(typical customer: [\d.]+\)$/);
+    // A version written before reasons existed: none, and no runner-up or margin.
+    const old = await store.getCustomer(a1[7].customerId, { version: V1 });
+    expect(old).not.toHaveProperty('reasons');
+    expect(old).not.toHaveProperty('margin');
     expect(await client.getCustomerSegment('nobody')).toBeUndefined();
 
     const page = await client.listSegmentCustomers(3, { limit: 20 });
@@ -251,6 +266,62 @@ describe('DynamoSegmentStore on dynalite', () => {
 
     expect((await client.listSegments()).map((s) => s.name)).toEqual(model2.segments.map((s) => s.name));
     expect((await client.listModelVersions()).map((m) => m.version)).toEqual([V2, V1]);
+  });
+
+  test('why: stored with the assignment; borderline members listed from the sparse index, smallest margin first', async () => {
+    const got = await store.getCustomer(a2[17].customerId);
+    expect(got).toMatchObject({ reasons: a2[17].reasons, runnerUp: a2[17].runnerUp, margin: a2[17].margin });
+    const record = (await store.getModel(V2))!;
+    for (let segmentId = 0; segmentId < K; segmentId++) {
+      const borderline = a2.filter((a) => a.segmentId === segmentId && a.margin! < 0.05);
+      expect(record.borderlineCounts![segmentId]).toBe(borderline.length);
+      // Expected: margin (4 decimals) ascending, ties by customer id ascending.
+      const expected = [...borderline].sort((x, y) => x.margin! - y.margin! || (x.customerId < y.customerId ? -1 : 1)).map((a) => a.customerId);
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.listBorderlineMembers(segmentId, { limit: 23, cursor });
+        expect(page.version).toBe(V2);
+        if (page.cursor) expect(page.items).toHaveLength(23);
+        seen.push(...page.items.map((m) => m.customerId));
+        expect(page.items.every((m) => m.margin! < 0.05 && m.segmentId === segmentId)).toBe(true);
+        cursor = page.cursor;
+      } while (cursor);
+      expect(seen).toEqual(expected);
+    }
+    // Ties at one margin (every 17th customer: 0.0123) come in customer id order across pages.
+    expect(a2.filter((a) => a.margin === 0.0123).length).toBeGreaterThan(50);
+    // Only borderline customers are in the index: its size is their count, not the segment's.
+    const indexed = await env.stores.dynamo.send(new QueryCommand({ TableName: env.emulators.tableName, IndexName: GSI2_NAME, KeyConditionExpression: 'GSI2PK = :pk', ExpressionAttributeValues: { ':pk': { S: `BORDER#${V2}#0` } }, Select: 'COUNT' }));
+    expect(indexed.Count).toBe(record.borderlineCounts![0]);
+    expect(indexed.Count).toBeLessThan(record.segmentCounts[0] / 3);
+    // The first version's items carry no margin: nothing of it is borderline.
+    expect((await store.listBorderlineMembers(0, { version: V1 })).items).toEqual([]);
+
+    const first = await store.listBorderlineMembers(1, { limit: 5 });
+    await expect(store.listBorderlineMembers(2, { cursor: first.cursor })).rejects.toBeInstanceOf(InvalidCursorError);
+    await expect(store.listBorderlineMembers(1, { cursor: 'garbage!' })).rejects.toBeInstanceOf(InvalidCursorError);
+    const members = await store.listSegmentMembers(1, { limit: 5 });
+    await expect(store.listBorderlineMembers(1, { cursor: members.cursor })).rejects.toBeInstanceOf(InvalidCursorError);
+    await expect(store.listBorderlineMembers(1, { limit: 1001 })).rejects.toBeInstanceOf(InvalidInputError);
+
+    // The client: the same customers, smallest margin first.
+    const client = new SegmentsClient(store);
+    const page = await client.listBorderlineCustomers(1, { limit: 5 });
+    expect(page.customers.map((c) => c.customerId)).toEqual(first.items.map((m) => m.customerId));
+    expect(page.customers[0]).toMatchObject({ runnerUp: expect.any(Number), margin: expect.any(Number), reasons: expect.any(Array) });
+  });
+
+  test('invalid why: refused with the customer named', async () => {
+    const draft = withSizes(syntheticModel('v-bad-why', { k: K, customers: 3, seed: 3 }), a2.slice(0, 3));
+    await store.putModelDraft(draft);
+    const one = { ...a2[0], version: undefined };
+    await expect(store.writeAssignments('v-bad-why', [{ ...one, runnerUp: one.segmentId }])).rejects.toThrow(/runnerUp \d+ must be another segment/);
+    await expect(store.writeAssignments('v-bad-why', [{ ...one, runnerUp: 77 }])).rejects.toThrow(/runnerUp 77 must be another segment/);
+    await expect(store.writeAssignments('v-bad-why', [{ ...one, margin: 1.5 }])).rejects.toThrow(/margin 1.5 must be in \[0, 1\]/);
+    await expect(store.writeAssignments('v-bad-why', [{ ...one, margin: null }])).rejects.toThrow(/runnerUp and margin go together/);
+    await expect(store.writeAssignments('v-bad-why', [{ ...one, reasons: ['shoeSize' as never] }])).rejects.toThrow(/reasons must be at most 3 codes/);
+    await store.deleteModelVersion('v-bad-why');
   });
 
   test('rollback: re-activating the superseded version', async () => {

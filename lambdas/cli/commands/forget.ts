@@ -1,6 +1,6 @@
 /**
  * `segments forget --customer ID`: a deletion request (lambdas/pipeline/forget.ts), on the local state of `npm start`
- * (its emulated buckets and table, and its copies in STATE/out) or, with --aws, on a deployed stack with the
+ * (its emulated buckets and table, and its copies in STATE/out and STATE/exports) or, with --aws, on a deployed stack with the
  * operator's credentials. Prints what was removed (the id only on the terminal: the stored report names a tag).
  */
 import { existsSync } from 'node:fs';
@@ -41,7 +41,7 @@ export async function forgetCommand(argv: string[]): Promise<void> {
     const emulators = await startEmulators({ dir });
     const stores = createStores(emulators.env);
     try {
-      report = await forgetCustomer({ raw: stores.raw, artifacts: stores.artifacts, personalData: stores.personalData, localFiles: localCopies(join(state, 'out')), onProgress: (w) => progress.stage(w) }, id);
+      report = await forgetCustomer({ raw: stores.raw, artifacts: stores.artifacts, personalData: stores.personalData, localFiles: localCopies([join(state, 'out'), join(state, 'exports')]), onProgress: (w) => progress.stage(w) }, id);
     } finally {
       stores.s3.destroy();
       stores.dynamo.destroy();
@@ -54,10 +54,11 @@ export async function forgetCommand(argv: string[]): Promise<void> {
   if (report.unhandled.length) throw new Error(`${report.unhandled.length} object(s) still name ${id} (format not handled): ${report.unhandled.join(', ')}`);
 }
 
-/** The files of `npm start`'s output copies (STATE/out/<version>/...), as the erasure reads and writes them. */
-function localCopies(root: string): NonNullable<ForgetDeps['localFiles']> {
+/** The files of `npm start`'s output copies (STATE/out/<version>/..., STATE/exports/<version>/...), as the erasure reads and writes them. */
+function localCopies(roots: string[]): NonNullable<ForgetDeps['localFiles']> {
+  const filesOf = async (root: string) => (existsSync(root) ? (await readdir(root, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)) : []);
   return {
-    list: async () => (existsSync(root) ? (await readdir(root, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)) : []),
+    list: async () => (await Promise.all(roots.map(filesOf))).flat(),
     read: (path) => readFile(path),
     write: (path, bytes) => writeFile(path, bytes),
   };

@@ -1,6 +1,6 @@
 /**
  * Reading the segment store the way a marketing app does (through SegmentsClient):
- *   segments query --customer ID | --segment ID [--limit N] [--cursor C] [--order spendDesc|spendAsc]
+ *   segments query --customer ID | --segment ID [--borderline] [--limit N] [--cursor C] [--order spendDesc|spendAsc]
  *   segments segments            the segments of the active model
  *   segments models              model versions and the stability history
  *   segments models --prune      the retention policy on the local table (commands/prune.ts)
@@ -19,10 +19,12 @@ import { intOption, parse } from '../args';
 import { MODELS, QUERY, SEGMENTS } from '../specs';
 import { UsageError } from '../errors';
 import { fmt, renderTable } from '../table';
+import { BORDERLINE_MARGIN } from '../../core/model/margin';
+import { whyLine } from '../../core/model/explainText';
 
 type Common = { aws?: boolean; table?: string; region?: string; state?: string };
 
-async function withClient<T>(o: Common, fn: (client: SegmentsClient) => Promise<T>): Promise<T> {
+export async function withClient<T>(o: Common, fn: (client: SegmentsClient) => Promise<T>): Promise<T> {
   if (o.aws) {
     const config = { ...loadStoreConfig(), ...(o.region ? { region: o.region } : {}) };
     const tableName = o.table ?? config.tableName;
@@ -63,6 +65,8 @@ export async function queryCommand(argv: string[]): Promise<void> {
   const o = parse(argv, QUERY);
   if (!o.customer === !o.segment) throw new UsageError('give exactly one of --customer or --segment; see segments query --help');
   if (o.order && o.order !== 'spendDesc' && o.order !== 'spendAsc') throw new UsageError('--order expects spendDesc or spendAsc');
+  if (o.borderline && !o.segment) throw new UsageError('--borderline goes with --segment N; see segments query --help');
+  if (o.borderline && o.order !== QUERY.options.order.default) throw new UsageError('--borderline lists the smallest margin first: leave --order out');
   await withClient(o, async (client) => {
     if (o.customer) {
       const c = await client.getCustomerSegment(o.customer);
@@ -72,6 +76,7 @@ export async function queryCommand(argv: string[]): Promise<void> {
           `${c.customerId}: segment ${c.segment.id} "${c.segment.name}" (model ${c.modelVersion})${c.previousSegmentId !== undefined ? `, previously segment ${c.previousSegmentId}${c.changedSegment ? ' (moved)' : ''}` : ''}`,
           `  ${c.segment.description}`,
           `  action: ${c.segment.action}`,
+          `  why: ${whyLine(c.reasons, c.runnerUp, c.margin, BORDERLINE_MARGIN).replace('\n', '\n  ')}`,
           `  features: ${Object.entries(c.features).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(2)}`).join(', ')}`,
         ].join('\n'),
       );
@@ -83,6 +88,21 @@ export async function queryCommand(argv: string[]): Promise<void> {
     if (!segments.length) throw new Error('no active model yet: run `npm start` first');
     const segment = segments.find((g) => g.id === segmentId);
     if (!segment) throw new Error(`segment ${segmentId} is not in the active model; its segments are ${segments.map((g) => `${g.id} "${g.name}"`).join(', ')}`);
+    if (o.borderline) {
+      if (segment.kind === 'rule') throw new Error(`segment ${segmentId} "${segment.name}" is placed by rule: its people have no margin (borderline customers are in the clustered segments)`);
+      const page = await client.listBorderlineCustomers(segmentId, { limit, cursor: o.cursor });
+      const names = new Map(segments.map((g) => [g.id, g.name]));
+      print(o.json, page, () =>
+        [
+          `Segment ${segment.id} "${segment.name}": borderline customers in model ${page.modelVersion}, smallest margin first (margin below ${BORDERLINE_MARGIN}: nearly as close to the next nearest segment as to their own)`,
+          page.customers.length
+            ? renderTable(['customer', 'margin', 'next nearest segment', 'reasons', 'spend'], page.customers.map((c) => [c.customerId, fmt.num(c.margin ?? NaN, 4), c.runnerUp === null ? '-' : `${c.runnerUp} ${names.get(c.runnerUp) ?? ''}`, c.reasons.join(', '), fmt.brl(c.spend)]), { maxWidth: [34, 8, 40, 44] })
+            : 'none: no customer of this segment is that close to another one',
+          page.nextCursor ? `more: --cursor ${page.nextCursor}` : '(last page)',
+        ].join('\n'),
+      );
+      return;
+    }
     const page = await client.listSegmentCustomers(segmentId, { limit, cursor: o.cursor, order: (o.order as 'spendDesc' | 'spendAsc') ?? 'spendDesc' });
     print(o.json, page, () =>
       [

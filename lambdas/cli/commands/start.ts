@@ -29,6 +29,7 @@ import { runningLocalStack } from '../../local/serve-endpoints';
 import { dataDirOption, intOption, parse } from '../args';
 import { UsageError } from '../errors';
 import { START } from '../specs';
+import { exportKeys } from '../../pipeline/exports';
 import { serveCommand } from './serve';
 import { fmt, renderTable } from '../table';
 import { createProgress } from '../progress';
@@ -69,7 +70,7 @@ export async function startCommand(argv: string[]): Promise<void> {
 
   if (o.fresh) {
     // Only what the runs wrote: the emulators' buckets and table, and the copied outputs. Generated data stays.
-    for (const sub of ['emulators', 'out']) await rm(join(state, sub), { recursive: true, force: true });
+    for (const sub of ['emulators', 'out', 'exports']) await rm(join(state, sub), { recursive: true, force: true });
     say(`Fresh start: emptied the local state in ${state} (emulated S3 buckets, DynamoDB table, outputs; generated data kept)`);
   }
 
@@ -144,6 +145,14 @@ export async function startCommand(argv: string[]): Promise<void> {
       await mkdir(resolve(dest, '..'), { recursive: true });
       await writeFile(dest, await streamToBuffer(await artifacts.get(obj.key)));
     }
+    // The campaign lists as in the bucket, at STATE/exports/<version>/: the segment cards (out/<version>/) link to
+    // ../../exports/<version>/, the same relative place as in the bucket.
+    const lists = await artifacts.list(exportKeys.dir(model.version));
+    for (const obj of lists) {
+      const dest = join(state, obj.key);
+      await mkdir(resolve(dest, '..'), { recursive: true });
+      await writeFile(dest, await streamToBuffer(await artifacts.get(obj.key)));
+    }
     const reports = keys.filter((k2) => k2.key.endsWith('.html')).map((k2) => join(out, k2.key.split('/').slice(2).join('/')));
     const index = reports.find((r) => r.endsWith('index.html')) ?? reports[0];
     const example = [...list].sort((a, b) => b.size - a.size)[0];
@@ -158,7 +167,10 @@ export async function startCommand(argv: string[]): Promise<void> {
     say('Next:');
     if (index) say(`  the reports:           ${index}`);
     say(`  the segments:          npx segments segments${stateFlag}`);
-    if (example) say(`  a campaign list:       npx segments query --segment ${example.id} --limit 50${stateFlag}   (all of segment ${example.id}, "${example.name}": ${join(out, 'assignments.csv')})`);
+    if (example) {
+      say(`  a customer, and why:   npx segments query --segment ${example.id} --limit 5${stateFlag}, then npx segments query --customer ID${stateFlag}`);
+      say(`  a campaign list:       npx segments export --segment ${example.id} --out segment-${example.id}.csv${stateFlag}   ("${example.name}"; every segment's list: ${join(state, exportKeys.dir(model.version))})`);
+    }
     if (!given) say(`  your own export:       npm start -- --data DIR${stateFlag}`);
     say(`  start afresh:          npm start -- --fresh${stateFlag}`);
     say(`Done in ${((Date.now() - started) / 1000).toFixed(0)} s.`);

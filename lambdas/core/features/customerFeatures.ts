@@ -59,6 +59,13 @@ export interface UncountedPeople {
   group: Uint8Array;
   /** FEATURE_NAMES order, over the orders they placed (see the header). */
   values: Matrix;
+  /**
+   * Days from the earliest promised (estimated) delivery date among their orders not canceled to T: > 0 = that many days
+   * past the promise, <= 0 = the promise is still ahead; NaN when unknown (every order canceled, or no estimate). What
+   * the reasons of the rule segments quote ("order 12 days past its promised date"). Optional: feature tables written
+   * before it existed (features.bin) have none.
+   */
+  promiseDays?: Float64Array;
 }
 
 export interface FeatureTable {
@@ -290,7 +297,7 @@ export function computeFeatures(data: OlistData, asOf: number = effectiveEnd(dat
 }
 
 export function emptyUncounted(): UncountedPeople {
-  return { customerIds: [], customerIndex: new Int32Array(0), group: new Uint8Array(0), values: createMatrix(0, FEATURE_NAMES.length) };
+  return { customerIds: [], customerIndex: new Int32Array(0), group: new Uint8Array(0), values: createMatrix(0, FEATURE_NAMES.length), promiseDays: new Float64Array(0) };
 }
 
 /** The people without a counted order, their service group and features (see the header). */
@@ -301,6 +308,7 @@ function uncountedPeople(data: OlistData, asOf: number, countedOrders: Int32Arra
   // Orders considered: those placed up to T; for people with none up to T (everyone), all of theirs.
   const include = new Uint8Array(ord.count);
   const worst = new Uint8Array(nc).fill(255);
+  const pastPromise = new Float64Array(nc).fill(NaN);
   const grace = OVERDUE_GRACE_DAYS * DAY_MS;
   for (let o = 0; o < ord.count; o++) {
     const c = ord.customer[o];
@@ -311,6 +319,8 @@ function uncountedPeople(data: OlistData, asOf: number, countedOrders: Int32Arra
     else {
       const e = ord.estimated[o];
       g = !Number.isNaN(e) && asOf > e + grace ? 0 : 1;
+      // The earliest promise decides the group (the most overdue order): the same order the reasons quote.
+      if (!Number.isNaN(e) && !(asOf - e <= pastPromise[c] * DAY_MS)) pastPromise[c] = (asOf - e) / DAY_MS;
     }
     if (g < worst[c]) worst[c] = g;
   }
@@ -318,7 +328,8 @@ function uncountedPeople(data: OlistData, asOf: number, countedOrders: Int32Arra
   let n = 0;
   for (let c = 0; c < nc; c++) if (worst[c] !== 255) n++;
   const nf = FEATURE_NAMES.length;
-  const out: UncountedPeople = { customerIds: new Array(n), customerIndex: new Int32Array(n), group: new Uint8Array(n), values: createMatrix(n, nf) };
+  const promiseDays = new Float64Array(n);
+  const out: UncountedPeople = { customerIds: new Array(n), customerIndex: new Int32Array(n), group: new Uint8Array(n), values: createMatrix(n, nf), promiseDays };
   let r = 0;
   for (let c = 0; c < nc; c++) {
     if (worst[c] === 255) continue;
@@ -326,6 +337,7 @@ function uncountedPeople(data: OlistData, asOf: number, countedOrders: Int32Arra
     out.customerIds[r] = data.customerIds[c];
     out.customerIndex[r] = c;
     out.group[r] = worst[c];
+    promiseDays[r] = pastPromise[c];
     r++;
   }
   return out;

@@ -4,6 +4,7 @@
  *   values          float64, rows x features          firstPurchase   float64, rows
  *   uncountedValues float64, uncounted x features     uncountedGroups uint8, uncounted
  *   customerIds     JSON array of strings             uncountedIds    JSON array of strings
+ *   uncountedPromise float64, uncounted (optional: tables written before it existed have none; NaN = unknown)
  * Typed arrays go through as raw bytes (a million customers: ~80 MB, no JSON number formatting). Ids are JSON
  * strings, so no character an id may hold (a newline, a quote, a comma) can shift a row.
  */
@@ -12,7 +13,9 @@ import { createMatrix } from '../util/matrix';
 import { FeatureTable, SERVICE_GROUPS } from './customerFeatures';
 
 const BLOCKS = ['values', 'firstPurchase', 'uncountedValues', 'uncountedGroups', 'customerIds', 'uncountedIds'] as const;
-type Block = (typeof BLOCKS)[number];
+/** Blocks added later, after the required ones: a reader takes them when the header lists them. */
+const OPTIONAL_BLOCKS = ['uncountedPromise'] as const;
+type Block = (typeof BLOCKS)[number] | (typeof OPTIONAL_BLOCKS)[number];
 
 interface Header {
   format: 'segments-features';
@@ -25,7 +28,7 @@ interface Header {
   fingerprint: string;
   notCounted: number;
   customersWithOrders: number;
-  bytes: Record<Block, number>;
+  bytes: Record<(typeof BLOCKS)[number], number> & Partial<Record<(typeof OPTIONAL_BLOCKS)[number], number>>;
 }
 
 export interface StoredFeatures {
@@ -44,6 +47,7 @@ export function encodeFeatures(table: FeatureTable, fingerprint: string): Buffer
     uncountedGroups: bytesOf(u.group),
     customerIds: Buffer.from(JSON.stringify(table.customerIds)),
     uncountedIds: Buffer.from(JSON.stringify(u.customerIds)),
+    uncountedPromise: bytesOf(u.promiseDays ?? new Float64Array(u.values.rows).fill(NaN)),
   };
   const header: Header = {
     format: 'segments-features',
@@ -56,12 +60,12 @@ export function encodeFeatures(table: FeatureTable, fingerprint: string): Buffer
     fingerprint,
     notCounted: table.notCounted,
     customersWithOrders: table.customersWithOrders,
-    bytes: Object.fromEntries(BLOCKS.map((b) => [b, blocks[b].length])) as Record<Block, number>,
+    bytes: Object.fromEntries([...BLOCKS, ...OPTIONAL_BLOCKS].map((b) => [b, blocks[b].length])) as Header['bytes'],
   };
   const head = Buffer.from(JSON.stringify(header));
   const len = Buffer.alloc(4);
   len.writeUInt32LE(head.length);
-  return Buffer.concat([len, head, ...BLOCKS.map((b) => blocks[b])]);
+  return Buffer.concat([len, head, ...[...BLOCKS, ...OPTIONAL_BLOCKS].map((b) => blocks[b])]);
 }
 
 export function decodeFeatures(buf: Buffer, source = 'features object'): StoredFeatures {
@@ -80,10 +84,10 @@ export function decodeFeatures(buf: Buffer, source = 'features object'): StoredF
   const n = header.rows;
   const m = header.uncounted;
   const d = FEATURE_NAMES.length;
-  const expected: Record<Block, number> = { values: n * d * 8, firstPurchase: n * 8, uncountedValues: m * d * 8, uncountedGroups: m, customerIds: header.bytes.customerIds, uncountedIds: header.bytes.uncountedIds };
+  const expected: Record<Block, number> = { values: n * d * 8, firstPurchase: n * 8, uncountedValues: m * d * 8, uncountedGroups: m, customerIds: header.bytes.customerIds, uncountedIds: header.bytes.uncountedIds, uncountedPromise: m * 8 };
   let at = 4 + hl;
   const block: Partial<Record<Block, Buffer>> = {};
-  for (const b of BLOCKS) {
+  for (const b of [...BLOCKS, ...OPTIONAL_BLOCKS.filter((o) => header.bytes[o] !== undefined)]) {
     if (header.bytes[b] !== expected[b]) throw fail(`block ${b} holds ${header.bytes[b]} bytes, expected ${expected[b]}`);
     if (at + header.bytes[b] > buf.length) throw fail(`block ${b} ends at byte ${at + header.bytes[b]}, past the end (${buf.length} bytes: truncated?)`);
     block[b] = buf.subarray(at, at + header.bytes[b]);
@@ -120,6 +124,7 @@ export function decodeFeatures(buf: Buffer, source = 'features object'): StoredF
         customerIndex: Int32Array.from({ length: m }, (_, i) => n + i),
         group: Uint8Array.from(block.uncountedGroups!),
         values: createMatrix(m, d, floats(block.uncountedValues!)),
+        ...(block.uncountedPromise ? { promiseDays: floats(block.uncountedPromise) } : {}),
       },
     },
   };

@@ -42,6 +42,7 @@ export function withoutPeople(table: FeatureTable, drop: (customerId: string) =>
         customerIndex: Int32Array.from(urows, (r) => u.customerIndex[r]),
         group: Uint8Array.from(urows, (r) => u.group[r]),
         values: pick(u.values, urows),
+        ...(u.promiseDays ? { promiseDays: Float64Array.from(urows, (r) => u.promiseDays![r]) } : {}),
       },
     },
   };

@@ -1,6 +1,7 @@
 /**
  * summary.json: what a run produced, for people (the CLI prints a table from it) and programs (--json).
  */
+import { borderlineSummary, explainPeople, type BorderlineSummary, type PeopleWhy } from './explain';
 import { LoadIssues, OlistData, TableReport } from '../olist/load';
 import { FEATURE_NAMES, FeatureName, SegmentKind, SegmentModel, SweepPoint } from './types';
 import { ModelStability, SweepCandidate, TrainResult } from './train';
@@ -80,6 +81,8 @@ export interface RunSummary {
   namingRules: { trait: string; rule: string }[];
   traitSupport: { rule: string; minShare: number; thresholds: TraitThresholds };
   ruleSegments: { id: number; group: string; name: string; rule: string }[];
+  /** Per cluster segment, its borderline customers (margin below the threshold) and their next nearest segments (model/explain.ts). */
+  borderline?: BorderlineSummary;
   /** The input files (absent when training from a stored feature table). */
   tables?: TableReport[];
   loadIssues?: LoadIssues;
@@ -90,7 +93,8 @@ export interface RunSummary {
 
 const byFeature = (f: (name: FeatureName) => number) => Object.fromEntries(FEATURE_NAMES.map((n) => [n, f(n)])) as Record<FeatureName, number>;
 
-type Extra = { timings: Record<string, number>; pca?: { explainedVariance: number[] } };
+/** `why`: the explanation pass over the customers when the caller has it (train.ts), else computed here. */
+type Extra = { timings: Record<string, number>; pca?: { explainedVariance: number[] }; why?: PeopleWhy };
 
 export function buildSummary(data: OlistData, result: TrainResult, extra: Extra): RunSummary {
   const s = buildSummaryFromFeatures(result, extra);
@@ -155,6 +159,7 @@ export function buildSummaryFromFeatures(result: TrainResult, extra: Extra): Run
     namingRules: TRAIT_RULES.map((r) => ({ trait: r.trait, rule: describeTrait(r, result.thresholds) })),
     traitSupport: { rule: TRAIT_RULE_TEXT, minShare: TRAIT_SUPPORT, thresholds: result.thresholds },
     ruleSegments: SERVICE_GROUPS.map((g) => ({ id: RULE_SEGMENT_IDS[g], group: g, name: RULE_SEGMENTS[g].name, rule: RULE_SEGMENTS[g].rule })),
+    borderline: borderlineSummary(model, extra.why ?? explainPeople(model, features, result.labels), result.labels),
     timings: Object.fromEntries(Object.entries(extra.timings).map(([k, v]) => [k, Math.round(v * 1000) / 1000])),
   };
 }

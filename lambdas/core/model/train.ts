@@ -23,6 +23,7 @@ import { BaselineComparison, compareWithBaseline } from './baseline';
 import { Coverage, coverageOf } from './coverage';
 import { Candidate, KChoice, chooseK } from './selectK';
 import { compareAlternatives, AlternativeScore } from './alternatives';
+import { meanCoordinates } from './explain';
 import { ClusterMetrics, FEATURE_NAMES, SegmentDescription, SegmentModel, SweepPoint } from './types';
 
 export interface TrainOptions {
@@ -320,6 +321,8 @@ export function trainOnFeatures(features: FeatureTable, fingerprint: string, opt
     customers: X.rows,
     people,
   };
+  // What each customer's reasons are measured against (model/explain.ts).
+  model.populationMeanCoordinates = meanCoordinates(X);
   const sweepSample = sweepRows ? { customers: sweepRows.length, of: X.rows } : undefined;
   return {
     model,

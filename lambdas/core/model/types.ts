@@ -107,9 +107,33 @@ export interface SegmentModel {
   customers: number;
   /** Everyone in the export with a segment: clustered customers and people in rule segments. */
   people: number;
+  /**
+   * The clustered customers' mean model coordinate per feature (FEATURE_NAMES order): what a customer's reasons are
+   * measured against (model/explain.ts). Added after schemaVersion 2 was defined, hence optional: a model without it
+   * uses the size-weighted mean of its centroids, the same point once k-means has converged.
+   */
+  populationMeanCoordinates?: number[];
 }
 
-export interface CustomerAssignment {
+/**
+ * Why a person is in their segment, computed with the assignment (model/explain.ts). A reason is a code: the name of a
+ * feature that sets a clustered customer apart from the population in the model's space, or the service group of a
+ * person in a rule segment. Readers turn codes into sentences with the person's and the population's values.
+ */
+export type ReasonCode = FeatureName | 'never-delivered' | 'in-transit' | 'canceled';
+
+export interface AssignmentWhy {
+  /** Two or three feature names, strongest first (clustered); the service group (rule segments); [] for someone typical on every feature. */
+  reasons: ReasonCode[];
+  /** The segment of the second-nearest centroid; null in a rule segment. */
+  runnerUp: number | null;
+  /** 1 - d(assigned centroid) / d(runner-up centroid), in [0, 1]: 0 = halfway between the two; null in a rule segment. */
+  margin: number | null;
+  /** Rule segments: days from the earliest promised delivery date of their open orders to the as-of date (> 0: past it; absent when unknown or canceled). */
+  promiseDays?: number;
+}
+
+export interface CustomerAssignment extends Partial<AssignmentWhy> {
   customerId: string;
   segmentId: number;
   segmentName: string;

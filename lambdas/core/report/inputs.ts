@@ -59,6 +59,8 @@ export interface ReportInput {
   generatedAt?: string;
   /** Where the export comes from, when it says so (synthetic data, imputed reviews): every page tells its reader. */
   provenance?: DatasetProvenance;
+  /** The campaign lists beside the pages (the stack writes them at activation): `dir` relative to the pages, ending in '/'. */
+  campaignLists?: { dir: string };
 }
 
 /**

@@ -5,6 +5,7 @@ import { esc, fmt } from './format';
 import { figure, metric, section } from './html';
 import { PageContext } from './pageContext';
 import { keyFeatures, segmentChart } from './segmentStory';
+import { BORDERLINE_MARGIN, MARGIN_RULE } from '../model/margin';
 
 /** Trait names in plain words, for "the name holds" line of a card. */
 const TRAIT_WORDS: Record<string, string> = {
@@ -55,7 +56,8 @@ ${truth ? `<p class="truth" data-fidelity>The name holds: ${truth}.</p>` : ''}
 ${figure(chart)}
 <h3>What to do</h3>
 <p class="action" data-action>${esc(g.action)}</p>
-<p class="get-list" data-campaign-list>Their list: <code>npx segments query --segment ${g.id}</code> (highest spend first; <code>--json</code> for programs), or the rows with <code>segment_id</code> ${g.id} in <code>assignments.csv</code> beside the model.</p>
+${borderlineLine(s, g)}
+${campaignListLine(ctx, g)}
 </article>`;
   });
 
@@ -74,6 +76,8 @@ ${figure(chart)}
 <li><strong>Average customer</strong>: the mean over all ${esc(fmt.int(s.customers))} customers, for everything else.</li>
 <li><strong>Late delivery</strong>: delivered after the day the customer was promised.</li>
 <li><strong>The name holds</strong>: a name is given only when most members share it individually (at least 70%); the card says for how many it holds.</li>
+<li><strong>Margin</strong>: how much closer a customer is to the centre of their own group than to the next nearest group’s, from 0 (halfway between the two) to 1 (on their own group’s centre): ${esc(MARGIN_RULE)}. <strong>Borderline</strong> customers have a margin below ${BORDERLINE_MARGIN}: a small change in how they buy may move them to the other group. Every customer’s reasons, next nearest group and margin: <code>npx segments query --customer ID</code>.</li>
+<li><strong>Campaign list</strong>: each card links to its group’s list (CSV, highest spend first: customer id, group, action, days since the last purchase, orders, spend, review, margin), written when the model went live.</li>
 <li>Groups are recomputed on every run from the latest data; names and actions follow fixed rules on the numbers, so a group keeps its name as long as it behaves the same way.</li>
 </ul>`,
   );
@@ -83,6 +87,28 @@ ${figure(chart)}
     lead: `Who our customers are, in ${s.k} groups, and what marketing should do with each. Data as of ${esc(fmt.date(s.asOf))}.`,
     body: [overview, `<div class="cards">${cards.join('\n')}</div>`, glossary].join('\n'),
   });
+}
+
+/** How many of a clustered segment's customers are borderline, and to which segment most of them lean. */
+function borderlineLine(s: RunSummary, g: RunSummary['segments'][number]): string {
+  const at = s.borderline?.segments.findIndex((b) => b.id === g.id) ?? -1;
+  if (!s.borderline || at < 0 || g.kind === 'rule') return '';
+  const b = s.borderline.segments[at];
+  const [lean] = Object.entries(b.runnerUps).sort((x, y) => y[1] - x[1]);
+  const leanName = lean ? s.segments.find((x) => x.id === Number(lean[0]))?.name : undefined;
+  const count = metric('summary', `borderline.segments.${at}.borderline`, b.borderline, fmt.int(b.borderline));
+  return `<p class="get-list" data-borderline>Borderline: ${count} of them (${fmt.pct(b.borderline / Math.max(1, g.size))}) have a margin below ${s.borderline.threshold}${
+    lean && leanName ? `, most often next to “${esc(leanName)}” (segment ${esc(lean[0])})` : ''
+  }: <code>npx segments query --segment ${g.id} --borderline</code> lists them, closest first.</p>`;
+}
+
+/** Where the segment's campaign list is: the file the stack wrote beside the pages, and the command. */
+function campaignListLine(ctx: PageContext, g: RunSummary['segments'][number]): string {
+  const command = `<code>npx segments export --segment ${g.id} --out segment-${g.id}.csv</code>`;
+  const lists = ctx.input.campaignLists;
+  if (!lists) return `<p class="get-list" data-campaign-list>Their campaign list: ${command} (from the stack’s table, highest spend first), or the rows with <code>segment_id</code> ${g.id} in <code>assignments.csv</code> beside the model.</p>`;
+  const file = `segment-${g.id}.csv`;
+  return `<p class="get-list" data-campaign-list>Their campaign list: <a href="${esc(lists.dir + file)}" download data-export>${file}</a> (${fmt.int(g.size)} people, highest spend first, for spreadsheets and e-mail tools), or ${command}.</p>`;
 }
 
 function sharesChart(s: RunSummary): ChartDef {
