@@ -376,50 +376,59 @@ export class DynamoSegmentStore implements SegmentStore {
       ConditionExpression: '#status = :writing',
       ExpressionAttributeNames: { '#status': 'status' },
     };
+    const from = options.from ?? 0;
+    if (!Number.isInteger(from) || from < 0 || from > assignments.length) throw new InvalidInputError(`from must be an index into the ${assignments.length} assignments, got ${from}`);
     try {
-      // Mark the write as in progress: a partial re-run never leaves an old "complete" count behind.
-      await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: { PK: S(modelPk(version)), SK: S(META_SK) },
-          UpdateExpression: 'SET assignmentsWritten = :zero, segmentCounts = :empty, writeStartedAt = :now REMOVE writtenAt',
-          ...statusIsWriting,
-          ExpressionAttributeValues: { ':zero': N(0), ':empty': { M: {} }, ':now': S(this.iso()), ':writing': S('writing') },
-        }),
-      );
+      if (from === 0) {
+        // Mark the write as in progress: a partial re-run never leaves an old "complete" count behind.
+        await this.client.send(
+          new UpdateItemCommand({
+            TableName: this.tableName,
+            Key: { PK: S(modelPk(version)), SK: S(META_SK) },
+            UpdateExpression: 'SET assignmentsWritten = :zero, segmentCounts = :empty, writeStartedAt = :now REMOVE writtenAt, writeNext',
+            ...statusIsWriting,
+            ExpressionAttributeValues: { ':zero': N(0), ':empty': { M: {} }, ':now': S(this.iso()), ':writing': S('writing') },
+          }),
+        );
+      } else if (meta.writeNext !== from) {
+        throw new ModelStateError(version, `cannot resume the write at ${from}: it stopped at ${meta.writeNext ?? 'no recorded index'}`);
+      }
     } catch (err) {
       if (isConditionFailure(err)) throw new ModelStateError(version, 'cannot write assignments: the version left the writing state');
       throw err;
     }
 
-    const result = await batchWrite(this.client, this.tableName, requests, {
+    const result = await batchWrite(this.client, this.tableName, from ? requests.slice(from) : requests, {
       concurrency: options.concurrency,
       limiter: rateLimiter(options.itemsPerSecond),
       retry: options.retry ?? this.retry,
       label: `writeAssignments(${version})`,
       onBatch: options.onProgress,
+      shouldStop: options.shouldStop,
     });
+    const next = from + result.next;
+    const complete = next === assignments.length;
 
     try {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: { PK: S(modelPk(version)), SK: S(META_SK) },
-          UpdateExpression: 'SET assignmentsWritten = :n, segmentCounts = :counts, writtenAt = :now',
+          // Stopped: only where (the counters stay 0, so the version cannot be activated half-written).
+          ...(complete
+            ? {
+                UpdateExpression: 'SET assignmentsWritten = :n, segmentCounts = :counts, writtenAt = :now REMOVE writeNext',
+                ExpressionAttributeValues: { ':n': N(assignments.length), ':counts': marshallValue(segmentCounts), ':now': S(this.iso()), ':writing': S('writing') },
+              }
+            : { UpdateExpression: 'SET writeNext = :next', ExpressionAttributeValues: { ':next': N(next), ':writing': S('writing') } }),
           ...statusIsWriting,
-          ExpressionAttributeValues: {
-            ':n': N(assignments.length),
-            ':counts': marshallValue(segmentCounts),
-            ':now': S(this.iso()),
-            ':writing': S('writing'),
-          },
         }),
       );
     } catch (err) {
       if (isConditionFailure(err)) throw new ModelStateError(version, 'the version left the writing state during the write');
       throw err;
     }
-    return { written: result.written, batches: result.batches, retries: result.retries, durationMs: Date.now() - started, segmentCounts };
+    return { written: result.written, next, complete, batches: result.batches, retries: result.retries, durationMs: Date.now() - started, segmentCounts };
   }
 
   /**
@@ -433,18 +442,22 @@ export class DynamoSegmentStore implements SegmentStore {
     version: string,
     assignments: readonly CustomerAssignment[],
     options: Omit<WriteAssignmentsOptions, 'onProgress'> = {},
-  ): Promise<{ written: number; batches: number; retries: number; segmentCounts: Record<string, number> }> {
+  ): Promise<{ written: number; next: number; complete: boolean; batches: number; retries: number; segmentCounts: Record<string, number> }> {
     const meta = await this.getMeta(version);
     if (!meta) throw new ModelNotFoundError(version);
     if (meta.status !== 'writing') throw new ModelStateError(version, `cannot write assignments: the version is '${meta.status}'`);
+    const from = options.from ?? 0;
     const { requests, segmentCounts } = buildAssignmentRequests(version, assignments, meta.shards, new Set<number>(meta.segmentIds));
-    const result = await batchWrite(this.client, this.tableName, requests, {
+    const result = await batchWrite(this.client, this.tableName, from ? requests.slice(from) : requests, {
       concurrency: options.concurrency,
       limiter: rateLimiter(options.itemsPerSecond),
       retry: options.retry ?? this.retry,
       label: `writeAssignmentPart(${version})`,
+      shouldStop: options.shouldStop,
     });
-    return { ...result, segmentCounts };
+    const next = from + result.next;
+    // Counts are those of the whole part (every assignment given), recorded once the part is complete.
+    return { written: result.written, next, complete: next === assignments.length, batches: result.batches, retries: result.retries, segmentCounts };
   }
 
   /** Records the total of the parts in META (what writeAssignments records at its end), while the version is 'writing'. */
@@ -688,6 +701,7 @@ export class DynamoSegmentStore implements SegmentStore {
       draftedAt: meta.draftedAt,
       writeStartedAt: meta.writeStartedAt,
       writtenAt: meta.writtenAt,
+      ...(meta.writeNext !== undefined ? { writeNext: meta.writeNext } : {}),
       activatedAt: meta.activatedAt,
       supersededAt: meta.supersededAt,
       supersededBy: meta.supersededBy,

@@ -23,6 +23,8 @@ export interface ModelRecord {
   /** When the last writeAssignments started (a draft's latest activity, with writtenAt). */
   writeStartedAt?: string;
   writtenAt?: string;
+  /** A write that stopped at its function's time limit: the index of the first assignment not written (resumed from there). */
+  writeNext?: number;
   activatedAt?: string;
   supersededAt?: string;
   supersededBy?: string;
@@ -78,10 +80,22 @@ export interface WriteAssignmentsOptions {
   itemsPerSecond?: number;
   onProgress?: (progress: WriteProgress) => void;
   retry?: RetryOptions;
+  /**
+   * Resume a write that stopped (a function that met its time limit): the index of the first assignment not yet
+   * written, as the stopped call returned it (`next`). The version's META must say the write stopped exactly there.
+   */
+  from?: number;
+  /** Asked before each batch: true stops the write (batches in flight finish); the result says where (`next`). */
+  shouldStop?: () => boolean;
 }
 
 export interface WriteAssignmentsResult {
+  /** Items written by this call. */
   written: number;
+  /** Index of the first assignment not written (the assignments' length when complete). */
+  next: number;
+  /** Every assignment is written and counted in META (false: stopped by shouldStop, resume from `next`). */
+  complete: boolean;
   batches: number;
   retries: number;
   durationMs: number;
@@ -236,7 +250,9 @@ export interface SegmentStore {
    * version that is not yet activated overwrites it; an activated version is refused (ModelStateError). */
   putModelDraft(model: SegmentModel, options?: { runId?: string }): Promise<void>;
   /** Writes all assignments of a drafted version (BatchWriteItem by 25, bounded parallelism, retries), then records
-   * the distinct count in META. Idempotent: re-running overwrites the same keys. Refused once the version is activated. */
+   * the distinct count in META. Idempotent: re-running overwrites the same keys. Refused once the version is activated.
+   * A write stopped by `shouldStop` records where it stopped in META (`writeNext`, nothing counted yet), and a call
+   * with `from` = that index writes the rest and counts them all. */
   writeAssignments(
     version: string,
     assignments: readonly CustomerAssignment[],

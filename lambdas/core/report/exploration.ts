@@ -60,6 +60,8 @@ export interface ExplorationStats {
   customersByState: { state: string; customers: number; share: number }[];
   categoryMix: { totalCategories: number; categories: { category: string; items: number; revenue: number; share: number }[] };
   delayVsReview: { n: number; pearson: number; spearman: number; onTimeMeanScore: number; lateMeanScore: number; onTimeLowShare: number; lateLowShare: number; buckets: DelayBucket[] };
+  /** Set when the statistics were merged from partitions (explorationMerge.ts): which values are estimates. */
+  approximate?: string;
 }
 
 export interface ExplorationOptions {
