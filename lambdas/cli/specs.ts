@@ -41,6 +41,11 @@ export const START = {
     'dataset-id': { value: 'ID', help: 'the dataset id to upload under (a new id processes the same data again)', defaultText: 'the folder name and a hash of its files' },
     customers: { value: 'N', help: 'customers of the generated default dataset', default: '20000' },
     k: { value: 'N', help: 'number of segments, 2 to 20', defaultText: 'chosen by the rule among 4..8' },
+    'distributed-above': {
+      value: 'N',
+      help: 'send exports of more than N people (estimated from the customers table) to the distributed path (the Step Functions state machine, run locally from its definition)',
+      defaultText: 'the estimate of what one function can train and write within its limits (about 470,000 people at the default write budget)',
+    },
     fresh: { help: 'start from an empty local state: deletes the emulated buckets and table and the outputs in --state (generated data is kept)' },
     state,
     logs: { help: 'show the functions’ logs' },
@@ -52,7 +57,14 @@ export const START = {
     schedule: { value: 'EVERY', help: 'with --serve: the stability check timer: 30s, 5m, 2h, 7d, rate(7 days) or off', defaultText: 'rate(7 days), as deployed' },
     quiet,
   },
-  examples: ['npm start', 'npm start -- --data ~/olist', 'npm start -- --fresh', 'npx segments start --serve --schedule 5m', 'npx segments start --data ~/olist --k 6 --state /tmp/segments-state'],
+  examples: [
+    'npm start',
+    'npm start -- --data ~/olist',
+    'npm start -- --fresh',
+    'npm start -- --data ~/olist --distributed-above 50000',
+    'npx segments start --serve --schedule 5m',
+    'npx segments start --data ~/olist --k 6 --state /tmp/segments-state',
+  ],
 } satisfies CommandSpec;
 
 export const RUN = {

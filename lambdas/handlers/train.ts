@@ -1,6 +1,6 @@
 /** Lambda: {datasetId, featuresKey} from ingest (async invocation) -> train and activate (lambdas/pipeline/train.ts). */
 import { TrainRequest } from '../pipeline/ingest';
-import { TrainDeps, trainDataset, TrainOutcome, TrainSkipped } from '../pipeline/train';
+import { TrainContinuing, TrainDeps, trainDataset, TrainOutcome, TrainSkipped } from '../pipeline/train';
 import { leaseTimesFromEnv } from '../pipeline/lease';
 import { reconcileWithPrevious } from '../pipeline/reconcile';
 import { InvocationContext } from './events';
@@ -9,7 +9,7 @@ import { awsRuntime, numberFromEnv, Runtime, threadsFromEnv } from './runtime';
 
 /** overrides: dependencies the environment cannot express (the local stack's cheaper training options in tests). */
 export function createTrainHandler(runtime: () => Runtime, overrides: Partial<Pick<TrainDeps, 'trainOptions'>> = {}) {
-  return async (event: TrainRequest, context?: InvocationContext): Promise<TrainOutcome | TrainSkipped> => {
+  return async (event: TrainRequest, context?: InvocationContext): Promise<TrainOutcome | TrainSkipped | TrainContinuing> => {
     if (!event?.datasetId || !event?.featuresKey) throw new Error(`train expects {datasetId, featuresKey}, got ${JSON.stringify(event)}`);
     const rt = runtime();
     limitThreads(threadsFromEnv(rt.env));
@@ -39,6 +39,10 @@ export function createTrainHandler(runtime: () => Runtime, overrides: Partial<Pi
         leaseOwner: context?.awsRequestId,
         publishEvent: rt.publishEvent,
         tableName: rt.stores.config.tableName,
+        // A write near the time limit stops and continues in a new invocation of this function.
+        remainingMs: context ? () => context.getRemainingTimeInMillis() : undefined,
+        stopMarginMs: numberFromEnv(rt.env, 'WRITE_STOP_MARGIN_MS'),
+        startTraining: rt.startTraining,
       },
       event,
     );

@@ -127,7 +127,8 @@ export async function batchWrite(
   let stopped = false;
   const worker = async () => {
     while (failure === undefined && next * BATCH_SIZE < total) {
-      if (stopped || options.shouldStop?.()) {
+      // Every call writes at least one batch before it may stop, so that a chain of calls always progresses.
+      if (stopped || (next > 0 && options.shouldStop?.())) {
         stopped = true;
         return;
       }

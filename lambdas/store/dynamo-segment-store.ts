@@ -1103,6 +1103,11 @@ export class DynamoSegmentStore implements SegmentStore {
       sets.push('modelVersion = :mv');
       values[':mv'] = S(update.modelVersion);
     }
+    if (update.route !== undefined) {
+      sets.push('#route = :route');
+      names['#route'] = 'route';
+      values[':route'] = marshallValue(update.route, 'route');
+    }
     if (update.lease === 'release') {
       sets.push('leaseUntil = :now'); // expired from now on: a retry or a later event may take the run over
     } else if (update.lease) {
@@ -1241,7 +1246,7 @@ function toRun(item: Record<string, any>): RunRecord {
     timings: item.timings ?? {},
   };
   if (item.modelVersion !== undefined) run.modelVersion = item.modelVersion;
-  for (const key of ['attempts', 'leaseOwner', 'leaseUntil', 'previousStatus', 'previousReasons'] as const) {
+  for (const key of ['attempts', 'leaseOwner', 'leaseUntil', 'previousStatus', 'previousReasons', 'route'] as const) {
     if (item[key] !== undefined) (run as any)[key] = item[key];
   }
   return run;

@@ -157,6 +157,20 @@ export function handoffToken(owner: string): string {
 
 export const IN_PROGRESS_RUN_STATUSES: readonly RunStatus[] = ['claimed', 'ingesting', 'training'];
 
+/** Which path trains a dataset and why (lambdas/pipeline/route.ts): set by ingest before anything is loaded. */
+export interface RunRoute {
+  path: 'single' | 'distributed';
+  /** In words, with the figures behind the decision. */
+  reason: string;
+  /** People estimated from the size of the customers table (before reading the export). */
+  estimatedPeople: number;
+  /** The largest export (people) the single-function path takes with its margin, or the configured override. */
+  threshold: number;
+  thresholdSource: 'estimate' | 'override';
+  /** The distributed path's execution (its name), when it runs. */
+  execution?: string;
+}
+
 export interface RunRecord {
   datasetId: string;
   status: RunStatus;
@@ -173,6 +187,7 @@ export interface RunRecord {
   /** Who works on the run now (an invocation's random token, or a hand-off token) and until when (ISO time). */
   leaseOwner?: string;
   leaseUntil?: string;
+  route?: RunRoute;
   /** The status the run had when it was last taken over (a failed or abandoned attempt), and its reasons. */
   previousStatus?: RunStatus;
   previousReasons?: string[];
@@ -217,6 +232,7 @@ export interface RunUpdate {
   /** Merged into the existing timings, key by key. */
   timings?: Record<string, number>;
   modelVersion?: string;
+  route?: RunRoute;
   /** Fencing: the update applies only while the run's lease is held by this owner (else LeaseLostError). */
   ifOwner?: string;
   /** Hand the lease to another owner (e.g. the training invocation) for ms, or release it (a failure: others may retry now). */

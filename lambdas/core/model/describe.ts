@@ -41,10 +41,10 @@ export interface DescribeInput {
   reviewImputation: SegmentModel['reviewImputation'];
   identity: { fingerprint: string; seed: number; nInit: number; asOf: number; createdAt: string };
   /**
-   * Exact sizes when the rows above are a sample (the distributed path): segment id (value order, rule ids) -> people,
-   * and the totals. Unset: counted from the rows.
+   * Sizes and totals of everyone when the rows above are a sample (the distributed path): people per cluster of the
+   * fit (its own numbering) and per rule segment id. Unset: counted from the rows.
    */
-  exact?: { sizes: Record<number, number>; customers: number; people: number };
+  exact?: { clusterSizes: number[]; ruleSizes: Record<number, number>; customers: number; people: number };
 }
 
 export interface DescribedModel {
@@ -83,7 +83,7 @@ export function describeFit(input: DescribeInput): DescribedModel {
   for (const l of labels) counted[l]++;
   const customers = input.exact?.customers ?? imputed.rows;
   const people = input.exact?.people ?? imputed.rows + uncounted.values.rows;
-  const sizeOf = (id: number, fallback: number) => input.exact?.sizes[id] ?? (input.exact ? 0 : fallback);
+  const sizeOf = (id: number, fallback: number) => (input.exact ? (input.exact.clusterSizes[order[id]] ?? 0) : fallback);
   const clusters: SegmentDescription[] = profiles.map((profile, id) => ({
     id,
     kind: 'cluster',
@@ -96,7 +96,11 @@ export function describeFit(input: DescribeInput): DescribedModel {
     profile,
     fidelity: names[id].fidelity,
   }));
-  const rules = describeRuleSegments(uncounted, pop, thresholds, people).map((s) => (input.exact ? { ...s, size: sizeOf(s.id, s.size), share: sizeOf(s.id, s.size) / Math.max(1, people) } : s));
+  const rules = describeRuleSegments(uncounted, pop, thresholds, people).map((s) => {
+    if (!input.exact) return s;
+    const size = input.exact.ruleSizes[s.id] ?? 0;
+    return { ...s, size, share: size / Math.max(1, people) };
+  });
   const coverage = coverageOf(input.raw, imputed, labels, k, {
     unsatisfied: clusters.map((s) => s.traits.includes('unsatisfied')),
     repeat: clusters.map((s) => s.traits.includes('repeat')),
