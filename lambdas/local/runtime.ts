@@ -78,6 +78,8 @@ export interface LocalStack {
    * invocations run in new containers that see it.
    */
   updateFunctionEnv(vars: Record<string, string | undefined>): void;
+  /** Changes the functions' timeouts as their context reports them (a configuration update), e.g. a short one in tests. */
+  updateFunctionTimeouts(timeouts: Partial<Record<LocalFunction | DistributedFunction, number>>): void;
   /** Called when an invocation ends (serve mode prints it). */
   onInvocation(listener: (info: InvocationInfo) => void): () => void;
   /** The distributed path's state machine, run from its synthesized definition: its executions and their history. */
@@ -166,6 +168,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   }
   const events = bus;
   const env: Record<string, string> = { ...opts.env, ...emulators.env, [ENV.eventsEndpoint]: events.endpoint };
+  const timeouts = { ...STACK_TIMEOUTS_MS, ...opts.timeoutsMs };
   const pending = new Set<Promise<unknown>>();
   const failures: LocalStack['failures'] = [];
   const listeners = new Set<(info: InvocationInfo) => void>();
@@ -236,7 +239,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   const invoke = async (fn: LocalFunction, event: unknown, options: InvokeOptions = {}): Promise<unknown> => {
     const retries = opts.lambdaRetries?.[fn] ?? 0;
     const awsRequestId = randomUUID(); // one delivery: its retries keep the id, as Lambda's do
-    const timeoutMs = opts.timeoutsMs?.[fn] ?? STACK_TIMEOUTS_MS[fn];
+    const timeoutMs = timeouts[fn];
     const started = Date.now();
     for (let attempt = 0; ; attempt++) {
       const container = containerFor(fn, options.env);
@@ -262,7 +265,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   /** A task of the state machine: a synchronous invocation of compute or publish (Step Functions retries, not Lambda). */
   const invokeDistributed = async (fn: DistributedFunction, event: unknown): Promise<unknown> => {
     const container = containerFor(fn);
-    const deadline = Date.now() + (opts.timeoutsMs?.[fn] ?? STACK_TIMEOUTS_MS[fn]);
+    const deadline = Date.now() + timeouts[fn];
     const context: InvocationContext = { awsRequestId: randomUUID(), getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) };
     for (const denied of await platformCallsOfInvocation(authorizer, fn)) log.warn('the Lambda service cannot deliver logs or traces', { function: fn, error: denied });
     const handler = fn === 'compute' ? createComputeHandler(() => container.runtime, { trainOptions: opts.trainOptions }) : createPublishHandler(() => container.runtime);
@@ -307,6 +310,9 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
         else env[k] = v;
       }
       containers.clear();
+    },
+    updateFunctionTimeouts(t) {
+      Object.assign(timeouts, t);
     },
     onInvocation(listener) {
       listeners.add(listener);
