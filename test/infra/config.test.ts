@@ -21,7 +21,7 @@ describe('resolveConfig', () => {
       autoRetrain: false,
       assignmentWriteRate: 1000,
       reserveConcurrency: true,
-      distributed: false,
+      distributedAbove: undefined,
       keepVersions: 3,
     });
     expect(DEFAULT_CONFIG.lambdaMemoryMb.train).toBe(3008);
@@ -48,7 +48,7 @@ describe('resolveConfig', () => {
         autoRetrain: 'true',
         assignmentWriteRate: '250',
         reserveConcurrency: 'false',
-        distributed: 'true',
+        distributedAbove: '2000000',
         keepVersions: '5',
       },
     });
@@ -62,7 +62,7 @@ describe('resolveConfig', () => {
       autoRetrain: true,
       assignmentWriteRate: 250,
       reserveConcurrency: false,
-      distributed: true,
+      distributedAbove: 2_000_000,
       keepVersions: 5,
     });
   });
@@ -90,6 +90,8 @@ describe('resolveConfig', () => {
     [{ assignmentWriteRate: -1 }, /assignmentWriteRate/],
     [{ keepVersions: 0 }, /keepVersions/],
     [{ keepVersions: 2.5 }, /keepVersions/],
+    [{ distributedAbove: -1 }, /distributedAbove/],
+    [{ distributedAbove: 1.5 }, /distributedAbove/],
   ])('rejects %p', (input, message) => {
     expect(() => resolveConfig(input)).toThrow(message);
   });
