@@ -197,9 +197,11 @@ export async function runStateMachine(definition: Definition, input: unknown, op
         while (next < items.length && !violation) {
           const index = next++;
           const ctx = context({ Map: { Item: { Index: index, Value: items[index] } } });
+          // The ItemSelector is the Map state's own: a path that matches nothing fails the state (States.Runtime),
+          // as in an inline Map, not one item.
+          const childInput = selector ? await evaluate(selector, mapInput, ctx).catch((err) => Promise.reject((err as { cause?: unknown }).cause ?? err)) : items[index];
+          checkPayload(`the input of item ${index} of Map state ${name}`, childInput);
           try {
-            const childInput = selector ? await evaluate(selector, mapInput, ctx) : items[index];
-            checkPayload(`the input of item ${index} of Map state ${name}`, childInput);
             results[index] = await run(processor, childInput, ctx, { state: name, index });
           } catch (error) {
             failures.push({ index, error: (error as { cause?: unknown }).cause ?? error });

@@ -37,12 +37,15 @@ export interface LocalStepFunctionsOptions {
 export interface LocalStepFunctions {
   readonly arn: string;
   readonly executions: ExecutionRecord[];
+  /** Replaces the definition (as a deployment of an edited state machine would): later executions run it. */
+  updateDefinition(definition: Record<string, unknown>): void;
   /** As StartExecution: a name already used with the same input returns that execution (idempotent); else it fails. */
   startExecution(input: Record<string, unknown>, name?: string): { execution: ExecutionRecord; done: Promise<ExecutionRecord> };
 }
 
 export function localStepFunctions(options: LocalStepFunctionsOptions): LocalStepFunctions {
   const { stateMachine } = options.policies;
+  let definition = stateMachine.definition;
   const executions: ExecutionRecord[] = [];
   const byArn = new Map<string, FunctionKey>();
   for (const key of ['compute', 'publish'] as const) {
@@ -84,6 +87,9 @@ export function localStepFunctions(options: LocalStepFunctionsOptions): LocalSte
   return {
     arn: stateMachine.arn,
     executions,
+    updateDefinition(next) {
+      definition = next;
+    },
     startExecution(input, name) {
       const executionName_ = executionName(name ?? `${Date.now()}-${Math.random().toString(36).slice(2, 10)}`);
       const existing = executions.find((e) => e.name === executionName_);
@@ -94,7 +100,7 @@ export function localStepFunctions(options: LocalStepFunctionsOptions): LocalSte
       const arn = `${stateMachine.arn.replace(':stateMachine:', ':execution:')}:${executionName_}`;
       const record: ExecutionRecord = { name: executionName_, arn, input, status: 'RUNNING', startDate: new Date().toISOString(), history: [] };
       executions.push(record);
-      const done = runStateMachine(stateMachine.definition as never, input, {
+      const done = runStateMachine(definition as never, input, {
         task,
         readItems,
         mapConcurrency: options.mapConcurrency,
