@@ -220,6 +220,26 @@ export const BENCH_SCALE = {
   examples: ['node bin/segments.js bench-scale --customers 100000,1000000'],
 } satisfies CommandSpec;
 
+export const BENCH_DISTRIBUTED = {
+  name: 'bench-distributed',
+  summary: 'the distributed path on generated exports, locally: time and peak memory per stage, and the AWS estimate',
+  description: [
+    'Generates the exports once (.cache/scale), uploads each to the emulators, runs the state machine synthesized from lib/ in the',
+    'local interpreter (the items of each map one after the other), and estimates the wall time and cost in AWS from the figures.',
+  ].join('\n'),
+  options: {
+    customers: { value: 'LIST', help: 'sizes to run, comma-separated', default: '1000000,5000000' },
+    'estimate-for': { value: 'LIST', help: 'people to estimate the AWS wall time and cost for', default: '1000000,10000000,50000000' },
+    'write-rate': { value: 'N', help: 'the table write budget of the estimate, items/s (assignmentWriteRate)', default: '1000' },
+    seed: { value: 'N', help: 'generator seed', default: '1' },
+    cache: { value: 'DIR', help: 'where the generated exports (and the emulators\' state, while running) are kept', defaultText: '.cache/scale' },
+    out: { value: 'FILE', help: 'also write the figures as JSON to FILE (after each size)' },
+    json,
+    quiet,
+  },
+  examples: ['node bin/segments.js bench-distributed --customers 1000000,5000000 --out bench-distributed.json', 'node bin/segments.js bench-distributed --customers 200000 --estimate-for 1000000'],
+} satisfies CommandSpec;
+
 export const BENCH_SCALE_WORKER = {
   name: 'bench-scale-worker',
   summary: 'one phase (ingest or train) of the scale benchmark, in its own process (run by bench-scale)',
@@ -235,4 +255,4 @@ export const BENCH_SCALE_WORKER = {
 } satisfies CommandSpec;
 
 /** In the order of the help. */
-export const SPECS: CommandSpec[] = [START, RUN, QUERY, SEGMENTS, MODELS, REPORT, ASSIGN, GENERATE, SIMULATE, CHECK, BENCH, BENCH_SCALE, BENCH_WORKER, BENCH_SCALE_WORKER];
+export const SPECS: CommandSpec[] = [START, RUN, QUERY, SEGMENTS, MODELS, REPORT, ASSIGN, GENERATE, SIMULATE, CHECK, BENCH, BENCH_SCALE, BENCH_DISTRIBUTED, BENCH_WORKER, BENCH_SCALE_WORKER];
