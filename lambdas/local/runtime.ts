@@ -281,6 +281,11 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     stores: [stateMachineRuntime.stores.raw, stateMachineRuntime.stores.artifacts],
     mapConcurrency: opts.distributed?.mapConcurrency,
     retryIntervalMs: opts.distributed?.retryIntervalMs,
+    // The ExecutionEnded rule (EventBridge -> publish): the end of a failed execution, as its event detail says it.
+    onFailed: async (e) => {
+      const execution = { status: 'FAILED', name: e.name, executionArn: e.arn, input: JSON.stringify(e.input), error: e.error, cause: e.cause };
+      await invokeDistributed('publish', { step: 'ended', execution }).catch((err) => log.error('the end of a failed execution was not recorded', { execution: e.name, error: (err as Error).message }));
+    },
   });
   const unsubscribe = emulators.onObjectCreated((event) => track('ingest', invoke('ingest', event)), { bucket: emulators.rawBucket, prefix: INCOMING_PREFIX });
   const idle = async () => {

@@ -26,9 +26,12 @@
 import { CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
@@ -38,7 +41,7 @@ import { DETAIL_TYPES } from '../../lambdas/pipeline/events';
 import { PUBLISH_WORK_OUTPUTS, WORK_PREFIX } from '../../lambdas/pipeline/distributed/layout';
 import { ROUTE_ENV, type SinglePathLimits } from '../../lambdas/pipeline/route';
 import { commonEnvironment } from './pipeline-functions';
-import { grantPrefixAccess, LOG_RETENTION, policyOf, SecureFunction } from './secure-defaults';
+import { createFailureQueue, grantPrefixAccess, LOG_RETENTION, policyOf, SecureFunction } from './secure-defaults';
 import { SegmentTable } from './segment-table';
 
 export { PUBLISH_WORK_OUTPUTS, WORK_PREFIX };
@@ -101,6 +104,8 @@ export class DistributedPipeline extends Construct {
   readonly logGroup: logs.LogGroup;
   /** MaxConcurrency of the WriteAssignments map. */
   readonly writers: number;
+  /** Where the execution-ended events go that could not be delivered to the publish function. */
+  readonly endedDeadLetterQueue: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: DistributedPipelineProps) {
     super(scope, id);
@@ -151,6 +156,8 @@ export class DistributedPipeline extends Construct {
         payloadResponseOnly: true,
         resultPath,
         retryOnServiceExceptions: false,
+        // Explicit: the function's own limit and a minute (the States Language's default is 60 s, AWS's none).
+        taskTimeout: sfn.Timeout.duration(DISTRIBUTED_FUNCTION_TIMEOUT.plus(Duration.minutes(1))),
       });
       task.addRetry({ errors: TRANSIENT_ERRORS, interval: Duration.seconds(2), backoffRate: 2, maxAttempts: 6, jitterStrategy: sfn.JitterType.FULL });
       return task;
@@ -238,6 +245,34 @@ export class DistributedPipeline extends Construct {
     props.ingest.function.addEnvironment(ROUTE_ENV.stateMachine, this.stateMachine.stateMachineArn);
     props.ingest.function.addEnvironment(ROUTE_ENV.limits, JSON.stringify(props.singlePathLimits));
     if (config.distributedAbove !== undefined) props.ingest.function.addEnvironment(ROUTE_ENV.above, String(config.distributedAbove));
+
+    // What no Catch sees (a timeout, an abort, a runtime error such as a path that matches nothing) still ends the run:
+    // the execution's end event invokes the same failure step, which records it unless the Catch already did.
+    this.endedDeadLetterQueue = createFailureQueue(this, 'ExecutionEndedDeadLetterQueue');
+    new events.Rule(this, 'ExecutionEnded', {
+      description: 'Segments (distributed): a run that ended by a timeout, an abort or a runtime error is recorded as failed',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [this.stateMachine.stateMachineArn] },
+      },
+      targets: [
+        new targets.LambdaFunction(this.publish.function, {
+          event: events.RuleTargetInput.fromObject({ step: 'ended', execution: events.EventField.fromPath('$.detail') }),
+          deadLetterQueue: this.endedDeadLetterQueue,
+          retryAttempts: 2,
+          maxEventAge: Duration.hours(2),
+        }),
+      ],
+    });
+    new cloudwatch.Alarm(this, 'ExecutionEndedDeadLettersAlarm', {
+      metric: this.endedDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription: 'The end of a failed distributed run could not be recorded (see the dead-letter queue): set its run record by hand.',
+    }).addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
 
     new cloudwatch.Alarm(this, 'ExecutionsFailedAlarm', {
       metric: this.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),

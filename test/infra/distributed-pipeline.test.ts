@@ -155,6 +155,7 @@ describe('state machine', () => {
     expect(tasks).toHaveLength(12);
     for (const t of tasks) {
       expect(t.Resource).toMatch(/^<DistributedPipeline(Compute|Publish)Function[0-9A-F]{8}\.Arn>$/);
+      expect(t.TimeoutSeconds).toBe(16 * 60);
       expect(t.Retry).toEqual([
         expect.objectContaining({
           ErrorEquals: expect.arrayContaining(['Lambda.TooManyRequestsException', 'Lambda.ServiceException', 'SlowDown', 'BatchWriteError']),
@@ -164,6 +165,25 @@ describe('state machine', () => {
         }),
       ]);
     }
+  });
+
+  test('an execution that ends by a timeout, an abort or a runtime error (no Catch sees those) is recorded by the publish function', () => {
+    const rules = Object.values(resources).filter((r) => r.Type === 'AWS::Events::Rule' && r.Properties.EventPattern);
+    expect(rules).toHaveLength(1);
+    const [rule] = rules;
+    expect(rule.Properties.EventPattern).toEqual({
+      source: ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [ref(d().stateMachine)] },
+    });
+    expect(rule.Properties.Targets).toEqual([
+      expect.objectContaining({
+        Arn: getAtt(d().publish.function),
+        InputTransformer: { InputPathsMap: { detail: '$.detail' }, InputTemplate: '{"step":"ended","execution":<detail>}' },
+        DeadLetterConfig: { Arn: getAtt(d().endedDeadLetterQueue) },
+        RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 7200 },
+      }),
+    ]);
   });
 
   test('failed executions alarm the topic; work/ objects expire', () => {
@@ -293,6 +313,8 @@ describe('cdk-nag', () => {
           '<DataBucketsArtifactsBucket.Arn>/errors/*',
         ]),
         'StateMachine/Role/DefaultPolicy AwsSolutions-IAM5[Resource::<DataBucketsArtifactsBucket.Arn>/work/*]',
+        'ExecutionEndedDeadLetterQueue/Resource AwsSolutions-SQS3',
+        'ExecutionEndedDeadLetterQueue/Resource Serverless-SQSRedrivePolicy',
         'StateMachine/Role/DefaultPolicy AwsSolutions-IAM5[Resource::<DistributedPipelineComputeFunction.Arn>:*]',
         'StateMachine/Role/DefaultPolicy AwsSolutions-IAM5[Resource::<DistributedPipelinePublishFunction.Arn>:*]',
         'StateMachine/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',

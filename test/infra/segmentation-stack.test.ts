@@ -491,7 +491,7 @@ describe('IAM', () => {
 describe('queues and topic', () => {
   test('every queue is encrypted, TLS-only and keeps messages 14 days', () => {
     const queues = ofType('AWS::SQS::Queue');
-    expect(queues).toHaveLength(4);
+    expect(queues).toHaveLength(5); // + the distributed path's ExecutionEnded dead letters
     for (const [id, q] of queues) {
       expect(q.Properties.SqsManagedSseEnabled ?? q.Properties.KmsMasterKeyId).toBeTruthy();
       expect(q.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
@@ -529,7 +529,8 @@ describe('queues and topic', () => {
 
 describe('stability schedule', () => {
   test('rule with the configured rate targets the stability function with a DLQ and a retry policy', () => {
-    const rules = ofType('AWS::Events::Rule');
+    // (The distributed path's ExecutionEnded rule: test/infra/distributed-pipeline.test.ts.)
+    const rules = ofType('AWS::Events::Rule').filter(([, r]) => r.Properties.ScheduleExpression);
     expect(rules).toHaveLength(1);
     const [, rule] = rules[0];
     expect(rule.Properties.ScheduleExpression).toBe('rate(7 days)');
@@ -581,7 +582,7 @@ describe('monitoring', () => {
   });
 
   test('every alarm notifies the topic', () => {
-    expect(alarms()).toHaveLength(3 + 4 + 1 + 1); // + the distributed path's failed executions
+    expect(alarms()).toHaveLength(3 + 4 + 1 + 2); // + the distributed path's failed executions and dead letters
     for (const a of alarms()) expect(a.AlarmActions).toEqual([topic()]);
   });
 });

@@ -7,8 +7,8 @@
  *
  * Then the synthesized definition itself on the emulators (tiny exports routed to it by a threshold of 10 people),
  * edited as a careless change to lib/ would edit it: its Retry on the writers is what carries a run through a
- * transient S3 error (removed, the same fault fails the run), and a wrong path in an ItemSelector fails the run with
- * the error recorded on the run, the model left as it was.
+ * transient S3 error (removed, the same fault fails the run), and a wrong path in an ItemSelector fails the run (a
+ * runtime error, which no Catch handles: the execution's end event records it on the run), the model left as it was.
  */
 import { createReadStream, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -159,7 +159,7 @@ describe('the synthesized definition, edited', () => {
     stack.failures.length = 0;
   }, 120_000);
 
-  test('a wrong path in an ItemSelector fails the run at that state (a runtime error: no Catch handles it, as in AWS)', async () => {
+  test('a wrong path in an ItemSelector fails the run at that state (a runtime error: no Catch handles it, as in AWS; the end event records it)', async () => {
     const edited = structuredClone(original);
     edited.States.WriteAssignments.ItemSelector['model.$'] = '$.models';
     stack.stepFunctions.updateDefinition(edited);
@@ -171,6 +171,11 @@ describe('the synthesized definition, edited', () => {
     expect(entered).toContain('Draft');
     expect(entered).not.toContain(STATES.writePartition);
     expect(entered).not.toContain(STATES.recordFailure);
+    // The ExecutionEnded rule: the run record says why, the error report too.
+    const run = (await stack.runtime.stores.segments.getRun('wrong-path'))!;
+    expect(run.status).toBe('failed');
+    expect(run.reasons.join(' ')).toMatch(/States\.Runtime.*\$\.models/);
+    expect(await stack.runtime.stores.artifacts.exists('errors/wrong-path/error.json')).toBe(true);
     stack.failures.length = 0;
   }, 120_000);
 });

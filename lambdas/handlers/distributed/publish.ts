@@ -1,7 +1,8 @@
 /**
  * Lambda of the distributed path's publishing steps: draft the model, write one partition's assignments under the
  * write budget (resumable: near its time limit a writer returns where it stopped and the state machine invokes it
- * again from there), activate, and record a failed run. The only function of the path with table access.
+ * again from there), activate, and record a failed run (the state machine's Catch, or the ExecutionEnded rule for
+ * what no Catch sees). The only function of the path with table access.
  *
  * Write budget: WRITE_RATE_PER_SECOND is the budget of the whole table; the state machine runs at most WRITERS
  * write tasks at once (the Distributed Map's MaxConcurrency), so each writer takes WRITE_RATE_PER_SECOND / WRITERS.
@@ -9,8 +10,10 @@
 import {
   activateStep,
   draftStep,
+  endedStep,
   failStep,
   writePartitionStep,
+  type ExecutionEnded,
   type LoopState,
   type ModelRef,
   type Plan,
@@ -25,7 +28,9 @@ export type PublishEvent =
   | { step: 'draft'; plan: Plan; loop: LoopState }
   | { step: 'write'; plan: Plan; model: ModelRef; p: number; from?: number }
   | { step: 'activate'; plan: Plan; model: ModelRef }
-  | { step: 'fail'; input: RunInput; error?: { Error?: string; Cause?: string } };
+  | { step: 'fail'; input: RunInput; error?: { Error?: string; Cause?: string } }
+  /** From the ExecutionEnded rule (EventBridge): an execution failed, timed out or was aborted. */
+  | { step: 'ended'; execution: ExecutionEnded };
 
 export function createPublishHandler(runtime: () => Runtime) {
   return async (event: PublishEvent, context?: InvocationContext): Promise<unknown> => {
@@ -55,6 +60,8 @@ export function createPublishHandler(runtime: () => Runtime) {
         return activateStep(deps, event.plan, event.model);
       case 'fail':
         return failStep(deps, event.input, event.error);
+      case 'ended':
+        return endedStep(deps, event.execution);
       default:
         throw new Error(`distributed publish: unknown step in ${JSON.stringify(event).slice(0, 200)}`);
     }

@@ -32,6 +32,8 @@ export interface LocalStepFunctionsOptions {
   mapConcurrency?: number;
   retryIntervalMs?: number;
   onEvent?(execution: string, event: HistoryEvent): void;
+  /** An execution that did not succeed (the stack's ExecutionEnded rule sends it to the publish function). */
+  onFailed?(execution: ExecutionRecord): Promise<void>;
 }
 
 export interface LocalStepFunctions {
@@ -110,7 +112,12 @@ export function localStepFunctions(options: LocalStepFunctionsOptions): LocalSte
           record.history.push(e);
           options.onEvent?.(executionName_, e);
         },
-      }).then((outcome) => Object.assign(record, outcome, { stopDate: new Date().toISOString() }));
+      })
+        .then((outcome) => Object.assign(record, outcome, { stopDate: new Date().toISOString() }))
+        .then(async (r) => {
+          if (r.status === 'FAILED') await options.onFailed?.(r);
+          return r;
+        });
       return { execution: record, done };
     },
   };

@@ -155,6 +155,34 @@ export async function activateStep(deps: PublishDeps, plan: Plan, ref: ModelRef)
   return { version: model.version, previousVersion: pointer.previousVersion, customers: model.customers, people: model.people, k: model.k, status: 'activated' };
 }
 
+/** The execution's end (EventBridge "Step Functions Execution Status Change"), for a run that failed, timed out or was aborted. */
+export interface ExecutionEnded {
+  status: string;
+  name?: string;
+  executionArn?: string;
+  /** The execution's input, as a JSON string. */
+  input?: string | null;
+  error?: string | null;
+  cause?: string | null;
+}
+
+/**
+ * A run that ended without its failure step (a timeout, an abort, a runtime error no Catch handles): recorded as the
+ * failure step records one. A run already recorded as failed (by the Catch) is left as it is.
+ */
+export async function endedStep(deps: PublishDeps, execution: ExecutionEnded): Promise<{ datasetId?: string; status: string; recorded: boolean }> {
+  let input: { datasetId?: string; lease?: string } = {};
+  try {
+    input = JSON.parse(execution?.input ?? '{}') as typeof input;
+  } catch {
+    deps.log.warn('execution input is not JSON', { execution: execution?.name });
+  }
+  if (input.datasetId && input.lease && (await deps.segments.getRun(input.datasetId))?.status !== 'training') return { datasetId: input.datasetId, status: execution.status, recorded: false };
+  const error = { Error: execution?.error ?? `States.${execution?.status ?? 'Failed'}`, Cause: execution?.cause ?? `the execution ${execution?.name ?? ''} ended ${String(execution?.status).toLowerCase()}` };
+  await failStep(deps, input, error);
+  return { datasetId: input.datasetId, status: execution.status, recorded: true };
+}
+
 /** The state machine's Catch: the run record and the error report say why the run failed (then the execution fails). */
 export async function failStep(deps: PublishDeps, input: { datasetId?: string; lease?: string }, error: { Error?: string; Cause?: string } | undefined): Promise<{ datasetId?: string; status: 'failed'; reason: string }> {
   const reason = `distributed run failed: ${error?.Error ?? 'error'}: ${error?.Cause ?? 'no cause given'}`;
