@@ -107,7 +107,8 @@ function rewrite(def: Definition): Definition {
       continue;
     }
     const keep = ['InputPath', 'ResultSelector', 'ResultPath', 'OutputPath', 'Retry', 'Catch', 'Next', 'End', 'Comment'];
-    States[name] = { Type: 'Task', Resource: `local:distributed-map:${name}`, ...Object.fromEntries(keep.filter((k) => k in s).map((k) => [k, s[k]])) };
+    // A Distributed Map has no time limit of its own (the interpreter's Task default is the States Language's 60 s).
+    States[name] = { Type: 'Task', Resource: `local:distributed-map:${name}`, TimeoutSeconds: 99999999, ...Object.fromEntries(keep.filter((k) => k in s).map((k) => [k, s[k]])) };
   }
   return { ...def, States };
 }
