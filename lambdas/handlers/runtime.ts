@@ -11,6 +11,7 @@ import { EVENT_BUS_NAME, EVENT_SOURCE } from '../pipeline/events';
 import { jsonLog, Log } from '../pipeline/log';
 import { DistributedStart, TrainRequest } from '../pipeline/ingest';
 import { ROUTE_ENV } from '../pipeline/route';
+import type { TrainOptions } from '../core/model/train';
 
 export interface Runtime {
   stores: Stores;
@@ -41,6 +42,17 @@ export function threadsFromEnv(env: Record<string, string | undefined>): number 
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new Error(`environment variable KMEANS_THREADS=${v} is not 'auto' or a positive integer`);
   return n;
+}
+
+/**
+ * Cheaper trainings (local tests), for train and the distributed compute alike: TRAIN_SWEEP=false with FIXED_K fits
+ * that k only, TRAIN_COMPARE=false skips the alternative algorithms. Unset: the full training.
+ */
+export function trainOptionsFromEnv(env: Record<string, string | undefined>, fixedK: number | undefined): TrainOptions {
+  return {
+    sweep: env.TRAIN_SWEEP === 'false' && fixedK !== undefined ? false : undefined,
+    compare: env.TRAIN_COMPARE === 'false' ? false : undefined,
+  };
 }
 
 /**

@@ -5,7 +5,7 @@ import { leaseTimesFromEnv } from '../pipeline/lease';
 import { reconcileWithPrevious } from '../pipeline/reconcile';
 import { InvocationContext } from './events';
 import { limitThreads } from '../core/cluster/workerPool';
-import { awsRuntime, numberFromEnv, Runtime, threadsFromEnv } from './runtime';
+import { awsRuntime, numberFromEnv, Runtime, threadsFromEnv, trainOptionsFromEnv } from './runtime';
 
 /** overrides: dependencies the environment cannot express (the local stack's cheaper training options in tests). */
 export function createTrainHandler(runtime: () => Runtime, overrides: Partial<Pick<TrainDeps, 'trainOptions'>> = {}) {
@@ -21,13 +21,7 @@ export function createTrainHandler(runtime: () => Runtime, overrides: Partial<Pi
         segments: rt.stores.segments,
         log: rt.log,
         fixedK,
-        // Cheaper trainings (local tests): TRAIN_SWEEP=false with FIXED_K fits that k only, TRAIN_COMPARE=false skips
-        // the alternative algorithms, TRAIN_REPORTS=false skips the HTML reports. Unset: the full training.
-        trainOptions: {
-          sweep: rt.env.TRAIN_SWEEP === 'false' && fixedK !== undefined ? false : undefined,
-          compare: rt.env.TRAIN_COMPARE === 'false' ? false : undefined,
-          ...overrides.trainOptions,
-        },
+        trainOptions: { ...trainOptionsFromEnv(rt.env, fixedK), ...overrides.trainOptions },
         reports: rt.env.TRAIN_REPORTS !== 'false',
         // The budget itself is a token bucket (writeRatePerSecond); concurrency only needs to be high enough to reach it
         // (~25 items per BatchWriteItem, ~10 calls/s per connection).

@@ -265,23 +265,21 @@ export class DistributedPipeline extends Construct {
         }),
       ],
     });
-    new cloudwatch.Alarm(this, 'ExecutionEndedDeadLettersAlarm', {
-      metric: this.endedDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      alarmDescription: 'The end of a failed distributed run could not be recorded (see the dead-letter queue): set its run record by hand.',
-    }).addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
-
-    new cloudwatch.Alarm(this, 'ExecutionsFailedAlarm', {
-      metric: this.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      alarmDescription: 'A distributed segmentation run failed (see the execution in the Step Functions console)',
-    }).addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
+    const alarm = (id: string, metric: cloudwatch.IMetric, description: string) =>
+      new cloudwatch.Alarm(this, id, {
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      }).addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
+    alarm(
+      'ExecutionEndedDeadLettersAlarm',
+      this.endedDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      'The end of a failed distributed run could not be recorded (see the dead-letter queue): set its run record by hand.',
+    );
+    alarm('ExecutionsFailedAlarm', this.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }), 'A distributed segmentation run failed (see the execution in the Step Functions console)');
 
     acknowledgeStateMachinePolicies(this.stateMachine, [this.compute, this.publish], buckets);
   }

@@ -321,7 +321,7 @@ function round4(x: number): number {
 }
 
 /** Every month from the first to the last, so gaps show as zero. */
-function fillMonths(keys: string[]): string[] {
+export function fillMonths(keys: string[]): string[] {
   if (!keys.length) return [];
   const sorted = [...keys].sort();
   const out: string[] = [];

@@ -8,7 +8,7 @@
  * partitions' values weighted by their counts. `approximate` lists those fields for the page to say so.
  */
 import type { LoadIssues, TableReport } from '../olist/load';
-import type { ExplorationStats, HistogramBin } from './exploration';
+import { fillMonths, type ExplorationStats, type HistogramBin } from './exploration';
 
 const DAY_MS = 86_400_000;
 
@@ -44,19 +44,6 @@ function mergeBins(parts: readonly HistogramBin[][]): HistogramBin[] {
     else byFrom.set(b.from, { ...b });
   }
   return [...byFrom.values()].sort((a, b) => a.from - b.from);
-}
-
-function months(keys: string[]): string[] {
-  if (!keys.length) return [];
-  const sorted = [...keys].sort();
-  const out: string[] = [];
-  let [y, m] = sorted[0].split('-').map(Number);
-  const [ly, lm] = sorted[sorted.length - 1].split('-').map(Number);
-  while (y < ly || (y === ly && m <= lm)) {
-    out.push(`${y}-${String(m).padStart(2, '0')}`);
-    if (++m > 12) [m, y] = [1, y + 1];
-  }
-  return out;
 }
 
 export interface WholeTables {
@@ -104,7 +91,7 @@ export function mergeExploration(parts: readonly ExplorationStats[], whole: Whol
       e.revenue += m.revenue;
       byMonth.set(m.month, e);
     }
-  const ordersByMonth = months([...byMonth.keys()]).map((month) => ({ month, ...(byMonth.get(month) ?? { delivered: 0, notDelivered: 0, revenue: 0 }) }));
+  const ordersByMonth = fillMonths([...byMonth.keys()]).map((month) => ({ month, ...(byMonth.get(month) ?? { delivered: 0, notDelivered: 0, revenue: 0 }) }));
 
   const status = sumBy(nonEmpty.map((p) => p.orderStatus), (s) => s.status, (s) => s.orders);
   const payment = sumBy(nonEmpty.map((p) => p.paymentTypes), (s) => s.type, (s) => s.orders);

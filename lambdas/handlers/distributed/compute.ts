@@ -20,7 +20,7 @@ import {
   type RunInput,
   type ScatterItem,
 } from '../../pipeline/distributed';
-import { awsRuntime, numberFromEnv, threadsFromEnv, type Runtime } from '../runtime';
+import { awsRuntime, numberFromEnv, threadsFromEnv, trainOptionsFromEnv, type Runtime } from '../runtime';
 
 export type ComputeEvent =
   | { step: 'plan'; input: RunInput }
@@ -43,12 +43,7 @@ export function createComputeHandler(runtime: () => Runtime, overrides: { trainO
       artifacts: rt.stores.artifacts,
       log: rt.log,
       fixedK,
-      // As train's (TRAIN_SWEEP=false with a fixed k fits that k only, TRAIN_COMPARE=false skips the comparisons).
-      trainOptions: {
-        sweep: rt.env.TRAIN_SWEEP === 'false' && fixedK !== undefined ? false : undefined,
-        compare: rt.env.TRAIN_COMPARE === 'false' ? false : undefined,
-        ...overrides.trainOptions,
-      },
+      trainOptions: { ...trainOptionsFromEnv(rt.env, fixedK), ...overrides.trainOptions },
     };
     switch (event?.step) {
       case 'plan':

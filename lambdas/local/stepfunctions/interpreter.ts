@@ -107,8 +107,9 @@ function rewrite(def: Definition): Definition {
       continue;
     }
     const keep = ['InputPath', 'ResultSelector', 'ResultPath', 'OutputPath', 'Retry', 'Catch', 'Next', 'End', 'Comment'];
-    // A Distributed Map has no time limit of its own (the interpreter's Task default is the States Language's 60 s).
-    States[name] = { Type: 'Task', Resource: `local:distributed-map:${name}`, TimeoutSeconds: 99999999, ...Object.fromEntries(keep.filter((k) => k in s).map((k) => [k, s[k]])) };
+    // A Distributed Map has no time limit of its own (the interpreter's Task default is the States Language's 60 s;
+    // Node's timers hold at most 2^31 ms, ~24 days).
+    States[name] = { Type: 'Task', Resource: `local:distributed-map:${name}`, TimeoutSeconds: 2_000_000, ...Object.fromEntries(keep.filter((k) => k in s).map((k) => [k, s[k]])) };
   }
   return { ...def, States };
 }
