@@ -88,6 +88,9 @@ export async function serveCommand(options: ServeCommandOptions): Promise<void> 
   out(`Stability check: ${next ? `every ${options.scheduleLabel}, next at ${next.toISOString()}` : 'off (--schedule 5m to run it)'}. Ctrl-C stops.`);
 
   stack.onInvocation((info) => describeInvocation(info).forEach(say));
+  stack.stepFunctions.onEnded((e) =>
+    say(`distributed run ${e.name}: ${e.status} in ${seconds(Date.parse(e.stopDate ?? '') - Date.parse(e.startDate))}${e.status === 'FAILED' ? `: ${e.error}: ${e.cause}` : ''}`),
+  );
   stack.bus.onEvent((e) => say(describeEvent(e)));
   server.onCheck((check) => {
     if (check.result === undefined && check.error === undefined) say('stability: scheduled check started');

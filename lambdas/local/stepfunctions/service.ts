@@ -39,6 +39,8 @@ export interface LocalStepFunctionsOptions {
 export interface LocalStepFunctions {
   readonly arn: string;
   readonly executions: ExecutionRecord[];
+  /** Called when an execution ends, whatever its outcome (serve mode prints it). */
+  onEnded(listener: (execution: ExecutionRecord) => void): () => void;
   /** Replaces the definition (as a deployment of an edited state machine would): later executions run it. */
   updateDefinition(definition: Record<string, unknown>): void;
   /** As StartExecution: a name already used with the same input returns that execution (idempotent); else it fails. */
@@ -48,6 +50,7 @@ export interface LocalStepFunctions {
 export function localStepFunctions(options: LocalStepFunctionsOptions): LocalStepFunctions {
   const { stateMachine } = options.policies;
   let definition = stateMachine.definition;
+  const ended = new Set<(execution: ExecutionRecord) => void>();
   const executions: ExecutionRecord[] = [];
   const byArn = new Map<string, FunctionKey>();
   for (const key of ['compute', 'publish'] as const) {
@@ -89,6 +92,10 @@ export function localStepFunctions(options: LocalStepFunctionsOptions): LocalSte
   return {
     arn: stateMachine.arn,
     executions,
+    onEnded(listener) {
+      ended.add(listener);
+      return () => ended.delete(listener);
+    },
     updateDefinition(next) {
       definition = next;
     },
@@ -116,6 +123,7 @@ export function localStepFunctions(options: LocalStepFunctionsOptions): LocalSte
         .then((outcome) => Object.assign(record, outcome, { stopDate: new Date().toISOString() }))
         .then(async (r) => {
           if (r.status === 'FAILED') await options.onFailed?.(r);
+          for (const listener of ended) listener(r);
           return r;
         });
       return { execution: record, done };
