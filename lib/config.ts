@@ -41,10 +41,11 @@ export interface SegmentationConfig {
    */
   readonly reserveConcurrency: boolean;
   /**
-   * Also deploy the distributed path (lib/constructs/distributed-pipeline.ts): a Step Functions workflow with
-   * Distributed Map states for exports beyond what one train function handles. Off by default (the default stack stays small).
+   * Route exports above this many people (estimated from the customers table's size) to the distributed path
+   * (lib/constructs/distributed-pipeline.ts, always deployed); undefined = ingest's estimate of what the single
+   * function can train and write within its limits decides (lambdas/pipeline/route.ts).
    */
-  readonly distributed: boolean;
+  readonly distributedAbove?: number;
   /**
    * Retention (KEEP_VERSIONS of the stability function, lambdas/core/retention/plan.ts): complete model versions kept
    * in the table besides the active one and its rollback target; older superseded versions and abandoned drafts are
@@ -69,7 +70,7 @@ export const DEFAULT_CONFIG: SegmentationConfig = {
   autoRetrain: false,
   assignmentWriteRate: 1000,
   reserveConcurrency: true,
-  distributed: false,
+  distributedAbove: undefined,
   keepVersions: 3,
   retainIncomingDays: 90,
   retainFeaturesDays: 90,
@@ -87,7 +88,7 @@ export const CONTEXT_KEYS = [
   'autoRetrain',
   'assignmentWriteRate',
   'reserveConcurrency',
-  'distributed',
+  'distributedAbove',
   'keepVersions',
   'retainIncomingDays',
   'retainFeaturesDays',
@@ -145,7 +146,7 @@ export function configFromContext(node: Node): SegmentationConfigInput {
     autoRetrain: toBoolean('autoRetrain', get('autoRetrain')),
     assignmentWriteRate: toNumber('assignmentWriteRate', get('assignmentWriteRate')),
     reserveConcurrency: toBoolean('reserveConcurrency', get('reserveConcurrency')),
-    distributed: toBoolean('distributed', get('distributed')),
+    distributedAbove: toNumber('distributedAbove', get('distributedAbove')),
     keepVersions: toNumber('keepVersions', get('keepVersions')),
     retainIncomingDays: toNumber('retainIncomingDays', get('retainIncomingDays')),
     retainFeaturesDays: toNumber('retainFeaturesDays', get('retainFeaturesDays')),
@@ -177,7 +178,7 @@ export function resolveConfig(input: SegmentationConfigInput = {}): Segmentation
     autoRetrain: pick(input.autoRetrain, DEFAULT_CONFIG.autoRetrain),
     assignmentWriteRate: pick(input.assignmentWriteRate, DEFAULT_CONFIG.assignmentWriteRate),
     reserveConcurrency: pick(input.reserveConcurrency, DEFAULT_CONFIG.reserveConcurrency),
-    distributed: pick(input.distributed, DEFAULT_CONFIG.distributed),
+    distributedAbove: input.distributedAbove,
     keepVersions: pick(input.keepVersions, DEFAULT_CONFIG.keepVersions),
     retainIncomingDays: pick(input.retainIncomingDays, DEFAULT_CONFIG.retainIncomingDays),
     retainFeaturesDays: pick(input.retainFeaturesDays, DEFAULT_CONFIG.retainFeaturesDays),
@@ -207,6 +208,7 @@ export function resolveConfig(input: SegmentationConfigInput = {}): Segmentation
   checkInt(errors, 'retainIncomingDays', config.retainIncomingDays, 7, 3650);
   checkInt(errors, 'retainFeaturesDays', config.retainFeaturesDays, 7, 3650);
   checkInt(errors, 'retainSupersededDays', config.retainSupersededDays, 1, 3650);
+  if (config.distributedAbove !== undefined) checkInt(errors, 'distributedAbove', config.distributedAbove, 0, 1e10);
   if (errors.length > 0) throw new Error(`Invalid segmentation stack configuration:\n - ${errors.join('\n - ')}`);
   return config;
 }

@@ -8,7 +8,7 @@ import { resolveConfig, SegmentationConfig, SegmentationConfigInput } from './co
 import { DataBuckets } from './constructs/data-buckets';
 import { DistributedPipeline } from './constructs/distributed-pipeline';
 import { Monitoring } from './constructs/monitoring';
-import { PipelineFunctions } from './constructs/pipeline-functions';
+import { PipelineFunctions, singlePathLimits } from './constructs/pipeline-functions';
 import { SegmentTable } from './constructs/segment-table';
 import { StabilitySchedule } from './constructs/stability-schedule';
 
@@ -21,8 +21,8 @@ export class SegmentationStack extends Stack {
   readonly pipeline: PipelineFunctions;
   readonly stabilitySchedule: StabilitySchedule;
   readonly monitoring: Monitoring;
-  /** Only with config `distributed` (context distributed=true). */
-  readonly distributed?: DistributedPipeline;
+  /** The distributed path: part of every deployment, started by ingest for large exports. */
+  readonly distributed: DistributedPipeline;
 
   constructor(scope: Construct, id: string, props: SegmentationStackProps = {}) {
     super(scope, id, {
@@ -59,18 +59,18 @@ export class SegmentationStack extends Stack {
       ],
     });
 
-    if (this.config.distributed) {
-      this.distributed = new DistributedPipeline(this, 'DistributedPipeline', {
-        buckets: this.buckets,
-        table: this.segmentTable,
-        config: this.config,
-        alarmTopic: this.monitoring.topic,
-      });
-      new CfnOutput(this, 'DistributedStateMachineArn', {
-        value: this.distributed.stateMachine.stateMachineArn,
-        description: 'Start with {"datasetId": "<id>", "partitions": 64} after uploading to incoming/<id>/',
-      });
-    }
+    this.distributed = new DistributedPipeline(this, 'DistributedPipeline', {
+      buckets: this.buckets,
+      table: this.segmentTable,
+      config: this.config,
+      alarmTopic: this.monitoring.topic,
+      ingest,
+      singlePathLimits: singlePathLimits(this.config),
+    });
+    new CfnOutput(this, 'DistributedStateMachineArn', {
+      value: this.distributed.stateMachine.stateMachineArn,
+      description: 'Started by ingest for large exports; by hand: {"datasetId": "<id>"} after uploading to incoming/<id>/',
+    });
 
     Tags.of(this).add('project', 'olist-segments');
 

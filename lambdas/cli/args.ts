@@ -97,7 +97,9 @@ export function parse<T extends OptionDefs>(argv: string[], spec: CommandSpec<T>
   const values: Record<string, unknown> = {};
   for (const option of cmd.options as Option[]) {
     if (option.long === '--help') continue;
-    values[option.long!.slice(2)] = cmd.getOptionValue(option.attributeName());
+    // A `--no-x` flag is commander's negation of x (attribute `x`, true unless the flag is given): the spec's `no-x` is
+    // true when the flag is given.
+    values[option.long!.slice(2)] = option.negate ? cmd.getOptionValue(option.attributeName()) === false : cmd.getOptionValue(option.attributeName());
   }
   return values as Values<T>;
 }

@@ -26,6 +26,7 @@ const RUNNERS: Record<string, () => Runner> = {
   bench: () => (require('./commands/bench') as typeof import('./commands/bench')).benchCommand,
   'bench-worker': () => (require('./commands/bench') as typeof import('./commands/bench')).benchWorkerCommand,
   'bench-scale': () => (require('./commands/benchScale') as typeof import('./commands/benchScale')).benchScaleCommand,
+  'bench-distributed': () => (require('./commands/benchDistributed') as typeof import('./commands/benchDistributed')).benchDistributedCommand,
   'bench-scale-worker': () => (require('./commands/benchScale') as typeof import('./commands/benchScale')).benchScaleWorkerCommand,
   simulate: () => (require('./commands/simulate') as typeof import('./commands/simulate')).simulateCommand,
   check: () => (require('./commands/check') as typeof import('./commands/check')).checkCommand,

@@ -42,6 +42,11 @@ export const START = {
     'dataset-id': { value: 'ID', help: 'the dataset id to upload under (a new id processes the same data again)', defaultText: 'the folder name and a hash of its files' },
     customers: { value: 'N', help: 'customers of the generated default dataset', default: '20000' },
     k: { value: 'N', help: 'number of segments, 2 to 20', defaultText: 'chosen by the rule among 4..8' },
+    'distributed-above': {
+      value: 'N',
+      help: 'send exports of more than N people (estimated from the customers table) to the distributed path (the Step Functions state machine, run locally from its definition)',
+      defaultText: 'the estimate of what one function can train and write within its limits (about 470,000 people at the default write budget)',
+    },
     fresh: { help: 'start from an empty local state: deletes the emulated buckets and table and the outputs in --state (generated data is kept)' },
     state,
     logs: { help: 'show the functions’ logs' },
@@ -53,7 +58,14 @@ export const START = {
     schedule: { value: 'EVERY', help: 'with --serve: the stability check timer: 30s, 5m, 2h, 7d, rate(7 days) or off', defaultText: 'rate(7 days), as deployed' },
     quiet,
   },
-  examples: ['npm start', 'npm start -- --data ~/olist', 'npm start -- --fresh', 'npx segments start --serve --schedule 5m', 'npx segments start --data ~/olist --k 6 --state /tmp/segments-state'],
+  examples: [
+    'npm start',
+    'npm start -- --data ~/olist',
+    'npm start -- --fresh',
+    'npm start -- --data ~/olist --distributed-above 50000',
+    'npx segments start --serve --schedule 5m',
+    'npx segments start --data ~/olist --k 6 --state /tmp/segments-state',
+  ],
 } satisfies CommandSpec;
 
 export const RUN = {
@@ -273,6 +285,26 @@ export const BENCH_SCALE = {
   examples: ['node bin/segments.js bench-scale --customers 100000,1000000'],
 } satisfies CommandSpec;
 
+export const BENCH_DISTRIBUTED = {
+  name: 'bench-distributed',
+  summary: 'the distributed path on generated exports, locally: time and peak memory per stage, and the AWS estimate',
+  description: [
+    'Generates the exports once (.cache/scale), uploads each to the emulators, runs the state machine synthesized from lib/ in the',
+    'local interpreter (the items of each map one after the other), and estimates the wall time and cost in AWS from the figures.',
+  ].join('\n'),
+  options: {
+    customers: { value: 'LIST', help: 'sizes to run, comma-separated', default: '1000000,5000000' },
+    'estimate-for': { value: 'LIST', help: 'people to estimate the AWS wall time and cost for', default: '1000000,10000000,50000000' },
+    'write-rate': { value: 'N', help: 'the table write budget of the estimate, items/s (assignmentWriteRate)', default: '1000' },
+    seed: { value: 'N', help: 'generator seed', default: '1' },
+    cache: { value: 'DIR', help: 'where the generated exports (and the emulators\' state, while running) are kept', defaultText: '.cache/scale' },
+    out: { value: 'FILE', help: 'also write the figures as JSON to FILE (after each size)' },
+    json,
+    quiet,
+  },
+  examples: ['node bin/segments.js bench-distributed --customers 1000000,5000000 --out bench-distributed.json', 'node bin/segments.js bench-distributed --customers 200000 --estimate-for 1000000'],
+} satisfies CommandSpec;
+
 export const BENCH_SCALE_WORKER = {
   name: 'bench-scale-worker',
   summary: 'one phase (ingest or train) of the scale benchmark, in its own process (run by bench-scale)',
@@ -288,4 +320,4 @@ export const BENCH_SCALE_WORKER = {
 } satisfies CommandSpec;
 
 /** In the order of the help. */
-export const SPECS: CommandSpec[] = [START, RUN, QUERY, EXPORT, SEGMENTS, MODELS, FORGET, REPORT, ASSIGN, GENERATE, SIMULATE, CHECK, BENCH, BENCH_SCALE, BENCH_WORKER, BENCH_SCALE_WORKER];
+export const SPECS: CommandSpec[] = [START, RUN, QUERY, EXPORT, SEGMENTS, MODELS, FORGET, REPORT, ASSIGN, GENERATE, SIMULATE, CHECK, BENCH, BENCH_SCALE, BENCH_DISTRIBUTED, BENCH_WORKER, BENCH_SCALE_WORKER];

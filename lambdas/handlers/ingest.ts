@@ -4,6 +4,21 @@ import { decodeS3EventKey } from '../store/s3-event-key';
 import { InvocationContext, S3NotificationEvent } from './events';
 import { leaseTimesFromEnv } from '../pipeline/lease';
 import { awsRuntime, numberFromEnv, Runtime } from './runtime';
+import { DEPLOYED_LIMITS, ROUTE_ENV, type SinglePathLimits } from '../pipeline/route';
+
+/** The routing's inputs (lib/constructs/distributed-pipeline.ts sets them; locally the deployed defaults). */
+export function routeFromEnv(env: Record<string, string | undefined>): { limits: SinglePathLimits; above?: number; partitionPeople?: number } {
+  const raw = env[ROUTE_ENV.limits];
+  let limits = DEPLOYED_LIMITS;
+  if (raw) {
+    try {
+      limits = { ...DEPLOYED_LIMITS, ...(JSON.parse(raw) as Partial<SinglePathLimits>) };
+    } catch {
+      throw new Error(`environment variable ${ROUTE_ENV.limits} is not JSON: ${raw}`);
+    }
+  }
+  return { limits, above: numberFromEnv(env, ROUTE_ENV.above), partitionPeople: numberFromEnv(env, ROUTE_ENV.partitionPeople) };
+}
 
 export function createIngestHandler(runtime: () => Runtime) {
   return async (event: S3NotificationEvent, context?: InvocationContext): Promise<IngestOutcome[]> => {
@@ -14,6 +29,8 @@ export function createIngestHandler(runtime: () => Runtime) {
       segments: rt.stores.segments,
       suppression: () => rt.stores.personalData.suppression(),
       startTraining: rt.startTraining,
+      startDistributed: rt.startDistributed,
+      route: routeFromEnv(rt.env),
       log: rt.log,
       maxUploadBytes: numberFromEnv(rt.env, 'MAX_UPLOAD_BYTES'),
       maxInvalidRows: numberFromEnv(rt.env, 'MAX_INVALID_ROWS'),

@@ -5,16 +5,21 @@
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { ClientHooks, createStores, eventsClientConfig, Stores } from '../store/config';
 import { EVENT_BUS_NAME, EVENT_SOURCE } from '../pipeline/events';
 import { jsonLog, Log } from '../pipeline/log';
-import { TrainRequest } from '../pipeline/ingest';
+import { DistributedStart, TrainRequest } from '../pipeline/ingest';
+import { ROUTE_ENV } from '../pipeline/route';
+import type { TrainOptions } from '../core/model/train';
 
 export interface Runtime {
   stores: Stores;
   log: Log;
   env: Record<string, string | undefined>;
   startTraining(request: TrainRequest): Promise<void>;
+  /** Starts the distributed path's state machine (StartExecution in AWS; the local interpreter locally). */
+  startDistributed(request: DistributedStart): Promise<void>;
   /** Publishes an event on the bus (EventBridge in AWS; captured locally). */
   publishEvent(detailType: string, detail: Record<string, unknown>): Promise<void>;
 }
@@ -40,6 +45,19 @@ export function threadsFromEnv(env: Record<string, string | undefined>): number 
 }
 
 /**
+ * Cheaper trainings (local tests), for train and the distributed compute alike: TRAIN_SWEEP=false with FIXED_K fits
+ * that k only, TRAIN_COMPARE=false skips the alternative algorithms. Unset: the full training.
+ */
+export function trainOptionsFromEnv(env: Record<string, string | undefined>, fixedK: number | undefined): TrainOptions {
+  // Without the sweep (a fixed k) the agreement of fits with other seeds is not measured either: one fit.
+  const noSweep = env.TRAIN_SWEEP === 'false' && fixedK !== undefined;
+  return {
+    ...(noSweep ? { sweep: false, stabilityFits: 1 } : {}),
+    compare: env.TRAIN_COMPARE === 'false' ? false : undefined,
+  };
+}
+
+/**
  * The runtime of a Lambda function: clients from the environment (AWS, or the local endpoints). The local runtime
  * (lambdas/local/functions.ts) uses it too, with `hooks` adding the local IAM enforcement to each client.
  */
@@ -51,15 +69,23 @@ export function awsRuntime(
   const stores = createStores(env, clients.hooks);
   let lambda = clients.lambda;
   let events = clients.events;
+  let sfn: SFNClient | undefined;
   return {
     stores,
     env,
     log: clients.log ?? jsonLog(service),
     async startTraining(request) {
-      const fn = env.TRAIN_FUNCTION_NAME;
+      // Ingest and stability name train; train itself (the continuation of a write) is the function running.
+      const fn = env.TRAIN_FUNCTION_NAME ?? env.AWS_LAMBDA_FUNCTION_NAME;
       if (!fn) throw new Error('environment variable TRAIN_FUNCTION_NAME is not set');
       lambda ??= new LambdaClient({});
       await lambda.send(new InvokeCommand({ FunctionName: fn, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(request)) }));
+    },
+    async startDistributed(request) {
+      const stateMachineArn = env[ROUTE_ENV.stateMachine];
+      if (!stateMachineArn) throw new Error(`environment variable ${ROUTE_ENV.stateMachine} is not set`);
+      sfn ??= new SFNClient({});
+      await sfn.send(new StartExecutionCommand({ stateMachineArn, name: request.name, input: JSON.stringify(request.input) }));
     },
     async publishEvent(detailType, detail) {
       if (!events) {

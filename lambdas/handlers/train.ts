@@ -1,15 +1,15 @@
 /** Lambda: {datasetId, featuresKey} from ingest (async invocation) -> train and activate (lambdas/pipeline/train.ts). */
 import { TrainRequest } from '../pipeline/ingest';
-import { TrainDeps, trainDataset, TrainOutcome, TrainRejected, TrainSkipped } from '../pipeline/train';
+import { TrainContinuing, TrainDeps, trainDataset, TrainOutcome, TrainRejected, TrainSkipped } from '../pipeline/train';
 import { leaseTimesFromEnv } from '../pipeline/lease';
 import { reconcileWithPrevious } from '../pipeline/reconcile';
 import { InvocationContext } from './events';
 import { limitThreads } from '../core/cluster/workerPool';
-import { awsRuntime, numberFromEnv, Runtime, threadsFromEnv } from './runtime';
+import { awsRuntime, numberFromEnv, Runtime, threadsFromEnv, trainOptionsFromEnv } from './runtime';
 
 /** overrides: dependencies the environment cannot express (the local stack's cheaper training options in tests). */
 export function createTrainHandler(runtime: () => Runtime, overrides: Partial<Pick<TrainDeps, 'trainOptions'>> = {}) {
-  return async (event: TrainRequest, context?: InvocationContext): Promise<TrainOutcome | TrainSkipped | TrainRejected> => {
+  return async (event: TrainRequest, context?: InvocationContext): Promise<TrainOutcome | TrainSkipped | TrainRejected | TrainContinuing> => {
     if (!event?.datasetId || !event?.featuresKey) throw new Error(`train expects {datasetId, featuresKey}, got ${JSON.stringify(event)}`);
     const rt = runtime();
     limitThreads(threadsFromEnv(rt.env));
@@ -22,14 +22,7 @@ export function createTrainHandler(runtime: () => Runtime, overrides: Partial<Pi
         suppression: () => rt.stores.personalData.suppression(),
         log: rt.log,
         fixedK,
-        // Cheaper trainings (local tests): TRAIN_SWEEP=false with FIXED_K fits that k only (no sweep, no agreement of
-        // fits with other seeds), TRAIN_COMPARE=false skips the alternative algorithms, TRAIN_REPORTS=false skips the
-        // HTML reports. Unset: the full training.
-        trainOptions: {
-          ...(rt.env.TRAIN_SWEEP === 'false' && fixedK !== undefined ? { sweep: false, stabilityFits: 1 } : {}),
-          compare: rt.env.TRAIN_COMPARE === 'false' ? false : undefined,
-          ...overrides.trainOptions,
-        },
+        trainOptions: { ...trainOptionsFromEnv(rt.env, fixedK), ...overrides.trainOptions },
         reports: rt.env.TRAIN_REPORTS !== 'false',
         // The budget itself is a token bucket (writeRatePerSecond); concurrency only needs to be high enough to reach it
         // (~25 items per BatchWriteItem, ~10 calls/s per connection).
@@ -41,6 +34,10 @@ export function createTrainHandler(runtime: () => Runtime, overrides: Partial<Pi
         leaseOwner: context?.awsRequestId,
         publishEvent: rt.publishEvent,
         tableName: rt.stores.config.tableName,
+        // A write near the time limit stops and continues in a new invocation of this function.
+        remainingMs: context ? () => context.getRemainingTimeInMillis() : undefined,
+        stopMarginMs: numberFromEnv(rt.env, 'WRITE_STOP_MARGIN_MS'),
+        startTraining: rt.startTraining,
       },
       event,
     );

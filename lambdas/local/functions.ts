@@ -64,6 +64,13 @@ export async function authorizeInvoke(authorizer: IamAuthorizer | undefined, fn:
   }
 }
 
+/** states:StartExecution of the state machine by `fn` (ingest), refused as the Step Functions API refuses it. */
+export async function authorizeStartExecution(authorizer: IamAuthorizer | undefined, fn: FunctionKey, stateMachineArn: string): Promise<void> {
+  if (!authorizer) return;
+  const decision = await authorizer.authorize(fn, { action: 'states:StartExecution', resource: stateMachineArn });
+  if (!decision.allowed) throw Object.assign(new Error(decision.message), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } });
+}
+
 /**
  * What the Lambda service does with the execution role on every invocation: CloudWatch Logs (the function's log
  * group) and X-Ray (active tracing). AWS does not fail the invocation when these are denied, it loses the logs or

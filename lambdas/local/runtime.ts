@@ -17,7 +17,11 @@
  * Every invocation gets a Lambda-like context: a request id that is new per delivery (each `invoke`, each S3 event,
  * each training start) and the same across the emulated retries of that delivery, as Lambda's async retries are (the
  * run lease's owner: lambdas/pipeline/lease.ts), and the remaining time until the function's timeout (not enforced
- * here; it sizes the lease).
+ * here; it sizes the lease, and a write stops before it and continues in a new invocation).
+ *
+ * The distributed path runs as deployed: ingest starts the synthesized state machine (StartExecution, under its role),
+ * whose definition runs in a maintained ASL interpreter (lambdas/local/stepfunctions/) with its tasks invoking the
+ * compute and publish functions here, each in its container under its role.
  */
 import { randomUUID } from 'node:crypto';
 import { createIngestHandler } from '../handlers/ingest';
@@ -27,19 +31,24 @@ import { createTrainHandler } from '../handlers/train';
 import { awsRuntime, Runtime } from '../handlers/runtime';
 import { INCOMING_PREFIX } from '../pipeline/datasets';
 import { jsonLog, Log, silentLog } from '../pipeline/log';
-import { TrainRequest } from '../pipeline/ingest';
+import { DistributedStart, TrainRequest } from '../pipeline/ingest';
 import { ENV } from '../store/config';
 import { SegmentStore } from '../store/segment-store';
 import { Emulators, startEmulators } from './emulators';
 import { startEventBus, type BusEvent, type LocalEventBus } from './event-bus';
 import { FaultContainer, FaultInjector } from './faults';
-import { authorizeInvoke, functionRuntime, platformCallOfFailure, platformCallsOfInvocation } from './functions';
+import { authorizeInvoke, authorizeStartExecution, functionRuntime, platformCallOfFailure, platformCallsOfInvocation } from './functions';
+import { createComputeHandler } from '../handlers/distributed/compute';
+import { createPublishHandler } from '../handlers/distributed/publish';
+import { localStepFunctions, type LocalStepFunctions } from './stepfunctions/service';
 import { IamAuthorizer } from './iam/authorizer';
 import { loadStackPolicies, LOCAL_ACCOUNT, LOCAL_REGION, type LocalPolicies, type SynthOptions } from './iam/stack-policies';
 import type { TrainOptions } from '../core/model/train';
 
-/** The functions of the local stack (the distributed path runs through lambdas/local/distributed-runner.ts). */
+/** The functions of the local stack invoked asynchronously (by events, by each other). */
 export type LocalFunction = 'ingest' | 'train' | 'stability';
+/** The distributed path's functions, invoked synchronously by the state machine's tasks. */
+export type DistributedFunction = 'compute' | 'publish';
 
 export interface LocalStack {
   emulators: Emulators;
@@ -69,8 +78,12 @@ export interface LocalStack {
    * invocations run in new containers that see it.
    */
   updateFunctionEnv(vars: Record<string, string | undefined>): void;
+  /** Changes the functions' timeouts as their context reports them (a configuration update), e.g. a short one in tests. */
+  updateFunctionTimeouts(timeouts: Partial<Record<LocalFunction | DistributedFunction, number>>): void;
   /** Called when an invocation ends (serve mode prints it). */
   onInvocation(listener: (info: InvocationInfo) => void): () => void;
+  /** The distributed path's state machine, run from its synthesized definition: its executions and their history. */
+  stepFunctions: LocalStepFunctions;
   stop(): Promise<void>;
 }
 
@@ -117,12 +130,14 @@ export interface LocalStackOptions {
   faults?: FaultInjector;
   /** Lambda's retries of a failed async invocation (the stack: ingest 2, train 2, stability 1) and the wait before each (Lambda: 1-2 min). */
   lambdaRetries?: { ingest?: number; train?: number; stability?: number; delayMs?: number };
-  /** Function timeouts reported by the emulated context (default: the stack's, ingest 10 min, train 15 min, stability 10 min). */
-  timeoutsMs?: { ingest?: number; train?: number; stability?: number };
+  /** Function timeouts reported by the emulated context (default: the stack's, ingest 10 min, train 15 min, stability 10 min, compute and publish 15 min). */
+  timeoutsMs?: Partial<Record<LocalFunction | DistributedFunction, number>>;
+  /** The distributed path's executions: items of a Distributed Map at once (1: in sequence), pause before retries. */
+  distributed?: { mapConcurrency?: number; retryIntervalMs?: number };
 }
 
-/** lib/constructs/pipeline-functions.ts and stability-schedule.ts: ingest 10 min, train 15 min, stability 10 min. */
-const STACK_TIMEOUTS_MS: Record<LocalFunction, number> = { ingest: 600_000, train: 900_000, stability: 600_000 };
+/** lib/constructs/pipeline-functions.ts, stability-schedule.ts and distributed-pipeline.ts. */
+const STACK_TIMEOUTS_MS: Record<LocalFunction | DistributedFunction, number> = { ingest: 600_000, train: 900_000, stability: 600_000, compute: 900_000, publish: 900_000 };
 
 /** One emulated Lambda container: its runtime (clients) and its fate. */
 interface Container {
@@ -136,12 +151,14 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   const emulators = await startEmulators({ dir: opts.dir, inMemoryDynamo: opts.inMemoryDynamo, s3Port: opts.s3Port, dynamoPort: opts.dynamoPort });
   let bus: LocalEventBus | undefined;
   let authorizer: IamAuthorizer | undefined;
+  let policies: LocalPolicies;
   const log: Log = opts.logs ? jsonLog('local', opts.logWriter) : silentLog;
   try {
     bus = await startEventBus({ port: opts.eventsPort, account: LOCAL_ACCOUNT, region: LOCAL_REGION, logFile: opts.eventsLog });
+    // The synthesized stack: the roles' policies (enforced unless iam is false) and the state machine's definition.
+    const names = { rawBucket: emulators.rawBucket, artifactsBucket: emulators.artifactsBucket, tableName: emulators.tableName };
+    policies = typeof opts.iam === 'object' ? opts.iam : await loadStackPolicies(names, opts.stack);
     if (opts.iam !== false) {
-      const names = { rawBucket: emulators.rawBucket, artifactsBucket: emulators.artifactsBucket, tableName: emulators.tableName };
-      const policies = typeof opts.iam === 'object' ? opts.iam : await loadStackPolicies(names, opts.stack);
       authorizer = new IamAuthorizer(policies, (request, decision) => log.warn('AccessDenied', { function: request.fn, action: request.action, resource: request.resource, message: decision.message }));
     }
   } catch (err) {
@@ -151,6 +168,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   }
   const events = bus;
   const env: Record<string, string> = { ...opts.env, ...emulators.env, [ENV.eventsEndpoint]: events.endpoint };
+  const timeouts = { ...STACK_TIMEOUTS_MS, ...opts.timeoutsMs };
   const pending = new Set<Promise<unknown>>();
   const failures: LocalStack['failures'] = [];
   const listeners = new Set<(info: InvocationInfo) => void>();
@@ -162,7 +180,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   const closers: Runtime[] = [runtime];
 
   /** A function's runtime in a container: its own clients (IAM, faults), startTraining through the local Lambda service. */
-  const makeRuntime = (fn: LocalFunction, extraEnv: Record<string, string> = {}, container?: FaultContainer): Runtime => {
+  const makeRuntime = (fn: LocalFunction | DistributedFunction, extraEnv: Record<string, string> = {}, container?: FaultContainer): Runtime => {
     const faults = opts.faults;
     const rt = functionRuntime(fn, {
       env: { ...env, ...extraEnv },
@@ -179,12 +197,22 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
         // Asynchronous like InvocationType 'Event': the caller returns before training ends.
         track('train', Promise.resolve().then(() => invoke('train', request)));
       },
+      async startDistributed(request: DistributedStart) {
+        await authorizeStartExecution(authorizer, fn, stepFunctions.arn);
+        const { done } = stepFunctions.startExecution(request.input, request.name);
+        track(
+          'distributed',
+          done.then((e) => {
+            if (e.status === 'FAILED') throw new Error(`execution ${e.name} failed: ${e.error}: ${e.cause}`);
+          }),
+        );
+      },
     };
   };
 
   // One container per function; with faults, a crashed container is replaced by a fresh one at the next attempt.
-  const containers = new Map<LocalFunction, Container>();
-  const containerFor = (fn: LocalFunction, extraEnv?: Record<string, string>): Container => {
+  const containers = new Map<LocalFunction | DistributedFunction, Container>();
+  const containerFor = (fn: LocalFunction | DistributedFunction, extraEnv?: Record<string, string>): Container => {
     const current = containers.get(fn);
     if (!extraEnv && current && !current.fault?.dead) return current;
     const faults = opts.faults;
@@ -211,7 +239,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   const invoke = async (fn: LocalFunction, event: unknown, options: InvokeOptions = {}): Promise<unknown> => {
     const retries = opts.lambdaRetries?.[fn] ?? 0;
     const awsRequestId = randomUUID(); // one delivery: its retries keep the id, as Lambda's do
-    const timeoutMs = opts.timeoutsMs?.[fn] ?? STACK_TIMEOUTS_MS[fn];
+    const timeoutMs = timeouts[fn];
     const started = Date.now();
     for (let attempt = 0; ; attempt++) {
       const container = containerFor(fn, options.env);
@@ -234,6 +262,31 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       }
     }
   };
+  /** A task of the state machine: a synchronous invocation of compute or publish (Step Functions retries, not Lambda). */
+  const invokeDistributed = async (fn: DistributedFunction, event: unknown): Promise<unknown> => {
+    const container = containerFor(fn);
+    const deadline = Date.now() + timeouts[fn];
+    const context: InvocationContext = { awsRequestId: randomUUID(), getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) };
+    for (const denied of await platformCallsOfInvocation(authorizer, fn)) log.warn('the Lambda service cannot deliver logs or traces', { function: fn, error: denied });
+    const handler = fn === 'compute' ? createComputeHandler(() => container.runtime, { trainOptions: opts.trainOptions }) : createPublishHandler(() => container.runtime);
+    return Promise.race([handler(event as never, context), container.crashed]);
+  };
+  // The state machine's own clients (its Distributed Maps read their items from S3 under its role).
+  const stateMachineRuntime = functionRuntime('stateMachine', { env, log, authorizer });
+  closers.push(stateMachineRuntime);
+  const stepFunctions = localStepFunctions({
+    policies,
+    authorizer,
+    invoke: invokeDistributed,
+    stores: [stateMachineRuntime.stores.raw, stateMachineRuntime.stores.artifacts],
+    mapConcurrency: opts.distributed?.mapConcurrency,
+    retryIntervalMs: opts.distributed?.retryIntervalMs,
+    // The ExecutionEnded rule (EventBridge -> publish): the end of a failed execution, as its event detail says it.
+    onFailed: async (e) => {
+      const execution = { status: 'FAILED', name: e.name, executionArn: e.arn, input: JSON.stringify(e.input), error: e.error, cause: e.cause };
+      await invokeDistributed('publish', { step: 'ended', execution }).catch((err) => log.error('the end of a failed execution was not recorded', { execution: e.name, error: (err as Error).message }));
+    },
+  });
   const unsubscribe = emulators.onObjectCreated((event) => track('ingest', invoke('ingest', event)), { bucket: emulators.rawBucket, prefix: INCOMING_PREFIX });
   const idle = async () => {
     for (;;) {
@@ -263,10 +316,14 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       }
       containers.clear();
     },
+    updateFunctionTimeouts(t) {
+      Object.assign(timeouts, t);
+    },
     onInvocation(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    stepFunctions,
     async stop() {
       await idle();
       unsubscribe();

@@ -14,6 +14,7 @@ import { LoadIssues, loadOlist, MissingTableError, OlistData, TableReport } from
 import { assertSegmentable } from '../core/model/train';
 import { withoutPeople } from '../core/features/withoutPeople';
 import { EMPTY_SUPPRESSION, type Suppression } from '../store/personal-data';
+import { CUSTOMERS, ORDERS } from '../core/olist/tables';
 import { loadWarnings } from '../core/olist/warnings';
 import { explorationStats } from '../core/report/exploration';
 import type { ExplorationStats } from '../core/report/exploration';
@@ -24,7 +25,8 @@ import { readProvenance, reviewRows, type DatasetProvenance } from '../core/olis
 import { Log } from './log';
 import { DEFAULT_LEASE_TIMES, LeaseTimes, startHeartbeat } from './lease';
 import { LeaseLostError } from '../store/errors';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { DEPLOYED_LIMITS, estimateRows, routeFor, type RouteDecision, type SinglePathLimits } from './route';
 
 /** Facts about the raw dataset that training passes on to the summary and the reports. */
 export interface DatasetFacts {
@@ -37,6 +39,12 @@ export interface DatasetFacts {
   provenance?: DatasetProvenance;
 }
 
+/** How ingest starts the distributed path: an execution name (one per claim of the run) and its input (plan.ts RunInput). */
+export interface DistributedStart {
+  name: string;
+  input: { datasetId: string; lease: string; estimatedPeople: number; previousVersion?: string; partitionPeople?: number };
+}
+
 export interface TrainRequest {
   /** The run: the dataset's id, or a retraining's (derived: see retrainingId in datasets.ts). */
   datasetId: string;
@@ -45,6 +53,8 @@ export interface TrainRequest {
   sourceDatasetId?: string;
   /** Hand-off token: the run's lease was passed to this token for the training invocation (lease.ts). */
   lease?: string;
+  /** A continuation: write the rest of this drafted version's assignments from `from` (train.ts), no training. */
+  resume?: { version: string; from: number };
 }
 
 export interface IngestDeps {
@@ -53,6 +63,10 @@ export interface IngestDeps {
   segments: SegmentStore;
   /** Starts training asynchronously (a Lambda Event invocation in AWS, an in-process call locally). */
   startTraining(request: TrainRequest): Promise<void>;
+  /** Starts the distributed path (StartExecution in AWS, the local interpreter locally). */
+  startDistributed(request: DistributedStart): Promise<void>;
+  /** What the single path can take (route.ts): the deployed limits, and an override of the threshold in people. */
+  route?: { limits: SinglePathLimits; above?: number; partitionPeople?: number };
   log: Log;
   /** The suppression list (people forgotten on request): left out of the features. Default: nobody. */
   suppression?: () => Promise<Suppression>;
@@ -72,7 +86,14 @@ export type IngestOutcome =
   | { status: 'waiting'; datasetId: string; missing: string[] }
   | { status: 'duplicate'; datasetId: string; runStatus: string }
   | { status: 'rejected'; datasetId: string; reasons: string[] }
-  | { status: 'ingested'; datasetId: string; customers: number; featuresKey: string };
+  | { status: 'ingested'; datasetId: string; customers: number; featuresKey: string }
+  | { status: 'routed'; datasetId: string; path: 'distributed'; execution: string; reason: string };
+
+/**
+ * The lease the distributed path's execution holds on the run: its whole time limit (lib/constructs/distributed-pipeline.ts
+ * EXECUTION_TIMEOUT, 48 h) and a margin, so that no later event takes the run over while it runs.
+ */
+export const DISTRIBUTED_LEASE_MS = 49 * 3_600_000;
 
 export async function ingestUpload(deps: IngestDeps, key: string): Promise<IngestOutcome> {
   const parsed = parseIncomingKey(key);
@@ -103,7 +124,29 @@ export async function ingestUpload(deps: IngestDeps, key: string): Promise<Inges
   const heartbeat = startHeartbeat(deps.segments, datasetId, owner, times.leaseMs, deps.log, times.renew !== false);
   const started = Date.now();
   try {
-    await deps.segments.updateRun(datasetId, 'ingesting', { ifOwner: owner });
+    // Which path: from the size of the upload, before anything is loaded (route.ts).
+    const route = await routeDataset(deps, datasetId, present);
+    const { estimate, ...recorded } = route;
+    if (route.path === 'distributed') {
+      const execution = executionName(`${datasetId}-${claim.run.attempts ?? 1}`);
+      const handoff = handoffToken(owner);
+      const previousVersion = (await deps.segments.getActivePointer())?.version;
+      heartbeat.assertHeld();
+      await deps.segments.updateRun(datasetId, 'training', {
+        route: { ...recorded, execution },
+        reasons: [],
+        counts: { estimatedPeople: route.estimatedPeople },
+        ifOwner: owner,
+        lease: { owner: handoff, ms: DISTRIBUTED_LEASE_MS },
+      });
+      heartbeat.stop();
+      holder = handoff;
+      const input = { datasetId, lease: handoff, estimatedPeople: route.estimatedPeople, ...(previousVersion ? { previousVersion } : {}), ...(deps.route?.partitionPeople ? { partitionPeople: deps.route.partitionPeople } : {}) };
+      await deps.startDistributed({ name: execution, input });
+      deps.log.info('dataset routed to the distributed path', { datasetId, execution, reason: route.reason, estimate });
+      return { status: 'routed', datasetId, path: 'distributed', execution, reason: route.reason };
+    }
+    await deps.segments.updateRun(datasetId, 'ingesting', { route: recorded, ifOwner: owner });
     const data = await loadOlist(blobTableSource(deps.raw, datasetId, present), { maxFileBytes: deps.maxUploadBytes, maxInvalidRows: deps.maxInvalidRows });
     const loaded = Date.now();
     // People forgotten on request never reach the features (nor, from there, any model, file or table item).
@@ -157,6 +200,19 @@ async function rejectDatasetId(deps: IngestDeps, datasetId: string, reason: stri
   if (!claim.claimed) return { status: 'duplicate', datasetId, runStatus: claim.run.status };
   await recordFailure(deps, datasetId, 'rejected', [reason], undefined, claim.run.leaseOwner);
   return { status: 'rejected', datasetId, reasons: [reason] };
+}
+
+/** Step Functions execution names: 1-80 of [A-Za-z0-9_-]. */
+export function executionName(base: string): string {
+  const clean = base.replace(/[^A-Za-z0-9_-]/g, '-');
+  return clean.length <= 80 ? clean : `${clean.slice(0, 71)}-${createHash('sha256').update(base).digest('hex').slice(0, 8)}`;
+}
+
+/** The route of a complete dataset (route.ts), from the customers table's size and first rows. */
+async function routeDataset(deps: IngestDeps, datasetId: string, present: Map<string, number>): Promise<RouteDecision> {
+  const file = CUSTOMERS.file;
+  const people = await estimateRows(deps.raw, datasetPrefix(datasetId) + file, present.get(file) ?? 0);
+  return routeFor(people, deps.route?.limits ?? DEPLOYED_LIMITS, deps.route?.above);
 }
 
 /** What training passes on about the raw dataset (exploration for the reports, counts, per-table reports). */

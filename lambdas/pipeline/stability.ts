@@ -46,7 +46,8 @@ export async function checkStability(deps: StabilityDeps): Promise<StabilityOutc
   if (!active) return { status: 'no-model', reason: 'no active model yet' };
   const latestKey = artifactKeys.latestFeatures();
   if (!(await deps.artifacts.exists(latestKey))) return { status: 'no-data', reason: `no ${latestKey} in the artifacts bucket` };
-  const latest = await deps.artifacts.getJson<{ datasetId: string; featuresKey: string }>(latestKey);
+  // featuresKey is null when the latest dataset took the distributed path (no features.bin of the whole export).
+  const latest = await deps.artifacts.getJson<{ datasetId: string; featuresKey: string | null; path?: 'single' | 'distributed' }>(latestKey);
   const { present, missing } = await datasetContents(deps.raw, latest.datasetId);
   if (missing.length) return { status: 'no-data', reason: `dataset ${latest.datasetId} lacks ${missing.join(', ')}` };
   const data = await loadOlist(blobTableSource(deps.raw, latest.datasetId, present), { maxInvalidRows: deps.maxInvalidRows, maxFileBytes: deps.maxFileBytes });
@@ -68,7 +69,9 @@ export async function checkStability(deps: StabilityDeps): Promise<StabilityOutc
 
   if (result.verdict === 'ok') return { status: 'checked', record, published: false };
   let retraining: string | undefined;
-  if (deps.autoRetrain) {
+  if (deps.autoRetrain && !latest.featuresKey) {
+    deps.log.warn('no automatic retraining: the latest dataset took the distributed path; upload it again under a new id to retrain', { datasetId: latest.datasetId });
+  } else if (deps.autoRetrain && latest.featuresKey) {
     retraining = retrainingId(latest.datasetId, now);
     const claim = await deps.segments.claimRun(retraining, { tablesPresent: [...present.keys()].sort() });
     if (claim.claimed) {

@@ -3,6 +3,11 @@
  * bucket, write every assignment to the table, and only then make the new version the active one.
  * Readers resolve the active pointer first, so they see the previous version until the new one is
  * complete; a failure anywhere leaves the previous version active.
+ *
+ * The write is resumable: when the invocation nears its time limit (remaining time below the stop margin), the write
+ * stops after the batches in flight, records where (the version's META, the run record), saves each person's segment
+ * beside the model (pending-write.json) and invokes train again with a continuation request, which writes the rest
+ * from there without training again; activation happens only once every assignment is written.
  */
 import { Readable } from 'node:stream';
 import { DataFormatError } from '../core/csv/errors';
@@ -23,7 +28,8 @@ import { DatasetFacts, describe, recordFailure, TrainRequest } from './ingest';
 import { buildReports, sampleMap, StabilityInput } from '../core/report';
 import { summarizeDistribution } from '../core/stability/drift';
 import { Log } from './log';
-import { DEFAULT_LEASE_TIMES, LeaseTimes, startHeartbeat } from './lease';
+import { DEFAULT_LEASE_TIMES, Heartbeat, LeaseTimes, startHeartbeat } from './lease';
+import { handoffToken } from '../store/segment-store';
 import { LeaseLostError, StaleModelError } from '../store/errors';
 import { randomUUID } from 'node:crypto';
 import { loadWarnings } from '../core/olist/warnings';
@@ -57,6 +63,12 @@ export interface TrainDeps {
   publishEvent?: (detailType: string, detail: Record<string, unknown>) => Promise<void>;
   /** The table the event names as the one serving the model. */
   tableName?: string;
+  /** The invocation's remaining time (Lambda context): the write stops before the limit and continues in a new one. */
+  remainingMs?: () => number;
+  /** Stop writing when less than this remains (WRITE_STOP_MARGIN_MS; default 60 s). */
+  stopMarginMs?: number;
+  /** Starts the continuation of a write (train invoked again asynchronously with `resume`). */
+  startTraining?: (request: TrainRequest) => Promise<void>;
 }
 
 export interface TrainOutcome {
@@ -67,6 +79,26 @@ export interface TrainOutcome {
   customers: number;
   /** activated (default), or superseded: complete but not activated because the active model has newer data. */
   status?: 'activated' | 'superseded';
+}
+
+/** The write stopped before the time limit: a continuation (train invoked again) writes the rest. */
+export interface TrainContinuing {
+  datasetId: string;
+  status: 'continuing';
+  version: string;
+  /** Assignments written so far, of all. */
+  written: number;
+  of: number;
+}
+
+/** What a continuation needs beside the features and the draft: each person's segment and the flags of the event. */
+interface PendingWrite {
+  labels: number[];
+  ruleLabels: number[];
+  /** Previous segment of each person (customers, then the uncounted), -1 when new; absent without a previous model. */
+  previous?: number[];
+  written: { summary: boolean; transitions: boolean; reports: boolean; exports?: string };
+  trainMs: number;
 }
 
 /** A duplicate delivery of the training event, or one for a run another invocation holds or finished. */
@@ -83,7 +115,7 @@ export interface TrainRejected {
   reasons: string[];
 }
 
-export async function trainDataset(deps: TrainDeps, request: TrainRequest): Promise<TrainOutcome | TrainSkipped | TrainRejected> {
+export async function trainDataset(deps: TrainDeps, request: TrainRequest): Promise<TrainOutcome | TrainSkipped | TrainRejected | TrainContinuing> {
   const { datasetId } = request;
   const t0 = Date.now();
   // Exactly one invocation trains a run: the one ingest handed the lease to, or a retry after a failure or after the
@@ -97,8 +129,10 @@ export async function trainDataset(deps: TrainDeps, request: TrainRequest): Prom
     return { datasetId, status: 'duplicate', runStatus: lease.run.status };
   }
   const heartbeat = startHeartbeat(deps.segments, datasetId, owner, times.leaseMs, deps.log, times.renew !== false);
-  if (lease.takeover && lease.run.modelVersion) await dropAbandonedDraft(deps, datasetId, lease.run.modelVersion);
+  // A continuation (or Lambda's retry of one) resumes its version's write; only a training's retry drops the draft.
+  if (lease.takeover && lease.run.modelVersion && !request.resume) await dropAbandonedDraft(deps, datasetId, lease.run.modelVersion);
   try {
+    if (request.resume) return await continueWrite(deps, request, owner, heartbeat);
     const stored = decodeFeatures(await readAll(await deps.artifacts.get(request.featuresKey)), request.featuresKey);
     const { table, dropped } = withoutPeople(stored.table, (deps.suppression ? await deps.suppression() : EMPTY_SUPPRESSION).has);
     if (dropped) deps.log.info('people on the suppression list left out', { datasetId, people: dropped });
@@ -148,38 +182,21 @@ export async function trainDataset(deps: TrainDeps, request: TrainRequest): Prom
     const assignments = toAssignments(result, previousSegments, why);
     // The campaign lists before the activation: readers and the event find them complete once the version is live.
     const exported = await writeCampaignLists(deps.artifacts, model, assignments);
-    const written = await deps.segments.writeAssignments(model.version, assignments, { concurrency: deps.writeConcurrency, itemsPerSecond: deps.writeRatePerSecond });
-    heartbeat.assertHeld();
-    let pointer;
-    try {
-      pointer = await deps.segments.activateModel(model.version, { ifNotOlder: true });
-    } catch (err) {
-      if (!(err instanceof StaleModelError)) throw err;
-      // A dataset with newer data was activated while this one trained: keep it, but do not go back in time.
-      await deps.segments.updateRun(datasetId, 'superseded', { modelVersion: model.version, reasons: [err.message], ifOwner: owner, lease: 'release' });
-      deps.log.warn('model not activated: newer data is active', { datasetId, version: model.version, activeVersion: err.activeVersion });
-      return { datasetId, version: model.version, previousVersion: err.activeVersion, k: model.k, customers: model.customers, status: 'superseded' };
+    const written = { summary: true, transitions: previousSegments !== undefined, reports: !!facts && deps.reports !== false, exports: exported.key };
+    const write = await writeWithin(deps, model.version, assignments, 0);
+    if (!write.complete) {
+      const pending: PendingWrite = {
+        labels: Array.from(result.labels),
+        ruleLabels: Array.from(result.ruleLabels),
+        ...(previousSegments ? { previous: assignments.map((a) => a.previousSegmentId ?? -1) } : {}),
+        written,
+        trainMs: trained - t0,
+      };
+      await deps.artifacts.putStream(pendingWriteKey(model.version), Readable.from([JSON.stringify(pending)]), { contentType: 'application/json' });
+      return await continueLater(deps, request, owner, heartbeat, model.version, write.next, assignments.length);
     }
-    const eventError = await publishActivation(deps, {
-      datasetId,
-      model,
-      pointer,
-      artifactsBucket: deps.artifacts.bucket,
-      tableName: deps.tableName ?? '',
-      changes: previousSegments ? segmentChanges(assignments) : null,
-      written: { summary: true, transitions: previousSegments !== undefined, reports: !!facts && deps.reports !== false, exports: exported.key },
-    });
-    await deps.segments.updateRun(datasetId, 'succeeded', {
-      modelVersion: model.version,
-      ...(eventError ? { reasons: [...(lease.run.reasons ?? []), eventError] } : {}),
-      counts: { assignments: written.written, k: model.k },
-      timings: { trainMs: trained - t0, writeAssignmentsMs: written.durationMs, totalTrainMs: Date.now() - t0 },
-      ifOwner: owner,
-      lease: 'release',
-    });
-    if (pointer.previousVersion) await markSuperseded(deps, pointer.previousVersion);
-    deps.log.info('model activated', { datasetId, version: model.version, previousVersion: pointer.previousVersion, k: model.k, customers: model.customers, people: model.people });
-    return { datasetId, version: model.version, previousVersion: pointer.previousVersion, k: model.k, customers: model.customers, status: 'activated' };
+    heartbeat.assertHeld();
+    return await finishRun(deps, request, owner, lease.run.reasons ?? [], model, assignments, previousSegments !== undefined, written, { trainMs: trained - t0, writeAssignmentsMs: write.durationMs, totalTrainMs: Date.now() - t0 });
   } catch (err) {
     if (err instanceof LeaseLostError) {
       deps.log.warn('run lease lost; stopping', { datasetId });
@@ -222,6 +239,104 @@ async function markSuperseded(deps: TrainDeps, version: string): Promise<void> {
 /** The relative URL from one key prefix of the bucket to another (the pages link to the campaign lists). */
 function relativeKey(from: string, to: string): string {
   return posix.relative(from, to) + '/';
+}
+
+/** Where a stopped write keeps each person's segment for its continuation (beside the model's files). */
+export const pendingWriteKey = (version: string) => `${artifactKeys.model(version).replace(/model\.json$/, '')}pending-write.json`;
+
+/** The write from `from`, stopped before the invocation's time limit (the margin) when it cannot finish. */
+function writeWithin(deps: TrainDeps, version: string, assignments: CustomerAssignment[], from: number) {
+  const margin = deps.stopMarginMs ?? 60_000;
+  return deps.segments.writeAssignments(version, assignments, {
+    from,
+    concurrency: deps.writeConcurrency,
+    itemsPerSecond: deps.writeRatePerSecond,
+    shouldStop: deps.remainingMs ? () => deps.remainingMs!() < margin : undefined,
+  });
+}
+
+/** Records where the write stopped and hands the run to a continuation (train invoked again with `resume`). */
+async function continueLater(deps: TrainDeps, request: TrainRequest, owner: string, heartbeat: Heartbeat, version: string, next: number, of: number): Promise<TrainContinuing> {
+  if (!deps.startTraining) throw new Error(`the write of ${version} stopped at ${next} of ${of} and this runtime cannot start its continuation`);
+  const handoff = handoffToken(owner);
+  heartbeat.assertHeld();
+  const times = deps.leaseTimes ?? DEFAULT_LEASE_TIMES;
+  await deps.segments.updateRun(request.datasetId, 'training', {
+    modelVersion: version,
+    counts: { assignmentsWritten: next, assignments: of },
+    ifOwner: owner,
+    lease: { owner: handoff, ms: times.handoffMs },
+  });
+  heartbeat.stop();
+  await deps.startTraining({ datasetId: request.datasetId, featuresKey: request.featuresKey, lease: handoff, resume: { version, from: next } });
+  deps.log.info('assignment write stopped before the time limit; a continuation writes the rest', { datasetId: request.datasetId, version, written: next, of });
+  return { datasetId: request.datasetId, status: 'continuing', version, written: next, of };
+}
+
+/** A continuation: the rest of a stopped write (the model, features and segments as saved), then the activation. */
+async function continueWrite(deps: TrainDeps, request: TrainRequest, owner: string, heartbeat: Heartbeat): Promise<TrainOutcome | TrainContinuing> {
+  const { version } = request.resume!;
+  const t0 = Date.now();
+  const record = await deps.segments.getModel(version);
+  if (!record) throw new Error(`continuation of ${version}: no such model version`);
+  const stored = decodeFeatures(await readAll(await deps.artifacts.get(request.featuresKey)), request.featuresKey);
+  const pending = await deps.artifacts.getJson<PendingWrite>(pendingWriteKey(version));
+  const people = { model: record.model, features: stored.table, labels: Int32Array.from(pending.labels), ruleLabels: Int32Array.from(pending.ruleLabels) };
+  const ids = [...stored.table.customerIds, ...stored.table.uncounted.customerIds];
+  const previous = pending.previous ? new Map(ids.flatMap((id, i) => (pending.previous![i] >= 0 ? [[id, pending.previous![i]] as [string, number]] : []))) : undefined;
+  const assignments = toAssignments(people, previous);
+  // Where the version's META says the write stopped (a retried continuation resumes from its own start).
+  const from = record.writeNext ?? request.resume!.from;
+  const write = await writeWithin(deps, version, assignments, from);
+  if (!write.complete) return continueLater(deps, request, owner, heartbeat, version, write.next, assignments.length);
+  heartbeat.assertHeld();
+  const run = await deps.segments.getRun(request.datasetId);
+  return finishRun(deps, request, owner, run?.reasons ?? [], record.model, assignments, !!previous, pending.written, { trainMs: pending.trainMs, writeAssignmentsMs: write.durationMs, totalTrainMs: Date.now() - t0 });
+}
+
+/** Every assignment is written: activate (unless newer data is active), announce it, close the run. */
+async function finishRun(
+  deps: TrainDeps,
+  request: TrainRequest,
+  owner: string,
+  reasons: string[],
+  model: SegmentModel,
+  assignments: CustomerAssignment[],
+  compared: boolean,
+  written: PendingWrite['written'],
+  timings: Record<string, number>,
+): Promise<TrainOutcome> {
+  const { datasetId } = request;
+  let pointer;
+  try {
+    pointer = await deps.segments.activateModel(model.version, { ifNotOlder: true });
+  } catch (err) {
+    if (!(err instanceof StaleModelError)) throw err;
+    // A dataset with newer data was activated while this one trained: keep it, but do not go back in time.
+    await deps.segments.updateRun(datasetId, 'superseded', { modelVersion: model.version, reasons: [err.message], ifOwner: owner, lease: 'release' });
+    deps.log.warn('model not activated: newer data is active', { datasetId, version: model.version, activeVersion: err.activeVersion });
+    return { datasetId, version: model.version, previousVersion: err.activeVersion, k: model.k, customers: model.customers, status: 'superseded' };
+  }
+  const eventError = await publishActivation(deps, {
+    datasetId,
+    model,
+    pointer,
+    artifactsBucket: deps.artifacts.bucket,
+    tableName: deps.tableName ?? '',
+    changes: compared ? segmentChanges(assignments) : null,
+    written,
+  });
+  await deps.segments.updateRun(datasetId, 'succeeded', {
+    modelVersion: model.version,
+    ...(eventError ? { reasons: [...reasons, eventError] } : {}),
+    counts: { assignments: assignments.length, assignmentsWritten: assignments.length, k: model.k },
+    timings,
+    ifOwner: owner,
+    lease: 'release',
+  });
+  if (pointer.previousVersion) await markSuperseded(deps, pointer.previousVersion);
+  deps.log.info('model activated', { datasetId, version: model.version, previousVersion: pointer.previousVersion, k: model.k, customers: model.customers, people: model.people });
+  return { datasetId, version: model.version, previousVersion: pointer.previousVersion, k: model.k, customers: model.customers, status: 'activated' };
 }
 
 /** The draft of an attempt that crashed (never activatable: its assignment count was never completed); best effort. */

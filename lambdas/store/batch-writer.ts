@@ -41,6 +41,12 @@ export interface BatchWriteOptions {
    * as many tokens as it carries items. Throttling and UnprocessedItems are still retried with backoff below it.
    */
   limiter?: RateLimiter;
+  /**
+   * Asked before each new batch: true stops the write there (the batches in flight finish). The result's `next` is
+   * then the index of the first request not written, and every request before it is written: a later call from
+   * `next` finishes the write (a function that meets its time limit, lambdas/pipeline/train.ts).
+   */
+  shouldStop?: () => boolean;
   /** Injectable for tests. */
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
@@ -50,6 +56,8 @@ export interface BatchWriteResult {
   written: number;
   batches: number;
   retries: number;
+  /** Index of the first request not written: requests.length when the write is complete. */
+  next: number;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -116,8 +124,14 @@ export async function batchWrite(
     }
   };
 
+  let stopped = false;
   const worker = async () => {
     while (failure === undefined && next * BATCH_SIZE < total) {
+      // Every call writes at least one batch before it may stop, so that a chain of calls always progresses.
+      if (stopped || (next > 0 && options.shouldStop?.())) {
+        stopped = true;
+        return;
+      }
       const start = next++ * BATCH_SIZE;
       const batch = requests.slice(start, start + BATCH_SIZE) as WriteRequest[];
       try {
@@ -143,5 +157,5 @@ export async function batchWrite(
     }
     throw failure;
   }
-  return { written, batches, retries };
+  return { written, batches, retries, next: Math.min(total, next * BATCH_SIZE) };
 }

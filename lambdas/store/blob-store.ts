@@ -52,6 +52,8 @@ export interface BlobStore {
   readonly bucket: string;
   /** A stream of the object's bytes; rejects with BlobNotFoundError when the key does not exist. */
   get(key: string): Promise<Readable>;
+  /** Bytes start..end (inclusive) of the object; rejects with BlobNotFoundError. */
+  getRange(key: string, start: number, end: number): Promise<Buffer>;
   /** The object as UTF-8 text; rejects with BlobNotFoundError. */
   getText(key: string): Promise<string>;
   /** The object parsed as JSON; rejects with BlobNotFoundError. */

@@ -386,51 +386,65 @@ export class DynamoSegmentStore implements SegmentStore {
       ConditionExpression: '#status = :writing',
       ExpressionAttributeNames: { '#status': 'status' },
     };
+    const from = options.from ?? 0;
+    if (!Number.isInteger(from) || from < 0 || from > assignments.length) throw new InvalidInputError(`from must be an index into the ${assignments.length} assignments, got ${from}`);
     try {
-      // Mark the write as in progress: a partial re-run never leaves an old "complete" count behind.
-      await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: { PK: S(modelPk(version)), SK: S(META_SK) },
-          UpdateExpression: 'SET assignmentsWritten = :zero, segmentCounts = :empty, writeStartedAt = :now REMOVE writtenAt, borderlineCounts',
-          ...statusIsWriting,
-          ExpressionAttributeValues: { ':zero': N(0), ':empty': { M: {} }, ':now': S(this.iso()), ':writing': S('writing') },
-        }),
-      );
+      if (from === 0) {
+        // Mark the write as in progress: a partial re-run never leaves an old "complete" count behind.
+        await this.client.send(
+          new UpdateItemCommand({
+            TableName: this.tableName,
+            Key: { PK: S(modelPk(version)), SK: S(META_SK) },
+            UpdateExpression: 'SET assignmentsWritten = :zero, segmentCounts = :empty, writeStartedAt = :now REMOVE writtenAt, borderlineCounts, writeNext',
+            ...statusIsWriting,
+            ExpressionAttributeValues: { ':zero': N(0), ':empty': { M: {} }, ':now': S(this.iso()), ':writing': S('writing') },
+          }),
+        );
+      } else if (meta.writeNext !== from) {
+        throw new ModelStateError(version, `cannot resume the write at ${from}: it stopped at ${meta.writeNext ?? 'no recorded index'}`);
+      }
     } catch (err) {
       if (isConditionFailure(err)) throw new ModelStateError(version, 'cannot write assignments: the version left the writing state');
       throw err;
     }
 
-    const result = await batchWrite(this.client, this.tableName, requests, {
+    const result = await batchWrite(this.client, this.tableName, from ? requests.slice(from) : requests, {
       concurrency: options.concurrency,
       limiter: rateLimiter(options.itemsPerSecond),
       retry: options.retry ?? this.retry,
       label: `writeAssignments(${version})`,
       onBatch: options.onProgress,
+      shouldStop: options.shouldStop,
     });
+    const next = from + result.next;
+    const complete = next === assignments.length;
 
     try {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: { PK: S(modelPk(version)), SK: S(META_SK) },
-          UpdateExpression: 'SET assignmentsWritten = :n, segmentCounts = :counts, borderlineCounts = :borderline, writtenAt = :now',
+          // Stopped: only where (the counters stay 0, so the version cannot be activated half-written).
+          ...(complete
+            ? {
+                UpdateExpression: 'SET assignmentsWritten = :n, segmentCounts = :counts, borderlineCounts = :borderline, writtenAt = :now REMOVE writeNext',
+                ExpressionAttributeValues: {
+                  ':n': N(assignments.length),
+                  ':counts': marshallValue(segmentCounts),
+                  ':borderline': marshallValue(borderlineCounts),
+                  ':now': S(this.iso()),
+                  ':writing': S('writing'),
+                },
+              }
+            : { UpdateExpression: 'SET writeNext = :next', ExpressionAttributeValues: { ':next': N(next), ':writing': S('writing') } }),
           ...statusIsWriting,
-          ExpressionAttributeValues: {
-            ':n': N(assignments.length),
-            ':counts': marshallValue(segmentCounts),
-            ':borderline': marshallValue(borderlineCounts),
-            ':now': S(this.iso()),
-            ':writing': S('writing'),
-          },
         }),
       );
     } catch (err) {
       if (isConditionFailure(err)) throw new ModelStateError(version, 'the version left the writing state during the write');
       throw err;
     }
-    return { written: result.written, batches: result.batches, retries: result.retries, durationMs: Date.now() - started, segmentCounts, borderlineCounts };
+    return { written: result.written, next, complete, batches: result.batches, retries: result.retries, durationMs: Date.now() - started, segmentCounts, borderlineCounts };
   }
 
   /**
@@ -444,18 +458,22 @@ export class DynamoSegmentStore implements SegmentStore {
     version: string,
     assignments: readonly CustomerAssignment[],
     options: Omit<WriteAssignmentsOptions, 'onProgress'> = {},
-  ): Promise<{ written: number; batches: number; retries: number; segmentCounts: Record<string, number>; borderlineCounts: Record<string, number> }> {
+  ): Promise<{ written: number; next: number; complete: boolean; batches: number; retries: number; segmentCounts: Record<string, number>; borderlineCounts: Record<string, number> }> {
     const meta = await this.getMeta(version);
     if (!meta) throw new ModelNotFoundError(version);
     if (meta.status !== 'writing') throw new ModelStateError(version, `cannot write assignments: the version is '${meta.status}'`);
+    const from = options.from ?? 0;
     const { requests, segmentCounts, borderlineCounts } = buildAssignmentRequests(version, assignments, meta.shards, new Set<number>(meta.segmentIds));
-    const result = await batchWrite(this.client, this.tableName, requests, {
+    const result = await batchWrite(this.client, this.tableName, from ? requests.slice(from) : requests, {
       concurrency: options.concurrency,
       limiter: rateLimiter(options.itemsPerSecond),
       retry: options.retry ?? this.retry,
       label: `writeAssignmentPart(${version})`,
+      shouldStop: options.shouldStop,
     });
-    return { ...result, segmentCounts, borderlineCounts };
+    const next = from + result.next;
+    // Counts are those of the whole part (every assignment given), recorded once the part is complete.
+    return { written: result.written, next, complete: next === assignments.length, batches: result.batches, retries: result.retries, segmentCounts, borderlineCounts };
   }
 
   /** Records the total of the parts in META (what writeAssignments records at its end), while the version is 'writing'. */
@@ -713,6 +731,7 @@ export class DynamoSegmentStore implements SegmentStore {
       draftedAt: meta.draftedAt,
       writeStartedAt: meta.writeStartedAt,
       writtenAt: meta.writtenAt,
+      ...(meta.writeNext !== undefined ? { writeNext: meta.writeNext } : {}),
       activatedAt: meta.activatedAt,
       supersededAt: meta.supersededAt,
       supersededBy: meta.supersededBy,
@@ -1124,6 +1143,11 @@ export class DynamoSegmentStore implements SegmentStore {
       sets.push('modelVersion = :mv');
       values[':mv'] = S(update.modelVersion);
     }
+    if (update.route !== undefined) {
+      sets.push('#route = :route');
+      names['#route'] = 'route';
+      values[':route'] = marshallValue(update.route, 'route');
+    }
     if (update.lease === 'release') {
       sets.push('leaseUntil = :now'); // expired from now on: a retry or a later event may take the run over
     } else if (update.lease) {
@@ -1263,7 +1287,7 @@ function toRun(item: Record<string, any>): RunRecord {
     timings: item.timings ?? {},
   };
   if (item.modelVersion !== undefined) run.modelVersion = item.modelVersion;
-  for (const key of ['attempts', 'leaseOwner', 'leaseUntil', 'previousStatus', 'previousReasons'] as const) {
+  for (const key of ['attempts', 'leaseOwner', 'leaseUntil', 'previousStatus', 'previousReasons', 'route'] as const) {
     if (item[key] !== undefined) (run as any)[key] = item[key];
   }
   return run;

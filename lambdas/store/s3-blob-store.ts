@@ -49,6 +49,17 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
+  async getRange(key: string, start: number, end: number): Promise<Buffer> {
+    try {
+      const res = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=${start}-${end}` }));
+      if (!res.Body) throw new Error(`s3://${this.bucket}/${key}: empty response body (bytes ${start}-${end})`);
+      return Buffer.from(await res.Body.transformToByteArray());
+    } catch (err) {
+      if (isNotFound(err)) throw new BlobNotFoundError(this.bucket, key);
+      throw err;
+    }
+  }
+
   async getText(key: string): Promise<string> {
     const chunks: Buffer[] = [];
     for await (const chunk of await this.get(key)) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));

@@ -25,6 +25,8 @@ export interface ModelRecord {
   /** When the last writeAssignments started (a draft's latest activity, with writtenAt). */
   writeStartedAt?: string;
   writtenAt?: string;
+  /** A write that stopped at its function's time limit: the index of the first assignment not written (resumed from there). */
+  writeNext?: number;
   activatedAt?: string;
   supersededAt?: string;
   supersededBy?: string;
@@ -80,10 +82,22 @@ export interface WriteAssignmentsOptions {
   itemsPerSecond?: number;
   onProgress?: (progress: WriteProgress) => void;
   retry?: RetryOptions;
+  /**
+   * Resume a write that stopped (a function that met its time limit): the index of the first assignment not yet
+   * written, as the stopped call returned it (`next`). The version's META must say the write stopped exactly there.
+   */
+  from?: number;
+  /** Asked before each batch: true stops the write (batches in flight finish); the result says where (`next`). */
+  shouldStop?: () => boolean;
 }
 
 export interface WriteAssignmentsResult {
+  /** Items written by this call. */
   written: number;
+  /** Index of the first assignment not written (the assignments' length when complete). */
+  next: number;
+  /** Every assignment is written and counted in META (false: stopped by shouldStop, resume from `next`). */
+  complete: boolean;
   batches: number;
   retries: number;
   durationMs: number;
@@ -156,6 +170,20 @@ export function handoffToken(owner: string): string {
 
 export const IN_PROGRESS_RUN_STATUSES: readonly RunStatus[] = ['claimed', 'ingesting', 'training'];
 
+/** Which path trains a dataset and why (lambdas/pipeline/route.ts): set by ingest before anything is loaded. */
+export interface RunRoute {
+  path: 'single' | 'distributed';
+  /** In words, with the figures behind the decision. */
+  reason: string;
+  /** People estimated from the size of the customers table (before reading the export). */
+  estimatedPeople: number;
+  /** The largest export (people) the single-function path takes with its margin, or the configured override. */
+  threshold: number;
+  thresholdSource: 'estimate' | 'override';
+  /** The distributed path's execution (its name), when it runs. */
+  execution?: string;
+}
+
 export interface RunRecord {
   datasetId: string;
   status: RunStatus;
@@ -172,6 +200,7 @@ export interface RunRecord {
   /** Who works on the run now (an invocation's random token, or a hand-off token) and until when (ISO time). */
   leaseOwner?: string;
   leaseUntil?: string;
+  route?: RunRoute;
   /** The status the run had when it was last taken over (a failed or abandoned attempt), and its reasons. */
   previousStatus?: RunStatus;
   previousReasons?: string[];
@@ -216,6 +245,7 @@ export interface RunUpdate {
   /** Merged into the existing timings, key by key. */
   timings?: Record<string, number>;
   modelVersion?: string;
+  route?: RunRoute;
   /** Fencing: the update applies only while the run's lease is held by this owner (else LeaseLostError). */
   ifOwner?: string;
   /** Hand the lease to another owner (e.g. the training invocation) for ms, or release it (a failure: others may retry now). */
@@ -249,7 +279,9 @@ export interface SegmentStore {
    * version that is not yet activated overwrites it; an activated version is refused (ModelStateError). */
   putModelDraft(model: SegmentModel, options?: { runId?: string }): Promise<void>;
   /** Writes all assignments of a drafted version (BatchWriteItem by 25, bounded parallelism, retries), then records
-   * the distinct count in META. Idempotent: re-running overwrites the same keys. Refused once the version is activated. */
+   * the distinct count in META. Idempotent: re-running overwrites the same keys. Refused once the version is activated.
+   * A write stopped by `shouldStop` records where it stopped in META (`writeNext`, nothing counted yet), and a call
+   * with `from` = that index writes the rest and counts them all. */
   writeAssignments(
     version: string,
     assignments: readonly CustomerAssignment[],

@@ -12,14 +12,31 @@
  * EventBridge gets the business events (source olist.segments, lambdas/pipeline/events.ts) for anyone else who cares.
  */
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import { Construct } from 'constructs';
 import type { SegmentationConfig } from '../config';
 import { DataBuckets, INCOMING_PREFIX } from './data-buckets';
 import { DETAIL_TYPES } from '../../lambdas/pipeline/events';
+import type { SinglePathLimits } from '../../lambdas/pipeline/route';
 import { EVENT_BUS_NAME, EVENT_SOURCE, METRICS_NAMESPACE, SecureFunction } from './secure-defaults';
 import { SegmentTable } from './segment-table';
+
+/** The single path's function timeouts (ingest routes large exports by them: lambdas/pipeline/route.ts). */
+export const INGEST_TIMEOUT = Duration.minutes(10);
+export const TRAIN_TIMEOUT = Duration.minutes(15);
+
+/** What the single path is deployed with, for ingest's routing estimate. */
+export function singlePathLimits(config: SegmentationConfig): SinglePathLimits {
+  return {
+    ingestTimeoutSeconds: INGEST_TIMEOUT.toSeconds(),
+    ingestMemoryMb: config.lambdaMemoryMb.ingest,
+    trainTimeoutSeconds: TRAIN_TIMEOUT.toSeconds(),
+    trainMemoryMb: config.lambdaMemoryMb.train,
+    writeRatePerSecond: config.assignmentWriteRate,
+  };
+}
 
 export interface PipelineFunctionsProps {
   readonly buckets: DataBuckets;
@@ -51,7 +68,7 @@ export class PipelineFunctions extends Construct {
       handlerName: 'train',
       description: 'Segments: transforms, k sweep, model, segments, assignments, then flips the ACTIVE pointer',
       memorySize: config.lambdaMemoryMb.train,
-      timeout: Duration.minutes(15),
+      timeout: TRAIN_TIMEOUT,
       // One training at a time: ACTIVE pointer flips are serialised and the write budget is global.
       // Extra requests wait (throttled) in Lambda's async queue, up to maxEventAge.
       reservedConcurrentExecutions: config.reserveConcurrency ? 1 : undefined,
@@ -70,7 +87,7 @@ export class PipelineFunctions extends Construct {
       handlerName: 'ingest',
       description: 'Segments: claims a dataset uploaded under incoming/, builds customer features, starts training',
       memorySize: config.lambdaMemoryMb.ingest,
-      timeout: Duration.minutes(10),
+      timeout: INGEST_TIMEOUT,
       // Duplicate / out-of-order S3 events are expected; the handler claims each dataset once (conditional write).
       asyncInvocation: { retryAttempts: 2, maxEventAge: Duration.hours(6) },
       environment: {
@@ -105,6 +122,12 @@ export class PipelineFunctions extends Construct {
     });
     table.grantItems(this.train.role, { table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchWriteItem'], queryIndex: true, queryBorderlineIndex: true });
     this.train.allowPutSegmentEvents([DETAIL_TYPES.activated]);
+    // A write that meets the time limit continues in a new invocation of train (lambdas/pipeline/train.ts). In a policy
+    // of its own: the function depends on its role's default policy, which cannot name the function's ARN (a cycle).
+    new iam.Policy(this, 'TrainContinuesItsWrite', {
+      roles: [this.train.role],
+      statements: [new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.train.function.functionArn] })],
+    });
 
     // Raw uploads under incoming/ start ingestion. Only the raw bucket notifies, only ingest, only this prefix.
     buckets.raw.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(this.ingest.function), {

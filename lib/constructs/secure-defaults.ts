@@ -335,7 +335,7 @@ export class SecureFunction extends Construct {
       id: 'Serverless-LambdaDLQ',
       reason: props.asyncInvocation
         ? 'Failed asynchronous invocations go to an encrypted SQS on-failure destination (EventInvokeConfig), which AWS recommends over a DLQ (it also records the error and request context). Adding a DLQ as well would deliver every failure twice.'
-        : 'Invoked synchronously only (Step Functions tasks): a failure returns to the state machine, which retries it and records it in the execution history; a DLQ applies to asynchronous invocations only.',
+        : 'Invoked by Step Functions tasks (synchronously: a failure returns to the state machine, which retries it and records it in the execution history); the distributed publish function is also the target of the ExecutionEnded rule, whose undeliverable events go to that rule target\'s own dead-letter queue, alarmed.',
     });
     // The only statement that AWS requires on "*": X-Ray (no resource-level permissions), which active tracing needs.
     // test/infra asserts that no other statement of these roles uses Resource "*".

@@ -35,6 +35,8 @@ describe('npm start on a local state that outlives each run', () => {
     expect(out).toMatch(/^Processed dataset generated-1500-seed1-[0-9a-f]{8} now \(the generated default dataset, 1,500 customers, seed 1\): model \S+ is active\.$/m);
     expect(out).toMatch(/^Active model \S+: 1,500 people, [\d,]+ customers in \d+ clustered segments and [\d,]+ without a delivered order in rule segments, data as of \d{4}-\d\d-\d\d, from dataset generated-1500-seed1-[0-9a-f]{8}$/m);
     expect(out).toMatch(/id\s+segment\s+customers\s+share\s+mean orders\s+median spend\s+mean review/);
+    expect(out).toMatch(/^Path: single function \(ingest, then train\): [\d,]+ people \(estimated from the customers table's size\): within 60% of the single function's limits/m);
+    expect(out).toMatch(/^IAM: \d+ distinct requests of the functions checked against their roles as synthesized from lib\/, 0 denied$/m);
     // The hints name a segment of this model, and running them lists customers of that segment, then one customer's why.
     const hint = /npx segments query --segment (\d+) --limit 5 --state (\S+), then npx segments query --customer ID/.exec(out);
     expect(hint).not.toBeNull();
@@ -93,9 +95,10 @@ describe('npm start on a local state that outlives each run', () => {
     expect(again.stdout).not.toMatch(/Uploading/);
   }, 300_000);
 
-  test('another export, then the default again: the output says the active model comes from the other dataset', () => {
-    const mine = start('--data', other);
+  test('another export above --distributed-above takes the distributed path and says so; then the default again: the active model comes from the other dataset', () => {
+    const mine = start('--data', other, '--distributed-above', '1000');
     expect(mine.status).toBe(0);
+    expect(mine.stdout).toMatch(/^Path: distributed \(Step Functions state machine, execution other-export-[0-9a-f]{8}-1, run locally from its synthesized definition\): [\d,]+ people \(estimated from the customers table's size\) above the configured threshold of 1,000 \(distributedAbove\)\.$/m);
     const otherId = /Processed dataset (other-export-[0-9a-f]{8}) now \(the export in .*\)/.exec(mine.stdout)?.[1];
     expect(otherId).toBeDefined();
     const back = start();

@@ -21,7 +21,7 @@ describe('resolveConfig', () => {
       autoRetrain: false,
       assignmentWriteRate: 1000,
       reserveConcurrency: true,
-      distributed: false,
+      distributedAbove: undefined,
       keepVersions: 3,
       retainIncomingDays: 90,
       retainFeaturesDays: 90,
@@ -51,7 +51,7 @@ describe('resolveConfig', () => {
         autoRetrain: 'true',
         assignmentWriteRate: '250',
         reserveConcurrency: 'false',
-        distributed: 'true',
+        distributedAbove: '2000000',
         keepVersions: '5',
         retainIncomingDays: '30',
         retainFeaturesDays: '14',
@@ -68,7 +68,7 @@ describe('resolveConfig', () => {
       autoRetrain: true,
       assignmentWriteRate: 250,
       reserveConcurrency: false,
-      distributed: true,
+      distributedAbove: 2_000_000,
       keepVersions: 5,
       retainIncomingDays: 30,
       retainFeaturesDays: 14,
@@ -99,6 +99,8 @@ describe('resolveConfig', () => {
     [{ assignmentWriteRate: -1 }, /assignmentWriteRate/],
     [{ keepVersions: 0 }, /keepVersions/],
     [{ keepVersions: 2.5 }, /keepVersions/],
+    [{ distributedAbove: -1 }, /distributedAbove/],
+    [{ distributedAbove: 1.5 }, /distributedAbove/],
   ])('rejects %p', (input, message) => {
     expect(() => resolveConfig(input)).toThrow(message);
   });

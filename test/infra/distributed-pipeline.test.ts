@@ -1,13 +1,15 @@
 /**
- * The optional distributed path (context distributed=true): the state machine's shape (Distributed Maps with an S3
- * ItemReader, MaxConcurrency, retries, the Lloyd loop), least-privilege IAM, logging/tracing, and cdk-nag with the
- * reviewed acknowledgements. The synth bundles the two new handlers for real (their SDK imports must be dependencies).
+ * The distributed path, part of every deployment: the state machine's shape (Distributed Maps reading their items from
+ * S3, MaxConcurrency, retries, the Lloyd loop, the resumable write loop, the failure path), ingest's routing to it,
+ * least-privilege IAM, logging/tracing, and cdk-nag with the reviewed acknowledgements. Bundling is skipped here: the
+ * stack test (segmentation-stack.test.ts) bundles every handler for real.
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, NagPack, ServerlessChecks } from 'cdk-nag';
 import { createApp } from '../../lib/app';
-import { COMPUTE_MAX_CONCURRENCY, writersForBudget } from '../../lib/constructs/distributed-pipeline';
+import { COMPUTE_MAX_CONCURRENCY, STATES, writersForBudget } from '../../lib/constructs/distributed-pipeline';
+import { ROUTE_ENV } from '../../lambdas/pipeline/route';
 import { SecureFunction } from '../../lib/constructs/secure-defaults';
 import { SegmentationStack } from '../../lib/segmentation-stack';
 import { asArray, CDK_JSON_CONTEXT, logicalId, Statement } from './helpers';
@@ -30,7 +32,7 @@ function resolveDefinition(def: any): any {
 
 beforeAll(() => {
   ({ app, stack, nagPacks } = createApp({
-    appProps: { context: { ...CDK_JSON_CONTEXT, distributed: 'true' }, builtinCloudFormationValidation: false },
+    appProps: { context: { ...CDK_JSON_CONTEXT, distributedAbove: '5000000', 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false },
   }));
   template = Template.fromStack(stack);
   resources = template.toJSON().Resources;
@@ -47,19 +49,27 @@ const statementsOfRole = (roleRef: unknown): Statement[] =>
     .flatMap((p) => p.Properties.PolicyDocument.Statement);
 const allows = (fn: SecureFunction, action: string) => statementsOfRole(ref(fn.role)).filter((s) => asArray(s.Action).includes(action));
 
-test('off by default: the default stack has no state machine', () => {
-  const built = createApp({ appProps: { context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false } });
-  expect(built.stack.distributed).toBeUndefined();
-  Template.fromStack(built.stack).resourceCountIs('AWS::StepFunctions::StateMachine', 0);
+test('part of every deployment: ingest starts it, with the limits it routes by and the override from context', () => {
+  template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+  const env = resources[logicalId(stack.pipeline.ingest.function)].Properties.Environment.Variables;
+  expect(env[ROUTE_ENV.stateMachine]).toEqual(ref(d().stateMachine));
+  expect(JSON.parse(env[ROUTE_ENV.limits])).toEqual({ ingestTimeoutSeconds: 600, ingestMemoryMb: 2048, trainTimeoutSeconds: 900, trainMemoryMb: 3008, writeRatePerSecond: 1000 });
+  expect(env[ROUTE_ENV.above]).toBe('5000000');
+  const start = statementsOfRole(ref(stack.pipeline.ingest.role)).filter((s) => asArray(s.Action).includes('states:StartExecution'));
+  expect(start).toEqual([expect.objectContaining({ Resource: ref(d().stateMachine) })]);
+  // Without the override, ingest's estimate decides (no variable).
+  const plain = createApp({ appProps: { context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false } });
+  const plainEnv = Template.fromStack(plain.stack).toJSON().Resources[logicalId(plain.stack.pipeline.ingest.function)].Properties.Environment.Variables;
+  expect(plainEnv[ROUTE_ENV.above]).toBeUndefined();
 });
 
 describe('state machine', () => {
-  test('traced, logs ALL events to its own log group with retention, 12 h timeout, output of its ARN', () => {
+  test('traced, logs ALL events to its own log group with retention, 48 h timeout, output of its ARN', () => {
     const props = resources[logicalId(d().stateMachine)].Properties;
     expect(props.TracingConfiguration).toEqual({ Enabled: true });
     expect(props.LoggingConfiguration).toMatchObject({ Level: 'ALL', Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: getAtt(d().logGroup) } }] });
     expect(resources[logicalId(d().logGroup)].Properties.RetentionInDays).toBe(90);
-    expect(definition.TimeoutSeconds).toBe(12 * 3600);
+    expect(definition.TimeoutSeconds).toBe(48 * 3600);
     expect(template.toJSON().Outputs.DistributedStateMachineArn.Value).toEqual(ref(d().stateMachine));
   });
 
@@ -80,17 +90,26 @@ describe('state machine', () => {
     expect(s.Converged).toMatchObject({ Type: 'Choice', Choices: [{ Variable: '$.loop.done', BooleanEquals: true, Next: 'Draft' }], Default: 'KMeansPartials' });
     expect([next('Draft'), next('WriteAssignments')]).toEqual(['WriteAssignments', 'Activate']);
     expect(s.Activate.End).toBe(true);
+    // Any failure of a step: the run record and the error report say why, then the execution fails with the error.
+    for (const name of ['Plan', 'Scatter', 'JoinOrders', 'JoinChildren', 'PartitionFeatures', 'Fit', 'KMeansPartials', 'KMeansReduce', 'Draft', 'WriteAssignments', 'Activate']) {
+      expect(s[name].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATES.recordFailure }]);
+    }
+    expect(s.RecordFailure).toMatchObject({ Type: 'Task', Parameters: { step: 'fail', 'input.$': '$$.Execution.Input', 'error.$': '$.error' }, Next: 'Failed' });
+    expect(s.Failed).toEqual({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
   });
 
-  test('Scatter is a Distributed Map whose ItemReader lists the dataset prefix of the raw bucket', () => {
+  test('every map reads its items from the JSON list the plan wrote (no payload grows with the export)', () => {
+    const reader = (key: string) => ({ Resource: 'arn:<AWS::Partition>:states:::s3:getObject', ReaderConfig: { InputType: 'JSON' }, Parameters: { Bucket: `<${logicalId(stack.buckets.artifacts)}>`, 'Key.$': key } });
     expect(definition.States.Scatter).toMatchObject({
       Type: 'Map',
       ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' } },
-      ItemReader: { Resource: 'arn:<AWS::Partition>:states:::s3:listObjectsV2', Parameters: { Bucket: `<${logicalId(stack.buckets.raw)}>`, 'Prefix.$': '$.plan.rawPrefix' } },
-      ItemSelector: { 'key.$': '$$.Map.Item.Value.Key', 'plan.$': '$.plan' },
+      ItemReader: reader('$.plan.items.scatter'),
+      ItemSelector: { 'item.$': '$$.Map.Item.Value', 'plan.$': '$.plan' },
       MaxConcurrency: COMPUTE_MAX_CONCURRENCY,
       ResultPath: null,
     });
+    for (const name of ['JoinOrders', 'JoinChildren']) expect(definition.States[name].ItemReader).toEqual(reader('$.plan.items.buckets'));
+    for (const name of ['PartitionFeatures', 'KMeansPartials', 'WriteAssignments']) expect(definition.States[name].ItemReader).toEqual(reader('$.plan.items.partitions'));
   });
 
   test('every map is distributed, discards its results (they go through S3) and fails on any failed item', () => {
@@ -111,9 +130,17 @@ describe('state machine', () => {
     expect(writersForBudget(500)).toBe(2);
     expect(writersForBudget(1)).toBe(1);
     expect(writersForBudget(40_000)).toBe(40);
-    expect(definition.States.WriteAssignments).toMatchObject({ MaxConcurrency: writers, ItemsPath: '$.plan.partitionItems' });
+    expect(definition.States.WriteAssignments).toMatchObject({ MaxConcurrency: writers, ItemSelector: { 'p.$': '$$.Map.Item.Value.p', 'plan.$': '$.plan', 'model.$': '$.model', from: 0 } });
     const env = resources[logicalId(d().publish.function)].Properties.Environment.Variables;
     expect(env).toMatchObject({ WRITE_RATE_PER_SECOND: '1000', WRITERS: String(writers), TABLE_NAME: ref(stack.segmentTable.table) });
+  });
+
+  test('a partition is written by a loop of invocations, each resumed where the previous one stopped before its time limit', () => {
+    const p = definition.States.WriteAssignments.ItemProcessor;
+    expect(p.StartAt).toBe(STATES.writePartition);
+    expect(p.States.WritePartition).toMatchObject({ Type: 'Task', Parameters: { step: 'write', 'from.$': '$.from', 'p.$': '$.p' }, ResultPath: '$.result', Next: 'PartitionWritten' });
+    expect(p.States.PartitionWritten).toEqual({ Type: 'Choice', Choices: [{ Variable: '$.result.done', BooleanEquals: true, Next: 'PartitionComplete' }], Default: 'ResumePartition' });
+    expect(p.States.ResumePartition).toEqual({ Type: 'Pass', Parameters: { 'p.$': '$.p', 'plan.$': '$.plan', 'model.$': '$.model', 'from.$': '$.result.next' }, Next: 'WritePartition' });
   });
 
   test('every task retries throttling and transient errors with jittered backoff', () => {
@@ -125,9 +152,10 @@ describe('state machine', () => {
       }
     };
     walk(definition.States);
-    expect(tasks).toHaveLength(11);
+    expect(tasks).toHaveLength(12);
     for (const t of tasks) {
       expect(t.Resource).toMatch(/^<DistributedPipeline(Compute|Publish)Function[0-9A-F]{8}\.Arn>$/);
+      expect(t.TimeoutSeconds).toBe(16 * 60);
       expect(t.Retry).toEqual([
         expect.objectContaining({
           ErrorEquals: expect.arrayContaining(['Lambda.TooManyRequestsException', 'Lambda.ServiceException', 'SlowDown', 'BatchWriteError']),
@@ -137,6 +165,25 @@ describe('state machine', () => {
         }),
       ]);
     }
+  });
+
+  test('an execution that ends by a timeout, an abort or a runtime error (no Catch sees those) is recorded by the publish function', () => {
+    const rules = Object.values(resources).filter((r) => r.Type === 'AWS::Events::Rule' && r.Properties.EventPattern);
+    expect(rules).toHaveLength(1);
+    const [rule] = rules;
+    expect(rule.Properties.EventPattern).toEqual({
+      source: ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [ref(d().stateMachine)] },
+    });
+    expect(rule.Properties.Targets).toEqual([
+      expect.objectContaining({
+        Arn: getAtt(d().publish.function),
+        InputTransformer: { InputPathsMap: { detail: '$.detail' }, InputTemplate: '{"step":"ended","execution":<detail>}' },
+        DeadLetterConfig: { Arn: getAtt(d().endedDeadLetterQueue) },
+        RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 7200 },
+      }),
+    ]);
   });
 
   test('failed executions alarm the topic; work/ objects expire', () => {
@@ -160,17 +207,26 @@ describe('IAM', () => {
       .map((r: any) => `${r['Fn::Join'][1][0]['Fn::GetAtt'][0].replace(/[0-9A-F]{8}$/, '')}${r['Fn::Join'][1][1]}`)
       .sort();
 
-  test('compute: reads incoming/ of the raw bucket, reads and writes work/ of the artifacts bucket, no table', () => {
-    expect(objectSuffixes(d().compute, 's3:GetObject')).toEqual(['DataBucketsArtifactsBucket/work/*', 'DataBucketsRawBucket/incoming/*']);
+  test('compute: reads incoming/ of the raw bucket and the previous assignments, reads and writes work/, no table', () => {
+    expect(objectSuffixes(d().compute, 's3:GetObject')).toEqual(['DataBucketsArtifactsBucket/models/*', 'DataBucketsArtifactsBucket/work/*', 'DataBucketsRawBucket/incoming/*']);
     expect(objectSuffixes(d().compute, 's3:PutObject')).toEqual(['DataBucketsArtifactsBucket/work/*']);
     expect(objectSuffixes(d().compute, 's3:AbortMultipartUpload')).toEqual(['DataBucketsArtifactsBucket/work/*']);
     expect(statementsOfRole(ref(d().compute.role)).filter((s) => asArray(s.Action).some((a) => a.startsWith('dynamodb:')))).toEqual([]);
   });
 
-  test('publish: reads work/, writes models/ and its own outputs in work/, item actions on the table and GSI1', () => {
-    expect(objectSuffixes(d().publish, 's3:GetObject')).toEqual(['DataBucketsArtifactsBucket/work/*']);
-    // Each writer's counts and assignments.csv part (work/<run>/written/, work/<run>/assignments/), the model's files.
-    expect(objectSuffixes(d().publish, 's3:PutObject')).toEqual(['DataBucketsArtifactsBucket/models/*', 'DataBucketsArtifactsBucket/work/*/assignments/*', 'DataBucketsArtifactsBucket/work/*/written/*']);
+  test('publish: reads work/ and models/, writes the model\'s files and its own outputs in work/, item actions on the table and GSI1', () => {
+    expect(objectSuffixes(d().publish, 's3:GetObject')).toEqual(['DataBucketsArtifactsBucket/models/*', 'DataBucketsArtifactsBucket/work/*']);
+    // The draft, each writer's counts and assignments.csv part (work/<run>/...), the model's files, its reports, the
+    // dataset facts and latest pointer (features/), an error report.
+    expect(objectSuffixes(d().publish, 's3:PutObject')).toEqual([
+      'DataBucketsArtifactsBucket/errors/*',
+      'DataBucketsArtifactsBucket/features/*',
+      'DataBucketsArtifactsBucket/models/*',
+      'DataBucketsArtifactsBucket/reports/*',
+      'DataBucketsArtifactsBucket/work/*/assignments/*',
+      'DataBucketsArtifactsBucket/work/*/model/*',
+      'DataBucketsArtifactsBucket/work/*/written/*',
+    ]);
     expect(objectSuffixes(d().publish, 's3:AbortMultipartUpload')).toEqual(['DataBucketsArtifactsBucket/models/*', 'DataBucketsArtifactsBucket/work/*/assignments/*']);
     const [events] = allows(d().publish, 'events:PutEvents');
     expect(events.Condition!['ForAllValues:StringEquals']['events:detail-type']).toEqual(['Segmentation model activated']);
@@ -181,14 +237,16 @@ describe('IAM', () => {
     }
   });
 
-  test('state machine role: invokes the two functions, lists the raw bucket, "*" only for log delivery and X-Ray', () => {
+  test('state machine role: invokes the two functions, reads the item lists under work/, "*" only for log delivery and X-Ray', () => {
     const statements = statementsOfRole({ Ref: logicalId(d().stateMachine.role) });
     const invoke = statements.filter((s) => asArray(s.Action).includes('lambda:InvokeFunction')).flatMap((s) => asArray(s.Resource));
     expect(JSON.stringify(invoke)).not.toMatch(/"\*"/);
     expect(new Set(invoke.map((r: any) => JSON.stringify(r).match(/DistributedPipeline(Compute|Publish)Function/)![0]))).toEqual(
       new Set(['DistributedPipelineComputeFunction', 'DistributedPipelinePublishFunction']),
     );
-    expect(statements.filter((s) => asArray(s.Action).includes('s3:ListBucket'))).toEqual([expect.objectContaining({ Resource: getAtt(stack.buckets.raw) })]);
+    expect(statements.filter((s) => asArray(s.Action).some((a) => a.startsWith('s3:')))).toEqual([
+      expect.objectContaining({ Action: 's3:GetObject', Resource: { 'Fn::Join': ['', [getAtt(stack.buckets.artifacts), '/work/*']] } }),
+    ]);
     for (const s of statements.filter((x) => asArray(x.Resource).includes('*'))) {
       for (const a of asArray(s.Action)) expect(a).toMatch(/^(xray:(PutTraceSegments|PutTelemetryRecords|GetSampling\w+)|logs:(\w+LogDelivery|ListLogDeliveries|DescribeLogGroups|DescribeResourcePolicies|PutResourcePolicy))$/);
     }
@@ -243,13 +301,20 @@ describe('cdk-nag', () => {
     ];
     expect(summary).toEqual(
       [
-        ...perFunction('Compute', ['<DataBucketsRawBucket.Arn>/incoming/*', '<DataBucketsArtifactsBucket.Arn>/work/*']),
+        ...perFunction('Compute', ['<DataBucketsRawBucket.Arn>/incoming/*', '<DataBucketsArtifactsBucket.Arn>/work/*', '<DataBucketsArtifactsBucket.Arn>/models/*']),
         ...perFunction('Publish', [
           '<DataBucketsArtifactsBucket.Arn>/work/*',
+          '<DataBucketsArtifactsBucket.Arn>/work/*/model/*',
           '<DataBucketsArtifactsBucket.Arn>/work/*/written/*',
           '<DataBucketsArtifactsBucket.Arn>/work/*/assignments/*',
           '<DataBucketsArtifactsBucket.Arn>/models/*',
+          '<DataBucketsArtifactsBucket.Arn>/reports/*',
+          '<DataBucketsArtifactsBucket.Arn>/features/*',
+          '<DataBucketsArtifactsBucket.Arn>/errors/*',
         ]),
+        'StateMachine/Role/DefaultPolicy AwsSolutions-IAM5[Resource::<DataBucketsArtifactsBucket.Arn>/work/*]',
+        'ExecutionEndedDeadLetterQueue/Resource AwsSolutions-SQS3',
+        'ExecutionEndedDeadLetterQueue/Resource Serverless-SQSRedrivePolicy',
         'StateMachine/Role/DefaultPolicy AwsSolutions-IAM5[Resource::<DistributedPipelineComputeFunction.Arn>:*]',
         'StateMachine/Role/DefaultPolicy AwsSolutions-IAM5[Resource::<DistributedPipelinePublishFunction.Arn>:*]',
         'StateMachine/Role/DefaultPolicy AwsSolutions-IAM5[Resource::*]',

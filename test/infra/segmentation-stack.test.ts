@@ -38,7 +38,9 @@ beforeAll(() => {
 });
 
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+/** The asynchronously invoked functions (the distributed path's, invoked by its state machine: test/infra/distributed-pipeline.test.ts). */
 const fns = (): SecureFunction[] => [stack.pipeline.ingest, stack.pipeline.train, stack.stabilitySchedule.stability];
+const allFns = (): SecureFunction[] => [...fns(), stack.distributed.compute, stack.distributed.publish];
 const getAtt = (construct: Parameters<typeof logicalId>[0], attr = 'Arn') => ({ 'Fn::GetAtt': [logicalId(construct), attr] });
 const ref = (construct: Parameters<typeof logicalId>[0]) => ({ Ref: logicalId(construct) });
 
@@ -61,6 +63,7 @@ describe('stack', () => {
       [
         'AlarmTopicArn',
         'ArtifactsBucketName',
+        'DistributedStateMachineArn',
         'IngestFunctionName',
         'RawBucketName',
         'StabilityFunctionName',
@@ -251,13 +254,13 @@ describe('functions', () => {
       expect(resources[logicalId(fn.logGroup)].Properties.RetentionInDays).toBe(90);
     }
     // Every Lambda function of the stack is ours, except CDK's bucket-notification custom resource handler.
-    const others = ofType('AWS::Lambda::Function').filter(([id]) => !fns().some((f) => logicalId(f.function) === id));
+    const others = ofType('AWS::Lambda::Function').filter(([id]) => !allFns().some((f) => logicalId(f.function) === id));
     expect(others.map(([id]) => id)).toEqual([expect.stringMatching(/^BucketNotificationsHandler/)]);
   });
 
   test('every log group has a retention', () => {
     const groups = ofType('AWS::Logs::LogGroup');
-    expect(groups).toHaveLength(3);
+    expect(groups).toHaveLength(6); // five functions and the state machine
     for (const [, g] of groups) expect(g.Properties.RetentionInDays).toEqual(expect.any(Number));
   });
 
@@ -300,6 +303,9 @@ describe('functions', () => {
       TRAIN_FUNCTION_NAME: ref(stack.pipeline.train.function),
       MAX_UPLOAD_BYTES: String(256 * 1024 * 1024),
       MAX_INVALID_ROWS: '0',
+      // The routing (lambdas/pipeline/route.ts): the distributed path's state machine and the single path's limits.
+      STATE_MACHINE_ARN: ref(stack.distributed.stateMachine),
+      SINGLE_PATH_LIMITS: JSON.stringify({ ingestTimeoutSeconds: 600, ingestMemoryMb: 2048, trainTimeoutSeconds: 900, trainMemoryMb: 3008, writeRatePerSecond: 1000 }),
     });
     // FIXED_K is absent when k is chosen by the sweep (see the variant test for a fixed k).
     expect(env(stack.pipeline.train)).toEqual({ ...common, KMEANS_THREADS: '2', WRITE_RATE_PER_SECOND: '1000' });
@@ -321,14 +327,15 @@ describe('bundles', () => {
   const assetDir = (fn: SecureFunction) => assetDirOf(app, resources[logicalId(fn.function)]);
 
   test('every function bundle ships the k-means worker; the handlers that fit models look for it', () => {
-    const shipped = fns().map((fn) => [fn.handlerName, fs.existsSync(path.join(assetDir(fn), KMEANS_WORKER_BUNDLE))]);
-    expect(shipped).toEqual(fns().map((fn) => [fn.handlerName, true]));
-    // workerPool.entryPoint() is in the train and stability bundles, with the file name it looks for.
-    const looksUp = [stack.pipeline.train, stack.stabilitySchedule.stability].map((fn) => [
+    const shipped = allFns().map((fn) => [fn.handlerName, fs.existsSync(path.join(assetDir(fn), KMEANS_WORKER_BUNDLE))]);
+    expect(shipped).toEqual(allFns().map((fn) => [fn.handlerName, true]));
+    // workerPool.entryPoint() is in the bundles that fit models (the distributed compute trains on its sample), with
+    // the file name it looks for.
+    const looksUp = [stack.pipeline.train, stack.stabilitySchedule.stability, stack.distributed.compute].map((fn) => [
       fn.handlerName,
       fs.readFileSync(path.join(assetDir(fn), 'index.js'), 'utf8').includes(KMEANS_WORKER_BUNDLE),
     ]);
-    expect(looksUp).toEqual([['train', true], ['stability', true]]);
+    expect(looksUp).toEqual([['train', true], ['stability', true], ['distributed/compute', true]]);
   });
 
   test.each(['train', 'stability'] as const)(
@@ -369,7 +376,9 @@ describe('IAM', () => {
   });
 
   test('Resource "*" only where AWS requires it: X-Ray (metrics go out as EMF log lines, no PutMetricData)', () => {
-    for (const [, p] of policies()) {
+    // The state machine role's are aws-cdk-lib's for log delivery (test/infra/distributed-pipeline.test.ts).
+    const stateMachineRole = JSON.stringify(ref(stack.distributed.stateMachine.role));
+    for (const [, p] of policies().filter(([, x]) => !x.Properties.Roles.some((r: unknown) => JSON.stringify(r) === stateMachineRole))) {
       for (const s of p.Properties.PolicyDocument.Statement as Statement[]) {
         expect(asArray(s.Action)).not.toContain('cloudwatch:PutMetricData');
         if (!asArray(s.Resource).includes('*')) continue;
@@ -487,11 +496,13 @@ describe('IAM', () => {
     }
   });
 
-  test('only ingest may invoke train (stability too only with autoRetrain), on the unqualified ARN', () => {
+  test('only ingest may invoke train (stability too only with autoRetrain; train itself, to continue a write), on the unqualified ARN', () => {
     const invoke = allows(stack.pipeline.ingest.role, 'lambda:InvokeFunction');
     expect(invoke).toEqual([expect.objectContaining({ Resource: getAtt(stack.pipeline.train.function) })]);
     expect(allows(stack.stabilitySchedule.stability.role, 'lambda:InvokeFunction')).toEqual([]);
-    expect(allows(stack.pipeline.train.role, 'lambda:InvokeFunction')).toEqual([]);
+    // In a policy of its own (the function depends on its default policy, which cannot name its ARN).
+    expect(allows(stack.pipeline.train.role, 'lambda:InvokeFunction')).toEqual([expect.objectContaining({ Resource: getAtt(stack.pipeline.train.function) })]);
+    expect(allows(stack.pipeline.ingest.role, 'states:StartExecution')).toEqual([expect.objectContaining({ Resource: ref(stack.distributed.stateMachine) })]);
   });
 
   test('events:PutEvents only on the default bus, only source olist.segments and each function its own detail type', () => {
@@ -516,7 +527,7 @@ describe('IAM', () => {
 describe('queues and topic', () => {
   test('every queue is encrypted, TLS-only and keeps messages 14 days', () => {
     const queues = ofType('AWS::SQS::Queue');
-    expect(queues).toHaveLength(4);
+    expect(queues).toHaveLength(5); // + the distributed path's ExecutionEnded dead letters
     for (const [id, q] of queues) {
       expect(q.Properties.SqsManagedSseEnabled ?? q.Properties.KmsMasterKeyId).toBeTruthy();
       expect(q.Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
@@ -554,7 +565,8 @@ describe('queues and topic', () => {
 
 describe('stability schedule', () => {
   test('rule with the configured rate targets the stability function with a DLQ and a retry policy', () => {
-    const rules = ofType('AWS::Events::Rule');
+    // (The distributed path's ExecutionEnded rule: test/infra/distributed-pipeline.test.ts.)
+    const rules = ofType('AWS::Events::Rule').filter(([, r]) => r.Properties.ScheduleExpression);
     expect(rules).toHaveLength(1);
     const [, rule] = rules[0];
     expect(rule.Properties.ScheduleExpression).toBe('rate(7 days)');
@@ -606,7 +618,7 @@ describe('monitoring', () => {
   });
 
   test('every alarm notifies the topic', () => {
-    expect(alarms()).toHaveLength(3 + 4 + 1);
+    expect(alarms()).toHaveLength(3 + 4 + 1 + 2); // + the distributed path's failed executions and dead letters
     for (const a of alarms()) expect(a.AlarmActions).toEqual([topic()]);
   });
 });
@@ -651,7 +663,9 @@ describe('cdk-nag', () => {
   });
 
   test('acknowledgements are the reviewed list, scoped to resources (never to the stack or a whole construct)', () => {
+    // The distributed path's are reviewed in test/infra/distributed-pipeline.test.ts.
     const summary = acknowledgements()
+      .filter(({ path }) => !path.includes('/DistributedPipeline/'))
       .map(({ path, id }) => `${path.replace(/^SegmentationStack\//, '')} ${id.replace(/<DataBuckets(Raw|Artifacts)Bucket[0-9A-F]{8}\.Arn>/, '<$1Bucket.Arn>')}`)
       .sort();
     const perFunction = (fn: string, objectPrefixes: string[]) => [

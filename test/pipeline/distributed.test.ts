@@ -1,139 +1,145 @@
 /**
- * Local proof of the distributed path: the state machine's steps, run in-process through the real handlers over
- * s3rver + dynalite, under the compute and publish roles of the distributed stack (IAM enforced), on a generated export
- * uploaded with a chunked orders table, P = 4 partitions and 3 shuffle buckets. The result must be the single-process
- * one: same transforms, same Lloyd fixed point from the same starting centres (1e-9), same labels in the table, and an
- * active model with every customer, with the files the weekly check and the next training read (assignments.csv,
- * distribution.json), announced on the (local) event bus.
+ * Scale without a switch, end to end on the emulators: one generated export, uploaded twice. The first upload takes
+ * the single-function path (ingest -> train). With a lowered threshold (DISTRIBUTED_ABOVE, as `segments start
+ * --distributed-above` sets it), ingest routes the second to the distributed path: the state machine synthesized from
+ * lib/ runs in the local ASL interpreter, its tasks invoking the compute and publish handlers under their deployed
+ * roles (IAM enforced), 4 partitions, and a write budget that makes every partition's writer stop before its (short)
+ * time limit and be invoked again by the definition's loop.
+ *
+ * The distributed model must be what the single path produced for the same data: the same k and segment names under
+ * the same ids (ids are matched to the previous model), the partitions agree (ARI >= 0.99 on every person), the same
+ * files (summary, segments, distribution, assignments.csv with every person, transitions, the report pages), and the
+ * same activation event, whose moves between the two models are next to none.
  */
-import { createReadStream } from 'node:fs';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { meanColumnVariance } from '../../lambdas/core/cluster/distance';
-import { distributedLloyd, nearest } from '../../lambdas/core/distributed/lloyd';
-import { parseCsvText } from '../../lambdas/core/distributed/shuffle';
-import { computeFeatures, type FeatureTable } from '../../lambdas/core/features/customerFeatures';
-import { applyTransforms, fitReviewImputation, fitTransforms, imputeReviews } from '../../lambdas/core/features/transforms';
-import { FILES, generateDataset } from '../../lambdas/core/generate/generator';
+import { createReadStream, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { adjustedRandIndex } from '../../lambdas/core/cluster/ari';
+import { generateDataset } from '../../lambdas/core/generate/generator';
+import type { RunSummary } from '../../lambdas/core/model/summary';
 import type { SegmentModel } from '../../lambdas/core/model/types';
-import { loadOlist } from '../../lambdas/core/olist/load';
-import { directorySource } from '../../lambdas/core/olist/source';
-import { distributedFunctions, runDistributed, type DistributedRunResult } from '../../lambdas/local/distributed-runner';
-import { startEventBus, type LocalEventBus } from '../../lambdas/local/event-bus';
-import { IamAuthorizer } from '../../lambdas/local/iam/authorizer';
-import { loadStackPolicies, LOCAL_ACCOUNT, LOCAL_REGION } from '../../lambdas/local/iam/stack-policies';
-import type { TrainingDistribution } from '../../lambdas/core/stability/drift';
+import { startLocalStack, type LocalStack } from '../../lambdas/local/runtime';
+import { artifactKeys, datasetPrefix } from '../../lambdas/pipeline/datasets';
 import type { ModelActivatedDetail } from '../../lambdas/pipeline/events';
-import { ENV } from '../../lambdas/store/config';
-import { startTestEnv, type TestEnv } from '../store/helpers';
+import { previousAssignments } from '../../lambdas/pipeline/reconcile';
+import { ROUTE_ENV } from '../../lambdas/pipeline/route';
+import { STATES } from '../../lib/constructs/distributed-pipeline';
 
-let env: TestEnv;
-let bus: LocalEventBus;
-let iam: IamAuthorizer;
-let dir: string;
-let result: DistributedRunResult;
-let whole: FeatureTable;
+const work = mkdtempSync(join(tmpdir(), 'segments-distributed-'));
+const data = join(work, 'data');
+const PARTITION_PEOPLE = 700;
+let stack: LocalStack;
+let single: SegmentModel;
+let distributed: SegmentModel;
+
+async function upload(datasetId: string): Promise<void> {
+  for (const f of readdirSync(data)) {
+    await stack.runtime.stores.raw.putStream(datasetPrefix(datasetId) + f, createReadStream(join(data, f)), { contentLength: statSync(join(data, f)).size });
+  }
+  await stack.idle();
+}
+
+const modelOf = async (datasetId: string) => {
+  const run = await stack.runtime.stores.segments.getRun(datasetId);
+  expect(run?.status).toBe('succeeded');
+  return stack.runtime.stores.artifacts.getJson<SegmentModel>(artifactKeys.model(run!.modelVersion!));
+};
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'segments-distributed-'));
-  await generateDataset({ customers: 1500, seed: 31, outDir: dir });
-  whole = computeFeatures(await loadOlist(directorySource(dir)));
-  env = await startTestEnv({ inMemoryDynamo: true });
-  const raw = env.stores.raw;
-  for (const file of Object.values(FILES)) {
-    if (file === FILES.orders) {
-      // The orders table arrives in two chunks (a chunked export), the others whole.
-      const csv = parseCsvText(await readFile(path.join(dir, file), 'utf8'), file);
-      const half = csv.records.length >> 1;
-      for (const [i, part] of [csv.records.slice(0, half), csv.records.slice(half)].entries()) {
-        await raw.putText(`incoming/ds1/olist_orders_dataset/part-${i}.csv`, `${csv.header}\n${part.map((r) => r.raw).join('\n')}\n`);
-      }
-    } else {
-      const size = (await stat(path.join(dir, file))).size;
-      await raw.putStream(`incoming/ds1/${file}`, createReadStream(path.join(dir, file)), { contentLength: size });
-    }
-  }
-  bus = await startEventBus({ account: LOCAL_ACCOUNT, region: LOCAL_REGION });
-  const { rawBucket, artifactsBucket, tableName } = env.emulators;
-  iam = new IamAuthorizer(await loadStackPolicies({ rawBucket, artifactsBucket, tableName }, { distributed: true }));
-  const functions = distributedFunctions({ ...env.emulators.env, [ENV.eventsEndpoint]: bus.endpoint, WRITE_RATE_PER_SECOND: '4000', WRITERS: '2' }, { authorizer: iam });
-  result = await runDistributed(env.stores, { datasetId: 'ds1', runId: 'run1', partitions: 4, buckets: 3, k: 4, sampleRate: 0.3, seed: 7 }, { functions });
-}, 300_000);
+  await generateDataset({ customers: 2500, seed: 18, outDir: data });
+  stack = await startLocalStack({
+    dir: join(work, 'state'),
+    inMemoryDynamo: true,
+    // Writers: 1,000 items/s shared by 4 (250/s each), 3 s per invocation less a 2 s margin: ~250 items per invocation.
+    env: { WRITE_RATE_PER_SECOND: '1000', WRITERS: '4', WRITE_STOP_MARGIN_MS: '2000' },
+    timeoutsMs: { publish: 3000 },
+    distributed: { retryIntervalMs: 10 },
+  });
+  await upload('single');
+  single = await modelOf('single');
+  stack.updateFunctionEnv({ [ROUTE_ENV.above]: '1000', [ROUTE_ENV.partitionPeople]: String(PARTITION_PEOPLE) });
+  await upload('distributed');
+  distributed = await modelOf('distributed');
+}, 600_000);
 
 afterAll(async () => {
-  await bus?.stop();
-  await env?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await stack?.stop();
+  await rm(work, { recursive: true, force: true });
 });
 
-test('every customer is assigned and the model is active', async () => {
-  expect(result.activated.customers).toBe(whole.customerIds.length);
-  expect(result.loop.done).toBe(true);
-  const active = await env.stores.segments.getActiveModel();
-  expect(active?.record.model.version).toBe(result.model.version);
-  expect(active?.record.assignmentsWritten).toBe(whole.customerIds.length);
-  expect(active?.record.model.segments.reduce((a, s) => a + s.size, 0)).toBe(whole.customerIds.length);
-  expect(await env.stores.artifacts.exists(`models/${result.model.version}/model.json`)).toBe(true);
+test('ingest routed the export by its size and the run record says which path and why', async () => {
+  const runs = await Promise.all(['single', 'distributed'].map((id) => stack.runtime.stores.segments.getRun(id)));
+  expect(runs[0]?.route).toMatchObject({ path: 'single', thresholdSource: 'estimate' });
+  expect(runs[0]?.route?.reason).toMatch(/within 60% of the single function's limits/);
+  expect(runs[1]?.route).toMatchObject({ path: 'distributed', threshold: 1000, thresholdSource: 'override', execution: 'distributed-1' });
+  expect(runs[1]?.route?.reason).toMatch(/above the configured threshold of 1,000/);
+  // The estimate from the customers table's size is close to the people in the export.
+  expect(Math.abs(runs[1]!.route!.estimatedPeople - distributed.people) / distributed.people).toBeLessThan(0.1);
+  expect(stack.failures).toEqual([]);
 });
 
-test('transforms, centroids (1e-9) and labels equal the single-process fit from the same starting centres', async () => {
-  const model = (await env.stores.artifacts.getJson<SegmentModel>(`models/${result.model.version}/model.json`))!;
-  const imputation = fitReviewImputation(whole.values);
-  const imputed = imputeReviews(whole.values, imputation);
-  const transforms = fitTransforms(imputed);
-  expect(model.features.map((t) => t.log)).toEqual(transforms.map((t) => t.log));
-  model.features.forEach((t, j) => {
-    expect(t.lo).toBeCloseTo(transforms[j].lo, 9);
-    expect(t.hi).toBeCloseTo(transforms[j].hi, 9);
-    expect(t.weight).toBe(transforms[j].weight);
-  });
-  const X = applyTransforms(imputed, transforms);
-  const start = await env.stores.artifacts.getJson<number[]>('work/run1/kmeans/it-00000/centroids.json');
-  const reference = distributedLloyd([X], start, 4, { maxIter: 100, tolAbs: 1e-4 * meanColumnVariance(X.data, X.rows, X.cols) });
-  expect(result.loop.iteration).toBe(reference.iterations);
-  const final = await env.stores.artifacts.getJson<number[]>(`work/run1/kmeans/it-${String(result.loop.iteration).padStart(5, '0')}/centroids.json`);
-  final.forEach((v, i) => expect(Math.abs(v - reference.centroids[i])).toBeLessThan(1e-9));
-  // The model's centroids are the final ones, reordered by segment value: map reference labels through that order.
-  const order = model.centroids.map((c) => final.findIndex((_, r) => r % 9 === 0 && c.every((v, t) => v === final[r + t])) / 9);
-  expect([...order].sort()).toEqual([0, 1, 2, 3]);
-  const labels = nearest(X, reference.centroids, 4);
-  const counts = [0, 0, 0, 0];
-  for (const l of labels) counts[order.indexOf(l)]++;
-  const record = (await env.stores.segments.getActiveModel())!.record;
-  expect(record.segmentCounts).toEqual(Object.fromEntries(counts.map((n, id) => [String(id), n]).filter(([, n]) => n)));
-  for (let i = 0; i < whole.customerIds.length; i += 97) {
-    const stored = await env.stores.segments.getCustomer(whole.customerIds[i]);
-    expect(stored?.segmentId).toBe(order.indexOf(labels[i]));
-  }
+test('the synthesized definition ran: every state, writers resumed by the loop, under the deployed roles', () => {
+  const [execution] = stack.stepFunctions.executions;
+  expect(execution).toMatchObject({ name: 'distributed-1', status: 'SUCCEEDED' });
+  const entered = (state: string) => execution.history.filter((e) => e.type === 'StateEntered' && e.state === state).length;
+  for (const state of ['Plan', 'Scatter', 'JoinOrders', 'JoinChildren', 'PartitionFeatures', 'Fit', 'KMeansPartials', 'KMeansReduce', 'Draft', 'WriteAssignments', 'Activate']) expect(entered(state)).toBeGreaterThan(0);
+  expect(entered('RecordFailure')).toBe(0);
+  const partitions = Math.ceil(distributed.people / PARTITION_PEOPLE);
+  // Each partition's writer met its time limit at least once and was invoked again from where it stopped.
+  expect(entered(STATES.writePartition)).toBeGreaterThan(2 * partitions);
+  expect(entered('ResumePartition')).toBe(entered(STATES.writePartition) - partitions);
+  expect(stack.iam!.denials).toEqual([]);
+  expect(stack.iam!.decided.map((d) => d.fn)).toEqual(expect.arrayContaining(['ingest', 'compute', 'publish', 'stateMachine']));
 });
 
-test('the model has the files of a single training: assignments.csv with every customer, distribution.json', async () => {
-  const version = result.model.version;
-  const csv = (await env.stores.artifacts.getText(`models/${version}/assignments.csv`)).trimEnd().split('\n');
-  expect(csv[0]).toMatch(/^customer_unique_id,segment_id,segment_name,/);
-  expect(csv.filter((l) => l.startsWith('customer_unique_id,'))).toHaveLength(1); // one header, the parts' dropped
-  const rows = csv.slice(1).map((l) => l.split(','));
-  expect(new Set(rows.map((r) => r[0]))).toEqual(new Set(whole.customerIds));
-  for (let i = 0; i < rows.length; i += 53) expect((await env.stores.segments.getCustomer(rows[i][0]))?.segmentId).toBe(Number(rows[i][1]));
-  const distribution = await env.stores.artifacts.getJson<TrainingDistribution>(`models/${version}/distribution.json`);
-  expect(distribution.modelVersion).toBe(version);
-  expect(distribution.features.map((f) => f.name)).toContain('monetary');
-  expect(distribution.customers).toBeGreaterThan(0.2 * whole.customerIds.length); // the sample (30%)
+test('the distributed model is the single path one: same k, same names under the same ids, ARI >= 0.99', async () => {
+  expect((await stack.runtime.stores.segments.getActivePointer())?.version).toBe(distributed.version);
+  expect(distributed.k).toBe(single.k);
+  expect(distributed.people).toBe(single.people);
+  expect(distributed.customers).toBe(single.customers);
+  const named = (m: SegmentModel) => m.segments.map((s) => `${s.id} ${s.kind} ${s.name}`).sort();
+  expect(named(distributed)).toEqual(named(single));
+  const before = (await previousAssignments(stack.runtime.stores.artifacts, single.version))!;
+  const after = (await previousAssignments(stack.runtime.stores.artifacts, distributed.version))!;
+  expect(after.size).toBe(distributed.people);
+  expect(new Set(after.keys())).toEqual(new Set(before.keys()));
+  const ids = [...before.keys()];
+  const ari = adjustedRandIndex(Int32Array.from(ids, (id) => before.get(id)!), Int32Array.from(ids, (id) => after.get(id)!));
+  expect(ari).toBeGreaterThanOrEqual(0.99);
+  // Every person written once, counted exactly: the sizes are the writers' counts.
+  const record = (await stack.runtime.stores.segments.getModel(distributed.version))!;
+  expect(record.assignmentsWritten).toBe(distributed.people);
+  for (const s of distributed.segments) expect(record.segmentCounts[s.id] ?? 0).toBe(s.size);
+  for (const id of ids.filter((_, i) => i % 211 === 0)) expect((await stack.runtime.stores.segments.getCustomer(id))?.segmentId).toBe(after.get(id));
 });
 
-test('"Segmentation model activated" is published with the segments and where the files are', () => {
-  expect(bus.events.map((e) => e['detail-type'])).toEqual(['Segmentation model activated']);
-  const event = bus.events[0];
-  expect(event.source).toBe('olist.segments');
-  const detail = event.detail as unknown as ModelActivatedDetail;
-  expect(detail).toMatchObject({ version: result.model.version, previousVersion: null, datasetId: 'ds1', k: 4, customers: whole.customerIds.length, customersChangedSegment: null });
-  expect(detail.segments.reduce((a, s) => a + s.size, 0)).toBe(whole.customerIds.length);
-  expect(detail.artifacts.assignments).toBe(`s3://${env.emulators.artifactsBucket}/models/${result.model.version}/assignments.csv`);
-  expect(detail.artifacts.table).toBe(env.emulators.tableName);
+test('the same files, summary and report pages as a single training', async () => {
+  const files = async (version: string) => (await stack.runtime.stores.artifacts.list(`models/${version}/`)).map((o) => o.key.split('/').pop()).filter((f) => f !== 'pending-write.json').sort();
+  // The single model was the first (no transitions); the distributed one moved customers from it.
+  expect(await files(distributed.version)).toEqual([...(await files(single.version)), 'transitions.json'].sort());
+  const pages = async (version: string) => (await stack.runtime.stores.artifacts.list(artifactKeys.reports(version))).map((o) => o.key.split('/').pop()).sort();
+  expect(await pages(distributed.version)).toEqual(await pages(single.version));
+  const summary = (version: string) => stack.runtime.stores.artifacts.getJson<RunSummary>(artifactKeys.summary(version));
+  const [a, b] = await Promise.all([summary(single.version), summary(distributed.version)]);
+  expect(b.counts).toEqual(a.counts);
+  expect(b.k).toBe(a.k);
+  expect(b.segments.map((s) => s.name)).toEqual(a.segments.map((s) => s.name));
+  expect(b.tables?.map((t) => [t.table, t.rows])).toEqual(a.tables?.map((t) => [t.table, t.rows]));
+  expect(b.sweep.map((p) => p.k)).toEqual(a.sweep.map((p) => p.k));
+  const csv = (await stack.runtime.stores.artifacts.getText(artifactKeys.assignments(distributed.version))).trimEnd().split('\n');
+  expect(csv.filter((l) => l.startsWith('customer_unique_id,'))).toHaveLength(1);
+  expect(csv).toHaveLength(distributed.people + 1);
+  const exploration = await stack.runtime.stores.artifacts.getText(`${artifactKeys.reports(distributed.version)}exploration.html`);
+  expect(exploration).toContain('Computed partition by partition');
+  expect(await stack.runtime.stores.artifacts.getJson(artifactKeys.latestFeatures())).toMatchObject({ datasetId: 'distributed', featuresKey: null, path: 'distributed' });
 });
 
-test('every request of compute and publish was allowed by their deployed roles', () => {
-  expect(iam.decided.map((d) => d.fn)).toEqual(expect.arrayContaining(['compute', 'publish']));
-  expect(iam.denials).toEqual([]);
+test('the same activation event, with the moves from the previous model measured', () => {
+  const events = stack.events.filter((e) => e.detailType === 'Segmentation model activated').map((e) => e.detail as unknown as ModelActivatedDetail);
+  expect(events.map((e) => e.datasetId)).toEqual(['single', 'distributed']);
+  const [, d] = events;
+  expect(d).toMatchObject({ version: distributed.version, previousVersion: single.version, k: single.k, customers: single.customers, newCustomers: 0 });
+  expect(d.customersChangedSegment).toBeLessThanOrEqual(0.01 * distributed.people);
+  for (const file of ['summary', 'transitions', 'reports', 'distribution', 'assignments'] as const) expect(d.artifacts[file]).toMatch(/^s3:\/\//);
 });

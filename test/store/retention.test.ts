@@ -174,7 +174,7 @@ test('a version activated after the listing (an operator rollback) is not delete
 describe('the scheduled stability function prunes after its check', () => {
   // The real stores; no features in the artifacts bucket, so the check itself ends with 'no-data'.
   const handlerWith = (vars: Record<string, string>) =>
-    createStabilityHandler(() => ({ stores: env.stores, log: silentLog, env: vars, startTraining: async () => undefined, publishEvent: async () => undefined }));
+    createStabilityHandler(() => ({ stores: env.stores, log: silentLog, env: vars, startTraining: async () => undefined, startDistributed: async () => undefined, publishEvent: async () => undefined }));
 
   test('KEEP_VERSIONS from the environment; the check outcome is returned unchanged', async () => {
     // State from the tests above: v4 active (rollback target v7), v6 complete; drafts d-live (run in progress), d-young.

@@ -187,7 +187,7 @@ describe('batch write retries (injected faults, real dynalite)', () => {
       PutRequest: { Item: { PK: { S: `TEST#${i}` }, SK: { S: 'X' } } },
     }));
     const res = await batchWrite(client, table(), requests, { concurrency: 3 });
-    expect(res).toEqual({ written: 400, batches: 16, retries: 0 });
+    expect(res).toEqual({ written: 400, batches: 16, retries: 0, next: 400 });
     expect(maxInFlight).toBe(3);
     client.destroy();
   });

@@ -58,13 +58,13 @@ interface SizeRun {
   load: [number, number];
 }
 
-function parseSizes(value: string): number[] {
+export function parseSizes(value: string): number[] {
   const sizes = value.split(',').map((s, i) => intOption(s.trim().replace(/_/g, ''), `--customers (item ${i + 1})`, 100, 50_000_000)!);
   return [...new Set(sizes)].sort((a, b) => a - b);
 }
 
 /** The synthetic export for n customers, generated once per (n, seed) into the cache; a marker says it is complete. */
-async function ensureDataset(cache: string, n: number, seed: number, log: (s: string) => void): Promise<{ dir: string; seconds?: number }> {
+export async function ensureDataset(cache: string, n: number, seed: number, log: (s: string) => void): Promise<{ dir: string; seconds?: number }> {
   const dir = join(cache, `${n}-seed${seed}`);
   const marker = join(dir, '.complete.json');
   if (existsSync(marker)) return { dir };

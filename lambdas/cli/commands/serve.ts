@@ -7,7 +7,7 @@
 import { DETAIL_TYPES, type ModelActivatedDetail } from '../../pipeline/events';
 import type { IngestOutcome } from '../../pipeline/ingest';
 import type { StabilityOutcome } from '../../pipeline/stability';
-import type { TrainOutcome, TrainSkipped } from '../../pipeline/train';
+import type { TrainContinuing, TrainOutcome, TrainSkipped } from '../../pipeline/train';
 import type { BusEvent } from '../../local/event-bus';
 import type { InvocationInfo } from '../../local/runtime';
 import { startServing, type ServeOptions } from '../../local/serve';
@@ -37,13 +37,16 @@ function describeInvocation(info: InvocationInfo): string[] {
             return `ingest ${o.datasetId}: REJECTED: ${o.reasons.join('; ')}`;
           case 'duplicate':
             return `ingest ${o.datasetId}: already ${o.runStatus}, nothing to do`;
+          case 'routed':
+            return `ingest ${o.datasetId}: distributed path (execution ${o.execution}): ${o.reason}`;
           default:
             return `ingest: ignored ${o.key} (${o.reason})`;
         }
       });
     case 'train': {
-      const r = info.result as TrainOutcome | TrainSkipped;
+      const r = info.result as TrainOutcome | TrainSkipped | TrainContinuing;
       if (r.status === 'duplicate') return [`train ${r.datasetId}: already ${r.runStatus}, nothing to do`];
+      if (r.status === 'continuing') return [`train ${r.datasetId}: ${fmt.int(r.written)} of ${fmt.int(r.of)} assignments of ${r.version} written before the time limit; a continuation writes the rest`];
       const what = r.status === 'superseded' ? `model ${r.version} complete but NOT activated: newer data is active (${r.previousVersion})` : `model ${r.version} is active`;
       return [`train ${r.datasetId}: ${what}, k=${r.k}, ${fmt.int(r.customers)} customers, in ${seconds(info.ms)}`];
     }
@@ -85,6 +88,9 @@ export async function serveCommand(options: ServeCommandOptions): Promise<void> 
   out(`Stability check: ${next ? `every ${options.scheduleLabel}, next at ${next.toISOString()}` : 'off (--schedule 5m to run it)'}. Ctrl-C stops.`);
 
   stack.onInvocation((info) => describeInvocation(info).forEach(say));
+  stack.stepFunctions.onEnded((e) =>
+    say(`distributed run ${e.name}: ${e.status} in ${seconds(Date.parse(e.stopDate ?? '') - Date.parse(e.startDate))}${e.status === 'FAILED' ? `: ${e.error}: ${e.cause}` : ''}`),
+  );
   stack.bus.onEvent((e) => say(describeEvent(e)));
   server.onCheck((check) => {
     if (check.result === undefined && check.error === undefined) say('stability: scheduled check started');

@@ -22,7 +22,9 @@ import { ALL_TABLES } from '../../core/olist/tables';
 import { PROVENANCE_FILES } from '../../core/olist/provenance';
 import { datasetPrefix, RETRAIN_MARK, reservedDatasetIdReason } from '../../pipeline/datasets';
 import { startLocalStack } from '../../local/runtime';
-import type { RunRecord } from '../../store/segment-store';
+import type { RunRecord, RunRoute } from '../../store/segment-store';
+import type { IngestOutcome } from '../../pipeline/ingest';
+import { ROUTE_ENV } from '../../pipeline/route';
 import { DEFAULT_CONFIG } from '../../../lib/config';
 import { DEFAULT_SERVE_PORTS } from '../../local/serve';
 import { runningLocalStack } from '../../local/serve-endpoints';
@@ -42,6 +44,8 @@ export async function startCommand(argv: string[]): Promise<void> {
   const state = resolve(o.state ?? START.options.state.default);
   const k = intOption(o.k, '--k', 2, 20);
   const iam = !o['no-iam'];
+  const above = intOption(o['distributed-above'], '--distributed-above', 0);
+  const functionEnv: Record<string, string> = { ...(k ? { FIXED_K: String(k) } : {}), ...(above !== undefined ? { [ROUTE_ENV.above]: String(above) } : {}) };
   if (o.serve) {
     // (--customers has a default, so it cannot be told apart from an absent one: it is simply unused with --serve.)
     const misplaced = ['data', 'dataset-id', 'quiet', 'fresh'].filter((f) => o[f as keyof typeof o] !== undefined);
@@ -54,7 +58,7 @@ export async function startCommand(argv: string[]): Promise<void> {
       scheduleMs: schedule?.ms,
       scheduleLabel: schedule?.label,
       iam,
-      env: k ? { FIXED_K: String(k) } : {},
+      env: functionEnv,
       logs: o.logs,
     });
   }
@@ -87,7 +91,7 @@ export async function startCommand(argv: string[]): Promise<void> {
   if (reserved) throw new UsageError(reserved);
   const what = given ? `the export in ${given}` : `the generated default dataset, ${fmt.int(customers)} customers, seed 1`;
 
-  const stack = await startLocalStack({ dir: join(state, 'emulators'), logs: o.logs, env: k ? { FIXED_K: String(k) } : {}, iam });
+  const stack = await startLocalStack({ dir: join(state, 'emulators'), logs: o.logs, env: functionEnv, iam });
   try {
     const { raw, artifacts, segments } = stack.runtime.stores;
     say(`Local stack: S3 ${stack.emulators.s3Endpoint} (buckets ${stack.emulators.rawBucket}, ${stack.emulators.artifactsBucket}), DynamoDB ${stack.emulators.dynamoEndpoint} (table ${stack.emulators.tableName}); state in ${stack.emulators.dir}`);
@@ -104,8 +108,13 @@ export async function startCommand(argv: string[]): Promise<void> {
         progress.update('uploading', i, files.length, 'files');
         await raw.putStream(datasetPrefix(datasetId) + f, createReadStream(join(data, f)), { contentLength: statSync(join(data, f)).size, contentType: 'text/csv' });
       }
-      progress.stage('ingest and training running (S3 event -> ingest -> train -> DynamoDB)');
+      progress.stage('ingest and training running (S3 event -> ingest -> train or the distributed path -> DynamoDB)');
+      const started = stack.onInvocation((info) => {
+        const routed = info.fn === 'ingest' && (info.result as IngestOutcome[] | undefined)?.find((r) => r.status === 'routed');
+        if (routed && routed.status === 'routed') progress.stage(`distributed path running (execution ${routed.execution}, the state machine's definition in the local interpreter)`);
+      });
       await stack.idle();
+      started();
       progress.done();
     }
     const run = await segments.getRun(datasetId);
@@ -122,6 +131,7 @@ export async function startCommand(argv: string[]): Promise<void> {
     const activeFrom = active.record.runId;
     say('');
     say(datasetOutcome(run, datasetId, what, processedEarlier, model.version));
+    if (run.route) say(routeLine(run.route));
     say(
       `Active model ${model.version}: ${fmt.int(model.people ?? model.customers)} people, ${fmt.int(model.customers)} customers in ${model.k} clustered segments and ${fmt.int((model.people ?? model.customers) - model.customers)} without a delivered order in rule segments, data as of ${model.asOf.slice(0, 10)}, from dataset ${activeFrom ?? '(unknown)'}${activeFrom && activeFrom !== datasetId ? ` (not ${datasetId}: npm start -- --fresh starts afresh)` : ''}`,
     );
@@ -197,6 +207,12 @@ export function scheduleOption(value: string | undefined): { ms: number; label: 
   // setInterval holds 2^31-1 ms (24.8 days); the stack allows longer rates, which would fire at once locally.
   if (ms > 2 ** 31 - 1) throw new UsageError(`--schedule ${given}: at most 24 days locally`);
   return { ms, label: given };
+}
+
+/** Which path trained the dataset, and why (the run record's route, lambdas/pipeline/route.ts). */
+function routeLine(route: RunRoute): string {
+  if (route.path === 'distributed') return `Path: distributed (Step Functions state machine, execution ${route.execution ?? '?'}, run locally from its synthesized definition): ${route.reason}.`;
+  return `Path: single function (ingest, then train): ${route.reason}.`;
 }
 
 /** One sentence on what became of the dataset given to this run. */

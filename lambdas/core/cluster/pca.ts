@@ -12,6 +12,8 @@ export interface PcaFit {
   explainedVariance: number[];
   /** Component loadings: components[c][j] is feature j's weight in component c. */
   components: number[][];
+  /** Column means the components are centred on (with `components`, what projects new rows: projectOnto). */
+  mean: number[];
   /** First two principal coordinates of each row, interleaved (x0, y0, x1, y1, ...). */
   project2d(X: Matrix): Float64Array;
 }
@@ -42,16 +44,22 @@ export function fitPca(X: Matrix): PcaFit {
   return {
     explainedVariance: explained,
     components: loadings,
-    project2d(Y: Matrix) {
-      const out = new Float64Array(Y.rows * 2);
-      for (let i = 0; i < Y.rows; i++) {
-        for (let c = 0; c < 2 && c < loadings.length; c++) {
-          let s = 0;
-          for (let j = 0; j < cols; j++) s += (Y.data[i * cols + j] - mean[j]) * loadings[c][j];
-          out[2 * i + c] = s;
-        }
-      }
-      return out;
-    },
+    mean: Array.from(mean),
+    project2d: (Y: Matrix) => project2dOnto(Y, { mean: Array.from(mean), components: loadings }),
   };
+}
+
+/** The first two principal coordinates of rows, from a stored fit (the distributed path fits on its sample). */
+export function project2dOnto(Y: Matrix, fit: Pick<PcaFit, 'mean' | 'components'>): Float64Array {
+  const { cols } = Y;
+  const { mean, components } = fit;
+  const out = new Float64Array(Y.rows * 2);
+  for (let i = 0; i < Y.rows; i++) {
+    for (let c = 0; c < 2 && c < components.length; c++) {
+      let s = 0;
+      for (let j = 0; j < cols; j++) s += (Y.data[i * cols + j] - mean[j]) * components[c][j];
+      out[2 * i + c] = s;
+    }
+  }
+  return out;
 }

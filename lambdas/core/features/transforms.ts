@@ -167,11 +167,14 @@ export interface FittedFeatureSpace {
   X: Matrix;
 }
 
-/** The production chain on raw feature values, fitted on them: impute reviews, fit the transforms, apply them. */
-export function featureSpace(values: Matrix): FittedFeatureSpace {
-  const reviewImputation = fitReviewImputation(values);
+/**
+ * The production chain on raw feature values: impute reviews, fit the transforms, apply them. `fitted`: parameters
+ * fitted elsewhere (the distributed path fits them exactly over every partition, then trains on a sample).
+ */
+export function featureSpace(values: Matrix, fitted?: Pick<FittedFeatureSpace, 'reviewImputation' | 'transforms'>): FittedFeatureSpace {
+  const reviewImputation = fitted?.reviewImputation ?? fitReviewImputation(values);
   const imputed = imputeReviews(values, reviewImputation);
-  const transforms = fitTransforms(imputed);
+  const transforms = fitted?.transforms ?? fitTransforms(imputed);
   return { reviewImputation, imputed, transforms, X: applyTransforms(imputed, transforms) };
 }
 

@@ -93,8 +93,52 @@ export interface RunSummary {
 
 const byFeature = (f: (name: FeatureName) => number) => Object.fromEntries(FEATURE_NAMES.map((n) => [n, f(n)])) as Record<FeatureName, number>;
 
-/** `why`: the explanation pass over the customers when the caller has it (train.ts), else computed here. */
-type Extra = { timings: Record<string, number>; pca?: { explainedVariance: number[] }; why?: PeopleWhy };
+/**
+ * The counts of a feature table the summary reports, mergeable (sums): the distributed path adds up its partitions'
+ * instead of holding every person's features in one place.
+ */
+export interface FeatureCounts {
+  customersWithOrders: number;
+  customersSegmented: number;
+  customersWithoutCountedOrder: number;
+  /** Clustered customers whose review score was imputed (no known review). */
+  customersImputed: number;
+  peopleInRuleSegments: Record<string, number>;
+}
+
+export function featureCounts(features: TrainResult['features']): FeatureCounts {
+  let imputed = 0;
+  const ri = FEATURE_NAMES.indexOf('reviewScore');
+  for (let i = 0; i < features.values.rows; i++) if (Number.isNaN(features.values.data[i * features.values.cols + ri])) imputed++;
+  const inRules = Object.fromEntries(SERVICE_GROUPS.map((g) => [g, 0]));
+  for (const g of features.uncounted.group) inRules[SERVICE_GROUPS[g]]++;
+  return {
+    customersWithOrders: features.customersWithOrders,
+    customersSegmented: features.values.rows,
+    customersWithoutCountedOrder: features.notCounted,
+    customersImputed: imputed,
+    peopleInRuleSegments: inRules,
+  };
+}
+
+export function mergeFeatureCounts(parts: readonly FeatureCounts[]): FeatureCounts {
+  const out: FeatureCounts = { customersWithOrders: 0, customersSegmented: 0, customersWithoutCountedOrder: 0, customersImputed: 0, peopleInRuleSegments: Object.fromEntries(SERVICE_GROUPS.map((g) => [g, 0])) };
+  for (const p of parts) {
+    out.customersWithOrders += p.customersWithOrders;
+    out.customersSegmented += p.customersSegmented;
+    out.customersWithoutCountedOrder += p.customersWithoutCountedOrder;
+    out.customersImputed += p.customersImputed;
+    for (const [g, n] of Object.entries(p.peopleInRuleSegments)) out.peopleInRuleSegments[g] = (out.peopleInRuleSegments[g] ?? 0) + n;
+  }
+  return out;
+}
+
+/**
+ * counts: when the result's feature table is a sample (the distributed path), the exact counts of everyone;
+ * borderline likewise (summed from the partitions). `why`: the explanation pass over the customers when the caller
+ * has it (train.ts), else computed here.
+ */
+type Extra = { timings: Record<string, number>; pca?: { explainedVariance: number[] }; why?: PeopleWhy; counts?: FeatureCounts; borderline?: BorderlineSummary };
 
 export function buildSummary(data: OlistData, result: TrainResult, extra: Extra): RunSummary {
   const s = buildSummaryFromFeatures(result, extra);
@@ -106,12 +150,8 @@ export function buildSummary(data: OlistData, result: TrainResult, extra: Extra)
 /** The summary of a training on a stored feature table (the stack's train function). */
 export function buildSummaryFromFeatures(result: TrainResult, extra: Extra): RunSummary {
   const { model, features } = result;
-  let imputedCount = 0;
-  const ri = FEATURE_NAMES.indexOf('reviewScore');
-  for (let i = 0; i < features.values.rows; i++) if (Number.isNaN(features.values.data[i * features.values.cols + ri])) imputedCount++;
+  const counts = extra.counts ?? featureCounts(result.features);
   const first = model.segments[0]?.profile;
-  const inRules = Object.fromEntries(SERVICE_GROUPS.map((g) => [g, 0]));
-  for (const g of features.uncounted.group) inRules[SERVICE_GROUPS[g]]++;
   return {
     modelVersion: model.version,
     asOf: model.asOf,
@@ -121,13 +161,13 @@ export function buildSummaryFromFeatures(result: TrainResult, extra: Extra): Run
     people: model.people,
     counts: {
       customersInExport: model.people,
-      customersWithOrders: features.customersWithOrders,
-      customersSegmented: features.values.rows,
-      customersWithoutCountedOrder: features.notCounted,
-      peopleInRuleSegments: inRules,
+      customersWithOrders: counts.customersWithOrders,
+      customersSegmented: counts.customersSegmented,
+      customersWithoutCountedOrder: counts.customersWithoutCountedOrder,
+      peopleInRuleSegments: counts.peopleInRuleSegments,
     },
     orderStatusRule: ORDER_STATUS_RULE,
-    reviewImputation: { ...model.reviewImputation, customersImputed: imputedCount },
+    reviewImputation: { ...model.reviewImputation, customersImputed: counts.customersImputed },
     featureSpace: { rule: FEATURE_SPACE_RULE, features: model.features.map((t) => ({ ...t, why: FEATURE_SPACE[t.name].why })) },
     features: model.features,
     k: model.k,
@@ -159,7 +199,7 @@ export function buildSummaryFromFeatures(result: TrainResult, extra: Extra): Run
     namingRules: TRAIT_RULES.map((r) => ({ trait: r.trait, rule: describeTrait(r, result.thresholds) })),
     traitSupport: { rule: TRAIT_RULE_TEXT, minShare: TRAIT_SUPPORT, thresholds: result.thresholds },
     ruleSegments: SERVICE_GROUPS.map((g) => ({ id: RULE_SEGMENT_IDS[g], group: g, name: RULE_SEGMENTS[g].name, rule: RULE_SEGMENTS[g].rule })),
-    borderline: borderlineSummary(model, extra.why ?? explainPeople(model, features, result.labels), result.labels),
+    borderline: extra.borderline ?? borderlineSummary(model, extra.why ?? explainPeople(model, features, result.labels), result.labels),
     timings: Object.fromEntries(Object.entries(extra.timings).map(([k, v]) => [k, Math.round(v * 1000) / 1000])),
   };
 }

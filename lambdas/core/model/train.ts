@@ -4,7 +4,6 @@
  * algorithms and the RFM + satisfaction baseline on the same customers, and the named, profiled segments, clustered
  * and rule-based. Pure computation: no file or network I/O here (the CLI and the handlers do that).
  */
-import { createHash } from 'node:crypto';
 import { adjustedRandIndex } from '../cluster/ari';
 import { kmeans } from '../cluster/kmeans';
 import { calinskiHarabasz, daviesBouldin, silhouetteStats } from '../cluster/metrics';
@@ -14,8 +13,6 @@ import { DataFormatError } from '../csv/errors';
 import { OlistData } from '../olist/load';
 import { ORDERS } from '../olist/tables';
 import { Profile, membersOf, populationStats, profileSegments } from '../segments/profile';
-import { labelSegments } from '../segments/naming';
-import { describeRuleSegments, ruleLabels } from '../segments/ruleSegments';
 import { Trait, TraitThresholds, fitTraitThresholds, traitSupport, traitsOfSupport } from '../segments/traits';
 import { Matrix, selectRows } from '../util/matrix';
 import { createRng, sampleIndices } from '../util/random';
@@ -23,8 +20,9 @@ import { BaselineComparison, compareWithBaseline } from './baseline';
 import { Coverage, coverageOf } from './coverage';
 import { Candidate, KChoice, chooseK } from './selectK';
 import { compareAlternatives, AlternativeScore } from './alternatives';
+import { describeFit } from './describe';
 import { meanCoordinates } from './explain';
-import { ClusterMetrics, FEATURE_NAMES, SegmentDescription, SegmentModel, SweepPoint } from './types';
+import { ClusterMetrics, FeatureTransform, SegmentModel, SweepPoint } from './types';
 
 export interface TrainOptions {
   /** Fixed k (skips the choice but still runs the sweep for the report unless sweep is false). */
@@ -55,6 +53,11 @@ export interface TrainOptions {
    */
   stabilityAtEveryCandidate?: boolean;
   now?: Date;
+  /**
+   * The feature space fitted elsewhere (the distributed path fits it exactly over every partition and trains on a
+   * sample); default: fitted on these customers.
+   */
+  space?: { reviewImputation: SegmentModel['reviewImputation']; transforms: FeatureTransform[] };
   onProgress?: (stage: string, done: number, total: number) => void;
 }
 
@@ -161,7 +164,7 @@ export function trainOnFeatures(features: FeatureTable, fingerprint: string, opt
 
   const asOf = features.asOf;
   assertSegmentable(features);
-  const { reviewImputation, imputed, transforms, X } = featureSpace(features.values);
+  const { reviewImputation, imputed, transforms, X } = featureSpace(features.values, opts.space);
   const pop = populationStats(imputed);
   const thresholds = fitTraitThresholds(imputed);
   lap('transforms');
@@ -268,59 +271,22 @@ export function trainOnFeatures(features: FeatureTable, fingerprint: string, opt
     : undefined;
   lap('alternatives');
 
-  // Segment ids ordered by value (spend x orders), so that id 0 is the most valuable group in a fresh model;
-  // across versions ids are then kept stable by matching (stability/matching.ts).
-  const order = range(0, k - 1).sort((a, b) => fit.profiles[b].monetary.mean * fit.profiles[b].frequency.mean - fit.profiles[a].monetary.mean * fit.profiles[a].frequency.mean);
-  const relabel = new Int32Array(k);
-  order.forEach((old, id) => (relabel[old] = id));
-  const labels = fit.labels.map((l) => relabel[l]);
-  const profiles = order.map((old) => fit.profiles[old]);
-  const support = order.map((old) => fit.support[old]);
-  const names = labelSegments(profiles, support);
-  const sizes = counts(labels, k);
-  const uncounted = features.uncounted;
-  const people = X.rows + uncounted.values.rows;
-  const clusters: SegmentDescription[] = profiles.map((profile, id) => ({
-    id,
-    kind: 'cluster',
-    name: names[id].name,
-    description: names[id].description,
-    action: names[id].action,
-    traits: names[id].traits,
-    size: sizes[id],
-    share: sizes[id] / people,
-    profile,
-    fidelity: names[id].fidelity,
-  }));
-  const rules = describeRuleSegments(uncounted, pop, thresholds, people);
-  const centroids = order.map((old) => Array.from(fit.centroids.subarray(old * X.cols, (old + 1) * X.cols)));
-  const coverage = coverageOf(features.values, imputed, labels, k, {
-    unsatisfied: clusters.map((s) => s.traits.includes('unsatisfied')),
-    repeat: clusters.map((s) => s.traits.includes('repeat')),
-    meanReview: clusters.map((s) => s.profile.reviewScore.mean),
+  // The model people read: ids by value, profiles, names, rule segments (describe.ts, shared with the distributed path).
+  const described = describeFit({
+    fit: { k, centroids: fit.centroids, labels: fit.labels, profiles: fit.profiles, support: fit.support },
+    raw: features.values,
+    imputed,
+    uncounted: features.uncounted,
+    pop,
+    thresholds,
+    metrics: { silhouette: chosen.silhouette, daviesBouldin: chosen.daviesBouldin, calinskiHarabasz: chosen.calinskiHarabasz, inertia: chosen.inertia },
+    transforms,
+    reviewImputation,
+    identity: { fingerprint, seed, nInit, asOf, createdAt: (opts.now ?? new Date()).toISOString() },
   });
+  const { model, labels, coverage } = described;
   lap('describe');
 
-  const createdAt = (opts.now ?? new Date()).toISOString();
-  const params = JSON.stringify({ k, seed, nInit, asOf, features: FEATURE_NAMES, transforms });
-  const hash = createHash('sha256').update(fingerprint).update(params).digest('hex').slice(0, 8);
-  const model: SegmentModel = {
-    schemaVersion: 2,
-    version: `${createdAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${hash}`,
-    createdAt,
-    asOf: new Date(asOf).toISOString(),
-    dataFingerprint: fingerprint,
-    algorithm: 'kmeans',
-    k,
-    seed,
-    features: transforms,
-    reviewImputation,
-    centroids,
-    metrics: { silhouette: chosen.silhouette, daviesBouldin: chosen.daviesBouldin, calinskiHarabasz: chosen.calinskiHarabasz, inertia: chosen.inertia },
-    segments: [...clusters, ...rules],
-    customers: X.rows,
-    people,
-  };
   // What each customer's reasons are measured against (model/explain.ts).
   model.populationMeanCoordinates = meanCoordinates(X);
   const sweepSample = sweepRows ? { customers: sweepRows.length, of: X.rows } : undefined;
@@ -330,7 +296,7 @@ export function trainOnFeatures(features: FeatureTable, fingerprint: string, opt
     imputed,
     X,
     labels,
-    ruleLabels: ruleLabels(uncounted),
+    ruleLabels: described.ruleLabels,
     sweep,
     choice,
     alternatives,

@@ -69,6 +69,8 @@ export interface ExplorationStats {
   customersByState: { state: string; customers: number; share: number }[];
   categoryMix: { totalCategories: number; categories: { category: string; items: number; revenue: number; share: number }[] };
   delayVsReview: { n: number; pearson: number; spearman: number; onTimeMeanScore: number; lateMeanScore: number; onTimeLowShare: number; lateLowShare: number; buckets: DelayBucket[] };
+  /** Set when the statistics were merged from partitions (explorationMerge.ts): which values are estimates. */
+  approximate?: string;
 }
 
 export interface ExplorationOptions {
@@ -336,7 +338,7 @@ function round4(x: number): number {
 }
 
 /** Every month from the first to the last, so gaps show as zero. */
-function fillMonths(keys: string[]): string[] {
+export function fillMonths(keys: string[]): string[] {
   if (!keys.length) return [];
   const sorted = [...keys].sort();
   const out: string[] = [];

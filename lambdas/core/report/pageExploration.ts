@@ -26,7 +26,7 @@ export async function explorationPage(ctx: PageContext): Promise<string> {
       kpi('product categories', m('counts.categories', e.counts.categories, fmt.int(e.counts.categories))),
     ]) +
       charts([c.get('orders-by-month')]),
-    `First purchase <strong>${esc(fmt.date(e.dateRange.firstPurchase))}</strong>, last purchase <strong>${esc(fmt.date(e.dateRange.lastPurchase))}</strong> (${e.dateRange.months} calendar months). A customer is a person (<code>customer_unique_id</code>); the export gives each order its own <code>customer_id</code>.`,
+    `First purchase <strong>${esc(fmt.date(e.dateRange.firstPurchase))}</strong>, last purchase <strong>${esc(fmt.date(e.dateRange.lastPurchase))}</strong> (${e.dateRange.months} calendar months). A customer is a person (<code>customer_unique_id</code>); the export gives each order its own <code>customer_id</code>.${e.approximate ? ` Computed partition by partition (the distributed path): ${esc(e.approximate)}.` : ''}`,
   );
 
   const tables = section(

@@ -1,8 +1,11 @@
 /**
- * Lambda of the distributed path's compute steps (lib/constructs/distributed-pipeline.ts): shuffle, features, fit and
- * k-means iterations. S3 only (raw bucket read, artifacts work/ read-write); no table access. One function for all
- * these steps: one bundle and one role, and each step is a few lines of lambdas/pipeline/distributed.ts.
+ * Lambda of the distributed path's compute steps (lib/constructs/distributed-pipeline.ts): plan, shuffle, features,
+ * fit and k-means iterations. S3 only (raw bucket read, artifacts work/ read-write, the previous model's assignments
+ * read); no table access. One function for all these steps: one bundle and one role, and each step is a few lines of
+ * lambdas/pipeline/distributed/.
  */
+import { limitThreads } from '../../core/cluster/workerPool';
+import type { TrainOptions } from '../../core/model/train';
 import {
   fitStep,
   joinChildrenStep,
@@ -15,12 +18,13 @@ import {
   type DistributedDeps,
   type Plan,
   type RunInput,
+  type ScatterItem,
 } from '../../pipeline/distributed';
-import { awsRuntime, type Runtime } from '../runtime';
+import { awsRuntime, numberFromEnv, threadsFromEnv, trainOptionsFromEnv, type Runtime } from '../runtime';
 
 export type ComputeEvent =
   | { step: 'plan'; input: RunInput }
-  | { step: 'scatter'; plan: Plan; key: string }
+  | { step: 'scatter'; plan: Plan; item: ScatterItem }
   | { step: 'joinOrders'; plan: Plan; q: number }
   | { step: 'joinChildren'; plan: Plan; q: number }
   | { step: 'features'; plan: Plan; p: number }
@@ -28,15 +32,24 @@ export type ComputeEvent =
   | { step: 'partial'; plan: Plan; p: number; iteration: number }
   | { step: 'reduce'; plan: Plan; iteration: number };
 
-export function createComputeHandler(runtime: () => Runtime) {
+/** overrides: what the environment cannot express (the local stack's cheaper training options in tests). */
+export function createComputeHandler(runtime: () => Runtime, overrides: { trainOptions?: TrainOptions } = {}) {
   return async (event: ComputeEvent): Promise<unknown> => {
     const rt = runtime();
-    const deps: DistributedDeps = { raw: rt.stores.raw, artifacts: rt.stores.artifacts, log: rt.log };
+    limitThreads(threadsFromEnv(rt.env));
+    const fixedK = numberFromEnv(rt.env, 'FIXED_K');
+    const deps: DistributedDeps = {
+      raw: rt.stores.raw,
+      artifacts: rt.stores.artifacts,
+      log: rt.log,
+      fixedK,
+      trainOptions: { ...trainOptionsFromEnv(rt.env, fixedK), ...overrides.trainOptions },
+    };
     switch (event?.step) {
       case 'plan':
         return planRun(deps, event.input);
       case 'scatter':
-        return scatter(deps, event.plan, event.key);
+        return scatter(deps, event.plan, event.item);
       case 'joinOrders':
         return joinOrdersStep(deps, event.plan, event.q);
       case 'joinChildren':

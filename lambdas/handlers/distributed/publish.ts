@@ -1,21 +1,39 @@
 /**
  * Lambda of the distributed path's publishing steps: draft the model, write one partition's assignments under the
- * write budget, activate. The only function of the path with table access.
+ * write budget (resumable: near its time limit a writer returns where it stopped and the state machine invokes it
+ * again from there), activate, and record a failed run (the state machine's Catch, or the ExecutionEnded rule for
+ * what no Catch sees). The only function of the path with table access.
  *
  * Write budget: WRITE_RATE_PER_SECOND is the budget of the whole table; the state machine runs at most WRITERS
  * write tasks at once (the Distributed Map's MaxConcurrency), so each writer takes WRITE_RATE_PER_SECOND / WRITERS.
  */
-import { activateStep, draftStep, writePartitionStep, type LoopState, type ModelRef, type Plan, type PublishDeps } from '../../pipeline/distributed';
+import {
+  activateStep,
+  draftStep,
+  endedStep,
+  failStep,
+  writePartitionStep,
+  type ExecutionEnded,
+  type LoopState,
+  type ModelRef,
+  type Plan,
+  type PublishDeps,
+  type RunInput,
+} from '../../pipeline/distributed';
 import type { DynamoSegmentStore } from '../../store/dynamo-segment-store';
+import type { InvocationContext } from '../events';
 import { awsRuntime, numberFromEnv, type Runtime } from '../runtime';
 
 export type PublishEvent =
   | { step: 'draft'; plan: Plan; loop: LoopState }
-  | { step: 'write'; plan: Plan; model: ModelRef; p: number }
-  | { step: 'activate'; plan: Plan; model: ModelRef };
+  | { step: 'write'; plan: Plan; model: ModelRef; p: number; from?: number }
+  | { step: 'activate'; plan: Plan; model: ModelRef }
+  | { step: 'fail'; input: RunInput; error?: { Error?: string; Cause?: string } }
+  /** From the ExecutionEnded rule (EventBridge): an execution failed, timed out or was aborted. */
+  | { step: 'ended'; execution: ExecutionEnded };
 
 export function createPublishHandler(runtime: () => Runtime) {
-  return async (event: PublishEvent): Promise<unknown> => {
+  return async (event: PublishEvent, context?: InvocationContext): Promise<unknown> => {
     const rt = runtime();
     const rate = numberFromEnv(rt.env, 'WRITE_RATE_PER_SECOND');
     const writers = numberFromEnv(rt.env, 'WRITERS') ?? 1;
@@ -30,14 +48,20 @@ export function createPublishHandler(runtime: () => Runtime) {
       // Enough calls in flight to reach the writer's share with margin (~250 items/s per connection against DynamoDB,
       // so two per 250 items/s); the token bucket, not the concurrency, holds the rate down.
       writeConcurrency: rate ? Math.max(2, Math.min(8, Math.ceil(rate / writers / 125))) : undefined,
+      remainingMs: context ? () => context.getRemainingTimeInMillis() : undefined,
+      stopMarginMs: numberFromEnv(rt.env, 'WRITE_STOP_MARGIN_MS'),
     };
     switch (event?.step) {
       case 'draft':
         return draftStep(deps, event.plan, event.loop);
       case 'write':
-        return writePartitionStep(deps, event.plan, event.model, event.p);
+        return writePartitionStep(deps, event.plan, event.model, event.p, event.from ?? 0);
       case 'activate':
         return activateStep(deps, event.plan, event.model);
+      case 'fail':
+        return failStep(deps, event.input, event.error);
+      case 'ended':
+        return endedStep(deps, event.execution);
       default:
         throw new Error(`distributed publish: unknown step in ${JSON.stringify(event).slice(0, 200)}`);
     }

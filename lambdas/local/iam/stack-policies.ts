@@ -15,15 +15,17 @@ import { promisify } from 'node:util';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..', '..');
 const CACHE_DIR = path.join(PROJECT_ROOT, '.cache', 'iam');
-const CACHE_FORMAT = 2;
+const CACHE_FORMAT = 3;
 
-/** The functions whose roles the local runtime enforces (compute and publish: the distributed path). */
-export type FunctionKey = 'ingest' | 'train' | 'stability' | 'compute' | 'publish';
+/**
+ * The principals whose roles the local runtime enforces: the functions (compute and publish: the distributed path) and
+ * the distributed path's state machine (its Task invocations and its Distributed Maps' item reads).
+ */
+export type FunctionKey = 'ingest' | 'train' | 'stability' | 'compute' | 'publish' | 'stateMachine';
 
-/** Stack configuration that changes the policies (lib/config.ts): stability's invoke grant, the distributed roles. */
+/** Stack configuration that changes the policies (lib/config.ts): stability's invoke grant. */
 export interface SynthOptions {
   autoRetrain?: boolean;
-  distributed?: boolean;
 }
 
 export interface PolicyStatement {
@@ -48,6 +50,8 @@ export interface SynthesizedPolicies {
   functions: Partial<Record<FunctionKey, { role: string; function: string; logGroup: string; failureQueue?: string; documents: unknown[] }>>;
   buckets: { raw: string; artifacts: string; accessLogs: string };
   table: string;
+  /** The distributed path's state machine: its logical id and its definition (DefinitionString, intrinsics unresolved). */
+  stateMachine: { id: string; definition: unknown };
   /** Bucket logical id -> its bucket policy document. */
   bucketPolicies: Record<string, unknown>;
   resourceTypes: Record<string, string>;
@@ -82,6 +86,8 @@ export interface LocalPolicies {
   functions: Partial<Record<FunctionKey, FunctionIdentity>>;
   /** Bucket name -> bucket policy. */
   bucketPolicies: Record<string, PolicyDocument>;
+  /** The state machine's definition (Amazon States Language) with the local names and ARNs, and its ARN. */
+  stateMachine: { arn: string; definition: Record<string, unknown> };
 }
 
 /** A fixed, obviously local account id (no real account has it). */
@@ -90,7 +96,7 @@ export const LOCAL_REGION = 'us-east-1';
 const LOCAL_PREFIX = 'olist-segments';
 
 /** The local function names (the stack lets CloudFormation name them). */
-export const localFunctionName = (key: FunctionKey) => `${LOCAL_PREFIX}-${key === 'compute' || key === 'publish' ? `distributed-${key}` : key}`;
+export const localFunctionName = (key: FunctionKey) => `${LOCAL_PREFIX}-${key === 'compute' || key === 'publish' ? `distributed-${key}` : key === 'stateMachine' ? 'distributed' : key}`;
 
 // ---------------------------------------------------------------------------------------------------------------
 // synth + cache
@@ -99,8 +105,8 @@ const memo = new Map<string, Promise<SynthesizedPolicies>>();
 
 /** The synthesized policies for these options: from the cache when every input file is unchanged, else a new synth. */
 export function synthesizedPolicies(options: SynthOptions = {}): Promise<SynthesizedPolicies> {
-  const normalized = { autoRetrain: !!options.autoRetrain, distributed: !!options.distributed };
-  const id = `${normalized.autoRetrain ? 'autoRetrain-' : ''}${normalized.distributed ? 'distributed-' : ''}stack`;
+  const normalized = { autoRetrain: !!options.autoRetrain };
+  const id = `${normalized.autoRetrain ? 'autoRetrain-' : ''}stack`;
   let p = memo.get(id);
   if (!p) {
     p = cachedOrSynth(id, normalized);
@@ -192,9 +198,11 @@ function localResources(s: SynthesizedPolicies, names: LocalNames) {
         byLogicalId.set(id, { ref: name, arn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/${name}` });
         break;
       }
-      case 'AWS::StepFunctions::StateMachine':
-        byLogicalId.set(id, { ref: arn('states', `stateMachine:${generic}`), arn: arn('states', `stateMachine:${generic}`) });
+      case 'AWS::StepFunctions::StateMachine': {
+        const name = id === s.stateMachine.id ? localFunctionName('stateMachine') : generic;
+        byLogicalId.set(id, { ref: arn('states', `stateMachine:${name}`), arn: arn('states', `stateMachine:${name}`) });
         break;
+      }
       case 'AWS::SNS::Topic':
         byLogicalId.set(id, { ref: arn('sns', generic), arn: arn('sns', generic) });
         break;
@@ -259,11 +267,13 @@ export function resolvePolicies(s: SynthesizedPolicies, names: LocalNames): Loca
       principal: `arn:aws:sts::${LOCAL_ACCOUNT}:assumed-role/${roleArn.split('/').pop()}/${functionName}`,
       logGroupArn: resources.get(f.logGroup)!.arn,
       failureQueueArn: f.failureQueue ? resources.get(f.failureQueue)!.arn : undefined,
+      // The state machine's "function ARN" is its own ARN (what ingest starts).
       policies: resolve(f.documents) as PolicyDocument[],
     };
   }
   const bucketPolicies = Object.fromEntries(Object.entries(s.bucketPolicies).map(([id, doc]) => [resources.get(id)!.ref, resolve(doc) as PolicyDocument]));
-  return { account: LOCAL_ACCOUNT, region: LOCAL_REGION, options: s.options, functions, bucketPolicies };
+  const stateMachine = { arn: resources.get(s.stateMachine.id)!.arn, definition: JSON.parse(resolve(s.stateMachine.definition) as string) as Record<string, unknown> };
+  return { account: LOCAL_ACCOUNT, region: LOCAL_REGION, options: s.options, functions, bucketPolicies, stateMachine };
 }
 
 /** The stack's policies for the local resources: what startLocalStack enforces by default. */

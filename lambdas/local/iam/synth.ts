@@ -1,10 +1,10 @@
 /**
  * Child-process entry of stack-policies.ts: synthesizes the CDK app (lib/app.ts, the cdk.json context, no bundling and
  * no cdk-nag: neither changes a policy) and prints, as JSON on stdout, what the local IAM enforcement needs from the
- * template: each function's role policies and resources (by logical id, intrinsics unresolved), the bucket policies,
- * the resource types, and the project files the synth loaded (so the cache is invalidated when any of them changes).
+ * template: each function's role policies and resources (by logical id, intrinsics unresolved), the state machine's
+ * role and definition, the bucket policies, the resource types, and the project files the synth loaded (so the cache is invalidated when any of them changes).
  *
- *   node -r tsx/cjs lambdas/local/iam/synth.ts '{"autoRetrain":false,"distributed":true}'
+ *   node -r tsx/cjs lambdas/local/iam/synth.ts '{"autoRetrain":false}'
  *
  * In a child process because loading aws-cdk-lib costs ~2 s and ~150 MB that the local stack would otherwise carry.
  */
@@ -28,27 +28,31 @@ function main(): void {
     const { app, stack } = createApp({
       // No bundling, no cdk-nag, no CloudFormation schema validation (a WASM validator, ~10 s): none changes a policy.
       appProps: { outdir, context: { ...context, nag: false, 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false },
-      config: { autoRetrain: options.autoRetrain, distributed: options.distributed },
+      config: { autoRetrain: options.autoRetrain },
     });
     const template = app.synth().getStackByName(stack.stackName).template as { Resources: Record<string, { Type: string; Properties?: any }> };
     const resources = template.Resources;
 
-    const functions: Partial<Record<FunctionKey, SecureFunction>> = {
+    const functions: Partial<Record<FunctionKey, Pick<SecureFunction, 'role' | 'function' | 'logGroup' | 'failureQueue'>>> = {
       ingest: stack.pipeline.ingest,
       train: stack.pipeline.train,
       stability: stack.stabilitySchedule.stability,
-      ...(stack.distributed ? { compute: stack.distributed.compute, publish: stack.distributed.publish } : {}),
+      compute: stack.distributed.compute,
+      publish: stack.distributed.publish,
+      // Not a function, but a principal with a role the same way: the tasks it invokes, the items its maps read.
+      stateMachine: { role: stack.distributed.stateMachine.role as SecureFunction['role'], function: stack.distributed.stateMachine as never, logGroup: stack.distributed.logGroup, failureQueue: undefined },
     };
     const out: SynthesizedPolicies = {
       options,
       functions: {},
       buckets: { raw: logicalIdOf(stack.buckets.raw), artifacts: logicalIdOf(stack.buckets.artifacts), accessLogs: logicalIdOf(stack.buckets.accessLogs) },
       table: logicalIdOf(stack.segmentTable.table),
+      stateMachine: { id: logicalIdOf(stack.distributed.stateMachine), definition: resources[logicalIdOf(stack.distributed.stateMachine)].Properties.DefinitionString },
       bucketPolicies: {},
       resourceTypes: Object.fromEntries(Object.entries(resources).map(([id, r]) => [id, r.Type])),
       inputs: {},
     };
-    for (const [key, fn] of Object.entries(functions) as [FunctionKey, SecureFunction][]) {
+    for (const [key, fn] of Object.entries(functions) as [FunctionKey, Pick<SecureFunction, 'role' | 'function' | 'logGroup' | 'failureQueue'>][]) {
       const role = logicalIdOf(fn.role);
       const roleProps = resources[role].Properties ?? {};
       if (roleProps.ManagedPolicyArns?.length) throw new Error(`role of ${key} has managed policies, which the local enforcement cannot read`);

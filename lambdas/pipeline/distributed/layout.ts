@@ -1,0 +1,9 @@
+/**
+ * Names the distributed path's functions and its stack (lib/constructs/distributed-pipeline.ts, whose grants are
+ * scoped by them) share: one place for both.
+ */
+
+/** Prefix of the distributed runs' intermediate objects in the artifacts bucket (expired after 7 days). */
+export const WORK_PREFIX = 'work/';
+/** Folders of work/<run>/ that the publish steps write: the drafted model, each writer's counts, its part of assignments.csv. */
+export const PUBLISH_WORK_OUTPUTS = { model: 'model', written: 'written', assignments: 'assignments' } as const;
