@@ -719,7 +719,13 @@ export class DynamoSegmentStore implements SegmentStore {
     ).map(unmarshallItem);
     const meta = items.find((i) => i.SK === META_SK);
     if (!meta) return undefined;
-    const segments = items.filter((i) => i.SK.startsWith(segmentSkPrefix)).map(toSegment);
+    // The model's own segment order (META's segmentIds), not the items' key order: a cluster segment's place in that
+    // order is its centroid's row (ids are permuted when a model continues the previous one's).
+    const order = new Map<number, number>((meta.segmentIds ?? []).map((id: number, i: number) => [id, i]));
+    const segments = items
+      .filter((i) => i.SK.startsWith(segmentSkPrefix))
+      .map(toSegment)
+      .sort((a, b) => (order.get(a.id) ?? a.id) - (order.get(b.id) ?? b.id));
     return {
       model: { ...meta.model, segments } as SegmentModel,
       status: meta.status,

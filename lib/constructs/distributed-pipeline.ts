@@ -144,7 +144,7 @@ export class DistributedPipeline extends Construct {
     });
     // models/stability.json (the team's simulation) is read for the reports, as train does.
     buckets.grantArtifacts(this.publish.role, { writeMultipart: ['models'], write: ['reports', 'features', 'errors'], read: ['models'], list: ['models'] });
-    table.grantItems(this.publish.role, { table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchWriteItem'], queryIndex: true });
+    table.grantItems(this.publish.role, { table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchWriteItem'], queryIndex: true, queryBorderlineIndex: true });
     this.publish.allowPutSegmentEvents([DETAIL_TYPES.activated]);
 
     buckets.artifacts.addLifecycleRule({ id: 'expire-distributed-work', enabled: true, prefix: WORK_PREFIX, expiration: Duration.days(7) });

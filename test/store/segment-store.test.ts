@@ -85,6 +85,19 @@ describe('DynamoSegmentStore on dynalite', () => {
     await expect(store.activateModel(V1)).rejects.toThrow(/assignments written 0 of 5000/);
   });
 
+  test('a model whose segment ids are permuted (continuing a previous model) reads back in its own order: centroid rows stay with their segments', async () => {
+    const base = syntheticModel('permuted-v', { k: K, customers: N, createdAt: '2024-01-15T00:00:00.000Z', seed: 3 });
+    const clusters = base.segments.filter((s) => s.kind === 'cluster');
+    const permuted = clusters.map((s, i) => ({ ...s, id: clusters[(i + 1) % clusters.length].id }));
+    const model = { ...base, segments: [...permuted, ...base.segments.filter((s) => s.kind !== 'cluster')] };
+    expect(model.segments.map((s) => s.id)).not.toEqual([...model.segments.map((s) => s.id)].sort((a, b) => a - b));
+    await store.putModelDraft(model);
+    const rec = await store.getModel('permuted-v');
+    expect(rec!.model.segments.map((s) => s.id)).toEqual(model.segments.map((s) => s.id));
+    expect(rec!.model).toEqual(model);
+    await store.deleteModelVersion('permuted-v');
+  });
+
   test('invalid assignments are refused before anything is written', async () => {
     const bad = structuredClone(a1.slice(0, 30));
     bad[29].features.recencyDays = Number.POSITIVE_INFINITY;

@@ -172,6 +172,20 @@ export interface BorderlineSummary {
   segments: { id: number; borderline: number; runnerUps: Record<string, number> }[];
 }
 
+/** The sum of partitions' borderline summaries (the distributed path counts them where the assignments are written). */
+export function mergeBorderline(parts: readonly BorderlineSummary[]): BorderlineSummary | undefined {
+  if (!parts.length) return undefined;
+  const byId = new Map<number, { id: number; borderline: number; runnerUps: Record<string, number> }>();
+  for (const part of parts) {
+    for (const s of part.segments) {
+      const into = byId.get(s.id) ?? byId.set(s.id, { id: s.id, borderline: 0, runnerUps: {} }).get(s.id)!;
+      into.borderline += s.borderline;
+      for (const [r, n] of Object.entries(s.runnerUps)) into.runnerUps[r] = (into.runnerUps[r] ?? 0) + n;
+    }
+  }
+  return { threshold: parts[0].threshold, rule: parts[0].rule, segments: [...byId.values()] };
+}
+
 export function borderlineSummary(model: SegmentModel, why: PeopleWhy, labels: Int32Array): BorderlineSummary {
   const segments = clusterSegments(model).map((s) => ({ id: s.id, borderline: 0, runnerUps: {} as Record<string, number> }));
   const at = new Map(segments.map((s, i) => [s.id, i]));

@@ -6,6 +6,7 @@
 import { project2dOnto } from '../../core/cluster/pca';
 import { assignFeatures } from '../../core/model/assign';
 import { buildSummaryFromFeatures } from '../../core/model/summary';
+import { mergeBorderline } from '../../core/model/explain';
 import type { TrainResult } from '../../core/model/train';
 import type { SegmentModel } from '../../core/model/types';
 import { readProvenance } from '../../core/olist/provenance';
@@ -34,7 +35,7 @@ export interface Published {
   model: SegmentModel;
   /** undefined: not activated, a model of newer data is active. */
   pointer?: ActivePointer;
-  totals: { written: number; segmentCounts: Record<string, number> };
+  totals: { written: number; segmentCounts: Record<string, number>; borderlineCounts: Record<string, number> };
   changes: ActivationFacts['changes'];
   written: ActivationFacts['written'];
 }
@@ -46,11 +47,14 @@ async function optionalJson<T>(deps: PublishDeps, key: string): Promise<T | unde
 export async function publishModel(deps: PublishDeps, plan: Plan, ref: ModelRef): Promise<Published> {
   const keys = runKeys(plan.work);
   const parts = await Promise.all((await expectObjects(deps.artifacts, `${plan.work}written/`, plan.partitions, 'written assignments')).map((k) => deps.artifacts.getJson<WrittenPart>(k)));
-  const totals = { written: 0, segmentCounts: {} as Record<string, number> };
+  const borderline = mergeBorderline(parts.map((p) => p.borderline));
+  const totals = { written: 0, segmentCounts: {} as Record<string, number>, borderlineCounts: {} as Record<string, number> };
   for (const w of parts) {
     totals.written += w.written;
     for (const [s, n] of Object.entries(w.segmentCounts)) totals.segmentCounts[s] = (totals.segmentCounts[s] ?? 0) + n;
   }
+  // As META records after a single write: only segments with borderline people (what GSI2 must then hold).
+  for (const s of borderline?.segments ?? []) if (s.borderline) totals.borderlineCounts[s.id] = s.borderline;
   const draft = await deps.artifacts.getJson<DraftRecord>(keys.draft);
   if (draft.model.version !== ref.version) throw new Error(`run ${plan.runId}: drafted model ${draft.model.version} is not ${ref.version}`);
   if (totals.written !== draft.model.people) throw new Error(`run ${plan.runId}: ${totals.written} assignments written for ${draft.model.people} people`);
@@ -102,8 +106,10 @@ export async function publishModel(deps: PublishDeps, plan: Plan, ref: ModelRef)
     coverage: draft.coverage,
     thresholds: training.thresholds,
     sweepSample: { customers: training.sampleCustomers, of: state.customers },
+    labels: assigned.labels,
   } as unknown as TrainResult;
-  const summary = buildSummaryFromFeatures(result, { timings: training.timings, pca: { explainedVariance: training.pca.explainedVariance }, counts: training.counts });
+  // Counts and borderline people are everyone's (summed over the partitions), not the sample's.
+  const summary = buildSummaryFromFeatures(result, { timings: training.timings, pca: { explainedVariance: training.pca.explainedVariance }, counts: training.counts, borderline });
   summary.counts.customersInExport = facts.customersInExport;
   summary.counts.orders = facts.orders;
   summary.tables = tables;

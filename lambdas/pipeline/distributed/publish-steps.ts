@@ -9,7 +9,7 @@ import { nearest } from '../../core/distributed/lloyd';
 import { PREVIOUS_HEADER } from '../../core/distributed/shuffle';
 import { assignFeatures, MODEL_SCHEMA_VERSION } from '../../core/model/assign';
 import { describeFit } from '../../core/model/describe';
-import { meanCoordinates } from '../../core/model/explain';
+import { borderlineSummary, explainPeople, meanCoordinates, type BorderlineSummary } from '../../core/model/explain';
 import type { SegmentModel } from '../../core/model/types';
 import { membersOf, populationStats } from '../../core/segments/profile';
 import { RULE_SEGMENT_IDS } from '../../core/segments/ruleSegments';
@@ -82,6 +82,8 @@ export async function draftStep(deps: PublishDeps, plan: Plan, loop: LoopState):
 export interface WrittenPart {
   written: number;
   segmentCounts: Record<string, number>;
+  /** The partition's borderline people per segment and their runner-ups (summed at activation). */
+  borderline: BorderlineSummary;
   /** Moves from the previous model (null without one). */
   moves: MovesPart | null;
   changes: { changed: number; new: number } | null;
@@ -102,7 +104,9 @@ export async function writePartitionStep(deps: PublishDeps, plan: Plan, ref: Mod
   const assigned = assignFeatures(model, table);
   const previous = plan.previousVersion ? keyedNumbers(await texts(deps.artifacts, `${keys.partPrefix(p)}previous/`), PREVIOUS_HEADER) : undefined;
   const people = { model, features: table, labels: assigned.labels, ruleLabels: assigned.ruleLabels };
-  const assignments = toAssignments(people, previous);
+  // Why each person is there, in the pass that writes them; the partition's borderline counts go with its part.
+  const why = explainPeople(model, table, assigned.labels);
+  const assignments = toAssignments(people, previous, why);
   const margin = deps.stopMarginMs ?? 60_000;
   const res = await deps.segments.writeAssignmentPart(ref.version, assignments, {
     from,
@@ -121,6 +125,7 @@ export async function writePartitionStep(deps: PublishDeps, plan: Plan, ref: Mod
   const part: WrittenPart = {
     written: assignments.length,
     segmentCounts: res.segmentCounts,
+    borderline: borderlineSummary(model, why, assigned.labels),
     moves: previous ? movesOf(ids, segments, previous) : null,
     changes: previous ? segmentChanges(assignments) : null,
   };
