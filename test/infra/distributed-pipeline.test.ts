@@ -232,7 +232,7 @@ describe('IAM', () => {
     expect(events.Condition!['ForAllValues:StringEquals']['events:detail-type']).toEqual(['Segmentation model activated']);
     const tableArn = getAtt(stack.segmentTable.table);
     for (const s of statementsOfRole(ref(d().publish.role)).filter((x) => asArray(x.Action).some((a) => a.startsWith('dynamodb:')))) {
-      for (const r of asArray(s.Resource)) expect([tableArn, { 'Fn::Join': ['', [tableArn, '/index/GSI1']] }]).toContainEqual(r);
+      for (const r of asArray(s.Resource)) expect([tableArn, { 'Fn::Join': ['', [tableArn, '/index/GSI1']] }, { 'Fn::Join': ['', [tableArn, '/index/GSI2']] }]).toContainEqual(r);
       expect(asArray(s.Action)).not.toContain('dynamodb:Scan');
     }
   });
