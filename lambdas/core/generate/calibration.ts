@@ -1,8 +1,8 @@
 /**
  * Calibration constants for the synthetic Olist generator.
  *
- * DERIVED FROM THE REAL OLIST EXPORT (../shared/olist) BY lambdas/core/generate/calibrate.ts
- * (`npx tsx lambdas/core/generate/calibrate.ts --ts > lambdas/core/generate/calibration.ts`).
+ * DERIVED FROM THE REAL OLIST EXPORT (../shared/olist) BY scripts/calibrate.ts
+ * (`npx tsx scripts/calibrate.ts --ts > lambdas/core/generate/calibration.ts`).
  * Only summary statistics appear here (rates, histograms, quantiles, regression coefficients,
  * per-state top-city shares with zip-prefix ranges); no row of the real data does.
  * Quantile arrays hold the 0%, 1%, ..., 100% points. Review figures rest on the real review rows only.
