@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { partitionOf } from '../lambdas/core/distributed/hashing';
 import { computeFeatures } from '../lambdas/core/features/customerFeatures';
-import { FEATURE_NAMES, type CustomerAssignment, type FeatureVector } from '../lambdas/core/model/types';
+import { FEATURE_NAMES, type CustomerAssignment, type FeatureVector } from '../lambdas/core/domain/types';
 import { loadOlist } from '../lambdas/core/olist/load';
 import { directorySource } from '../lambdas/core/olist/source';
 import { createStores } from '../lambdas/store/config';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { benchWork, WorkResult } from '../work';
 import { availableCores } from '../../lambdas/core/cluster/workerPool';
-import { FEATURE_NAMES } from '../../lambdas/core/model/types';
+import { FEATURE_NAMES } from '../../lambdas/core/domain/types';
 import { intOption, parse } from '../../lambdas/cli/args';
 import { BENCH, BENCH_WORKER } from '../specs';
 import { benchSimulate } from './benchSimulate';

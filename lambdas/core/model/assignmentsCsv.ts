@@ -14,7 +14,7 @@ import { FeatureTable } from '../features/customerFeatures';
 import { readTable } from '../csv/reader';
 import type { TableSchema } from '../csv/schema';
 import { csvChunks, CsvCell } from '../csv/writer';
-import { FEATURE_NAMES, SegmentModel } from './types';
+import { FEATURE_NAMES, SegmentModel } from '../domain/types';
 
 export const ASSIGNMENT_COLUMNS = ['customer_unique_id', 'segment_id', 'segment_name', ...FEATURE_NAMES, 'review_imputed', 'pc1', 'pc2'];
 
