@@ -6,11 +6,20 @@
  */
 import { Command } from 'commander';
 import { DataFormatError } from '../core/csv/errors';
-import { buildCommand, helpText, HelpShown, usageFromCommander } from './args';
+import { buildCommand, helpText, HelpShown, usageFromCommander, type CommandSpec } from './args';
 import { EXIT, UsageError } from './errors';
 import { SPECS } from './specs';
 
-type Runner = (argv: string[]) => Promise<void>;
+export type Runner = (argv: string[]) => Promise<void>;
+
+/**
+ * Commands defined outside lambdas/ and added by the entry point (bin/segments.js adds the benchmarks of bench/cli.ts):
+ * what ships under lambdas/ never imports a benchmark.
+ */
+export interface CommandSet {
+  specs: CommandSpec[];
+  runners: Record<string, () => Runner>;
+}
 
 /** The module that runs each command, loaded only when it runs. */
 const RUNNERS: Record<string, () => Runner> = {
@@ -23,18 +32,13 @@ const RUNNERS: Record<string, () => Runner> = {
   segments: () => (require('./commands/query') as typeof import('./commands/query')).segmentsCommand,
   models: () => (require('./commands/query') as typeof import('./commands/query')).modelsCommand,
   forget: () => (require('./commands/forget') as typeof import('./commands/forget')).forgetCommand,
-  bench: () => (require('./commands/bench') as typeof import('./commands/bench')).benchCommand,
-  'bench-worker': () => (require('./commands/bench') as typeof import('./commands/bench')).benchWorkerCommand,
-  'bench-scale': () => (require('./commands/benchScale') as typeof import('./commands/benchScale')).benchScaleCommand,
-  'bench-distributed': () => (require('./commands/benchDistributed') as typeof import('./commands/benchDistributed')).benchDistributedCommand,
-  'bench-scale-worker': () => (require('./commands/benchScale') as typeof import('./commands/benchScale')).benchScaleWorkerCommand,
   simulate: () => (require('./commands/simulate') as typeof import('./commands/simulate')).simulateCommand,
   check: () => (require('./commands/check') as typeof import('./commands/check')).checkCommand,
   report: () => (require('./commands/report') as typeof import('./commands/report')).reportCommand,
 };
 
 /** The whole program: every command with its options (hidden ones left out of the help). */
-export function program(): Command {
+export function program(extra: CommandSet[] = []): Command {
   const root = new Command('segments')
     .description('Customer segmentation for e-commerce (Olist export format). Run `segments COMMAND --help` for one command.')
     .helpOption('-h, --help', 'this help')
@@ -58,23 +62,23 @@ export function program(): Command {
       '  npx segments export --segment 2 --out segment-2.csv   # a campaign list: every customer of segment 2',
     ].join('\n'),
   );
-  for (const spec of SPECS) buildCommand(spec, root);
+  for (const spec of [...SPECS, ...extra.flatMap((set) => set.specs)]) buildCommand(spec, root);
   return root;
 }
 
-export function help(): string {
-  return helpText(program());
+export function help(extra: CommandSet[] = []): string {
+  return helpText(program(extra));
 }
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], extra: CommandSet[] = []): Promise<number> {
   const [name, ...rest] = argv;
-  const root = program();
+  const root = program(extra);
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(helpText(root));
     return name ? EXIT.ok : EXIT.usage;
   }
   const cmd = root.commands.find((c) => c.name() === name);
-  const runner = RUNNERS[name];
+  const runner = RUNNERS[name] ?? extra.find((set) => name in set.runners)?.runners[name];
   if (!cmd || !runner) {
     // commander words the error and finds the nearest command name.
     const err = (() => {

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createRng } from '../core/util/random';
-import { FEATURE_NAMES, type CustomerAssignment, type FeatureVector, type SegmentDescription, type SegmentModel } from '../core/model/types';
+import { FEATURE_NAMES, type CustomerAssignment, type FeatureVector, type SegmentDescription, type SegmentModel } from '../core/domain/types';
 
 export function syntheticCustomerId(i: number, salt = ''): string {
   return createHash('md5').update(`customer-${salt}${i}`).digest('hex');

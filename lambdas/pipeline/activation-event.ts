@@ -7,7 +7,7 @@
  * Publishing is best effort once the pointer has flipped: the new version is live whatever happens to the event, and
  * failing the run would make Lambda retrain it all. A failure is logged and returned (the run record says so).
  */
-import type { CustomerAssignment, SegmentModel } from '../core/model/types';
+import type { CustomerAssignment, SegmentModel } from '../core/domain/types';
 import type { ActivePointer } from '../store/segment-store';
 import { artifactKeys } from './datasets';
 import { DETAIL_TYPES, type ModelActivatedDetail } from './events';

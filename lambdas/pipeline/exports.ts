@@ -14,7 +14,7 @@ import { Readable } from 'node:stream';
 import { parseCsvText } from '../core/distributed/shuffle';
 import { BORDERLINE_MARGIN, MARGIN_RULE } from '../core/model/margin';
 import { CAMPAIGN_COLUMNS, CAMPAIGN_ORDER, campaignCsv, campaignOrder, FileTally, sha256Hex, type CampaignFile, type CampaignManifest } from '../core/model/campaignList';
-import type { CustomerAssignment, SegmentModel } from '../core/model/types';
+import type { CustomerAssignment, SegmentModel } from '../core/domain/types';
 import type { BlobStore } from '../store/blob-store';
 import { EXPORTS_PREFIX } from './datasets';
 

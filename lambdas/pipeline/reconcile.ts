@@ -8,7 +8,7 @@ import { DataFormatError } from '../core/csv/errors';
 import { MODEL_SCHEMA_VERSION } from '../core/model/assign';
 import { readAssignments } from '../core/model/assignmentsCsv';
 import { TrainResult } from '../core/model/train';
-import { SegmentModel } from '../core/model/types';
+import { SegmentModel } from '../core/domain/types';
 import { matchSegments, relabel, transitionMatrix } from '../core/stability/matching';
 import { BlobStore } from '../store/blob-store';
 import { artifactKeys } from './datasets';

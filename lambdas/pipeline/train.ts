@@ -15,7 +15,7 @@ import { decodeFeatures } from '../core/features/serialize';
 import { assignmentsCsv, type AssignedPeople } from '../core/model/assignmentsCsv';
 import { clusterWhy, explainPeople, ruleWhy, type PeopleWhy } from '../core/model/explain';
 import { trainOnFeatures, TrainOptions, TrainResult } from '../core/model/train';
-import { AssignmentWhy, CustomerAssignment, FEATURE_NAMES, FeatureVector, SegmentModel } from '../core/model/types';
+import { AssignmentWhy, CustomerAssignment, FEATURE_NAMES, FeatureVector, SegmentModel } from '../core/domain/types';
 import { fitPca } from '../core/cluster/pca';
 import { buildSummaryFromFeatures } from '../core/model/summary';
 import { BlobStore } from '../store/blob-store';

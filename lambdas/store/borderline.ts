@@ -16,7 +16,7 @@
 import { QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BORDERLINE_MARGIN } from '../core/model/margin';
 import { SERVICE_GROUPS } from '../core/features/customerFeatures';
-import { FEATURE_NAMES, type AssignmentWhy, type CustomerAssignment } from '../core/model/types';
+import { FEATURE_NAMES, type AssignmentWhy, type CustomerAssignment } from '../core/domain/types';
 import { unmarshallItem } from './codec';
 import { InvalidCursorError, InvalidInputError } from './errors';
 import { assignmentSk, borderlinePk, customerIdFromSortKey, customerPk, marginSortKey } from './keys';

@@ -9,7 +9,7 @@
  */
 import { BORDERLINE_MARGIN } from '../core/model/margin';
 import { reasonsInWords, type Reason } from '../core/model/explainText';
-import type { FeatureVector, ReasonCode, SegmentDescription, SegmentModel } from '../core/model/types';
+import type { FeatureVector, ReasonCode, SegmentDescription, SegmentModel } from '../core/domain/types';
 import { createDynamoClient, ENV, loadStoreConfig } from './config';
 import { DynamoSegmentStore } from './dynamo-segment-store';
 import type { MembersPage, ModelSummary, SegmentStore, StabilityCheckRecord, StoredAssignment } from './segment-store';

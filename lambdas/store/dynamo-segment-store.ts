@@ -16,7 +16,7 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
-import { FEATURE_NAMES, type CustomerAssignment, type SegmentDescription, type SegmentModel } from '../core/model/types';
+import { FEATURE_NAMES, type CustomerAssignment, type SegmentDescription, type SegmentModel } from '../core/domain/types';
 import { rateLimiter } from '../core/util/tokenBucket';
 import { batchWrite } from './batch-writer';
 import { marshallItem, marshallValue, unmarshallItem, type Item } from './codec';

@@ -2,7 +2,7 @@
  * The segment table as the pipeline and the marketing apps see it (access patterns, not DynamoDB).
  * Implemented by DynamoSegmentStore; see README.md in this folder for the items and exact queries.
  */
-import type { CustomerAssignment, SegmentDescription, SegmentModel } from '../core/model/types';
+import type { CustomerAssignment, SegmentDescription, SegmentModel } from '../core/domain/types';
 
 /** writing: draft, assignments being written; active: the ACTIVE pointer was flipped to it;
  * superseded: a later version was activated; deleting: cleanup in progress. */

@@ -4,7 +4,7 @@ import { computeFeatures, DAY_MS, effectiveEndOfDays, FEATURE_INDEX, lastPurchas
 import { decodeFeatures, encodeFeatures } from '../../lambdas/core/features/serialize';
 import { parseTimestamp } from '../../lambdas/core/csv/schema';
 import { writeMiniExport } from '../helpers/miniExport';
-import { FeatureName } from '../../lambdas/core/model/types';
+import { FeatureName } from '../../lambdas/core/domain/types';
 
 const ts = (s: string) => parseTimestamp(s);
 

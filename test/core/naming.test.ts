@@ -1,7 +1,7 @@
 import { labelSegments } from '../../lambdas/core/segments/naming';
 import { membersOf, populationStats, profileSegments } from '../../lambdas/core/segments/profile';
 import { TRAIT_RULES, TRAIT_SUPPORT, TraitThresholds, describeTrait, fitTraitThresholds, traitSupport, traitsOfSupport } from '../../lambdas/core/segments/traits';
-import { FEATURE_NAMES, FeatureName } from '../../lambdas/core/model/types';
+import { FEATURE_NAMES, FeatureName } from '../../lambdas/core/domain/types';
 import { createMatrix } from '../../lambdas/core/util/matrix';
 
 /** A typical one-order customer of the Olist export (raw feature values). */

@@ -1,5 +1,5 @@
 import { applyTransforms, FEATURE_SPACE, fitTransforms, fromCoordinate, toCoordinate } from '../../lambdas/core/features/transforms';
-import { FEATURE_NAMES, FeatureName } from '../../lambdas/core/model/types';
+import { FEATURE_NAMES, FeatureName } from '../../lambdas/core/domain/types';
 import { createMatrix } from '../../lambdas/core/util/matrix';
 import { createRng } from '../../lambdas/core/util/random';
 

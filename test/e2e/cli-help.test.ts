@@ -7,13 +7,16 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliBatch, type CliResult } from '../helpers/cliBatch';
-import { SPECS, SIMULATE, RUN, CHECK, MODELS } from '../../lambdas/cli/specs';
+import { SPECS as PRODUCT_SPECS, SIMULATE, RUN, CHECK, MODELS } from '../../lambdas/cli/specs';
+import { BENCH_SPECS } from '../../bench/specs';
 import { SIMULATION_DEFAULTS, DEFAULT_CADENCE_DAYS } from '../../lambdas/core/stability';
 import { DEFAULT_SEED } from '../../lambdas/core/model/train';
 import { DEFAULT_RETENTION_POLICY } from '../../lambdas/core/retention/plan';
 
 /** Without the variables npm sets for `npm test`, as a user's shell has them. */
 const cleanEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('npm_')));
+/** Every command `segments` offers: the product's and the benchmarks bin/segments.js adds. */
+const SPECS = [...PRODUCT_SPECS, ...BENCH_SPECS];
 const dir = mkdtempSync(join(tmpdir(), 'cli-help-'));
 const file = join(dir, 'olist_orders_dataset.csv');
 writeFileSync(file, 'order_id\n');

@@ -12,7 +12,7 @@ import { parse } from 'csv-parse/sync';
 import { describeWithOlist, OLIST_DIR, realReviewOrders } from '../helpers/olist';
 import { realRunDir } from '../helpers/realRun';
 import type { RunSummary } from '../../lambdas/core/model/summary';
-import type { SegmentModel } from '../../lambdas/core/model/types';
+import type { SegmentModel } from '../../lambdas/core/domain/types';
 
 const BIN = resolve(__dirname, '../../bin/segments.js');
 const segments = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 900_000, maxBuffer: 1 << 26 });

@@ -2,6 +2,7 @@
 // (through tsx), each with its own environment, capturing what main() writes to stdout and stderr and its exit code.
 require('tsx/cjs');
 const { main } = require('../../lambdas/cli/main.ts');
+const { BENCH_COMMANDS } = require('../../bench/cli.ts');
 
 async function run() {
   const invocations = JSON.parse(require('node:fs').readFileSync(0, 'utf8'));
@@ -17,7 +18,7 @@ async function run() {
     Object.assign(process.env, env ?? baseEnv);
     let status;
     try {
-      status = await main(args);
+      status = await main(args, [BENCH_COMMANDS]);
     } catch (err) {
       stderr += String(err && err.stack ? err.stack : err);
       status = 99;

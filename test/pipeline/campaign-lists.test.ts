@@ -18,7 +18,7 @@ import { parseCsvText } from '../../lambdas/core/distributed/shuffle';
 import { applyTransforms, imputeReviews } from '../../lambdas/core/features/transforms';
 import { CAMPAIGN_COLUMNS, sha256Hex, type CampaignManifest } from '../../lambdas/core/model/campaignList';
 import { BORDERLINE_MARGIN } from '../../lambdas/core/model/margin';
-import { FEATURE_NAMES, type SegmentModel } from '../../lambdas/core/model/types';
+import { FEATURE_NAMES, type SegmentModel } from '../../lambdas/core/domain/types';
 import { createMatrix } from '../../lambdas/core/util/matrix';
 import { startLocalStack, type LocalStack } from '../../lambdas/local/runtime';
 import { startEmulators } from '../../lambdas/local/emulators';

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { adjustedRandIndex } from '../../lambdas/core/cluster/ari';
 import { generateDataset } from '../../lambdas/core/generate/generator';
 import type { RunSummary } from '../../lambdas/core/model/summary';
-import type { SegmentModel } from '../../lambdas/core/model/types';
+import type { SegmentModel } from '../../lambdas/core/domain/types';
 import { startLocalStack, type LocalStack } from '../../lambdas/local/runtime';
 import { artifactKeys, datasetPrefix } from '../../lambdas/pipeline/datasets';
 import type { ModelActivatedDetail } from '../../lambdas/pipeline/events';

@@ -18,7 +18,7 @@ import { loadOlist } from '../../lambdas/core/olist/load';
 import { directorySource } from '../../lambdas/core/olist/source';
 import { buildReports, REPORT_FILES } from '../../lambdas/core/report';
 import { explorationStats, ExplorationStats } from '../../lambdas/core/report/exploration';
-import { fmt } from '../../lambdas/core/report/format';
+import { fmt } from '../../lambdas/core/util/format';
 import { StabilityInput } from '../../lambdas/core/report/inputs';
 import { handStability } from './fixtures';
 

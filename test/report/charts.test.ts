@@ -9,7 +9,7 @@ import { maintenanceCharts } from '../../lambdas/core/report/chartsMaintenance';
 import { trialsCharts } from '../../lambdas/core/report/chartsTrials';
 import { explorationStats } from '../../lambdas/core/report/exploration';
 import { FEATURE_INFO } from '../../lambdas/core/report/featureText';
-import { esc, fmt, scriptJson } from '../../lambdas/core/report/format';
+import { esc, fmt, scriptJson } from '../../lambdas/core/util/format';
 import { driftMetricName, driftRows, sampleMap } from '../../lambdas/core/report/inputs';
 import { contractText } from '../../lambdas/core/report/pageMaintenance';
 import { fullSpec, renderChart, wrapText } from '../../lambdas/core/report/render';

@@ -4,7 +4,7 @@
  */
 import { RunSummary } from '../../lambdas/core/model/summary';
 import { Coverage } from '../../lambdas/core/model/coverage';
-import { FEATURE_NAMES, FeatureName } from '../../lambdas/core/model/types';
+import { FEATURE_NAMES, FeatureName } from '../../lambdas/core/domain/types';
 import { StabilityInput } from '../../lambdas/core/report/inputs';
 
 const byFeature = (f: (n: FeatureName, j: number) => number) => Object.fromEntries(FEATURE_NAMES.map((n, j) => [n, f(n, j)])) as Record<FeatureName, number>;

@@ -10,7 +10,7 @@ import {
   ProvisionedThroughputExceededException,
   QueryCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { CustomerAssignment } from '../../lambdas/core/model/types';
+import type { CustomerAssignment } from '../../lambdas/core/domain/types';
 import { syntheticAssignments, syntheticModel } from '../../lambdas/local/synthetic-segments';
 import { backoffDelay, batchWrite } from '../../lambdas/store/batch-writer';
 import { createDynamoClient, loadStoreConfig } from '../../lambdas/store/config';

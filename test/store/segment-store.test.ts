@@ -1,5 +1,5 @@
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
-import type { CustomerAssignment, SegmentModel } from '../../lambdas/core/model/types';
+import type { CustomerAssignment, SegmentModel } from '../../lambdas/core/domain/types';
 import { syntheticAssignments, syntheticModel, withSizes } from '../../lambdas/local/synthetic-segments';
 import { SegmentsClient } from '../../lambdas/store/client';
 import { DynamoSegmentStore } from '../../lambdas/store/dynamo-segment-store';

@@ -4,7 +4,7 @@ import { loadOlist } from '../../core/olist/load';
 import { directorySource } from '../../core/olist/source';
 import { assignCustomers } from '../../core/model/assign';
 import { assignmentsCsv } from '../../core/model/assignmentsCsv';
-import { SegmentModel } from '../../core/model/types';
+import { SegmentModel } from '../../core/domain/types';
 import { dataDirOption, dateOption, parse, required } from '../args';
 import { ASSIGN } from '../specs';
 import { OutputDir } from '../output';

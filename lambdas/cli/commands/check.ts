@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { loadOlist } from '../../core/olist/load';
 import { directorySource } from '../../core/olist/source';
-import { SegmentModel } from '../../core/model/types';
+import { SegmentModel } from '../../core/domain/types';
 import { CheckResult, DEFAULT_CADENCE_DAYS, contractOf, runStabilityCheck } from '../../core/stability/check';
 import { TrainingDistribution } from '../../core/stability/drift';
 import { dataDirOption, intOption, parse, required } from '../args';

@@ -6,7 +6,7 @@
  * file, the line (where the record starts, quoted newlines included), the column and what was expected.
  *
  * Records come from tokenizer.ts, not csv-parse: on the real export csv-parse was 7 of the 11 s of a load
- * (lambdas/bench/bench-csv.ts); csv-parse remains the oracle the tokenizer is tested against.
+ * (bench/csv.ts); csv-parse remains the oracle the tokenizer is tested against.
  */
 import { isAscii } from 'node:buffer';
 import { Readable } from 'node:stream';

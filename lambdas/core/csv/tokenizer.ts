@@ -5,7 +5,7 @@
  * Why hand-written rather than csv-parse (which stays the reference it is tested against, see
  * test/core/csv-tokenizer.test.ts): on the real Olist export csv-parse ran at ~9 MB/s and was 7 of the
  * 11 s of a load, and none of the faster npm parsers both reports syntax errors (unclosed or stray quotes)
- * and gives record line numbers (figures in lambdas/bench/bench-csv.ts). This one only does what the reader
+ * and gives record line numbers (figures in bench/csv.ts). This one only does what the reader
  * needs, so it stays small:
  * - fields separated by commas; records end at LF, CRLF or a lone CR, which each count as one line, inside
  *   a quoted field too (so line numbers are the ones an editor shows);

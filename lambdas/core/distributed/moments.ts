@@ -15,7 +15,7 @@
  */
 import { FEATURE_INDEX } from '../features/customerFeatures';
 import { FEATURE_SPACE, REVIEW_IMPUTATION_RULE, transformFromStats, type ReviewImputation } from '../features/transforms';
-import { FEATURE_NAMES, type FeatureTransform } from '../model/types';
+import { FEATURE_NAMES, type FeatureTransform } from '../domain/types';
 import type { Matrix } from '../util/matrix';
 
 const { log1p } = Math;

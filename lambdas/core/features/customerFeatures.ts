@@ -30,7 +30,7 @@
  * With `everyone`, people whose orders all come after T (a handful of stray orders after the data's end) are kept
  * too, grouped by those orders, so that every person of the export has a row somewhere.
  */
-import { FEATURE_NAMES, FeatureName } from '../model/types';
+import { FEATURE_NAMES, FeatureName } from '../domain/types';
 import { Matrix, createMatrix } from '../util/matrix';
 import { OlistData } from '../olist/load';
 import { ORDER_STATUSES } from '../olist/tables';

@@ -8,7 +8,7 @@
  * Typed arrays go through as raw bytes (a million customers: ~80 MB, no JSON number formatting). Ids are JSON
  * strings, so no character an id may hold (a newline, a quote, a comma) can shift a row.
  */
-import { FEATURE_NAMES } from '../model/types';
+import { FEATURE_NAMES } from '../domain/types';
 import { createMatrix } from '../util/matrix';
 import { FeatureTable, SERVICE_GROUPS } from './customerFeatures';
 

@@ -24,7 +24,7 @@
  * scikit-learn parity: for each column, FunctionTransformer(np.log1p) where log, np.clip(x, lo, hi), then
  * MinMaxScaler(feature_range=(0, weight)) fitted on [lo, hi]; the review imputation is a grouped SimpleImputer.
  */
-import { FEATURE_NAMES, FeatureName, FeatureTransform, SegmentModel } from '../model/types';
+import { FEATURE_NAMES, FeatureName, FeatureTransform, SegmentModel } from '../domain/types';
 import { Matrix, createMatrix } from '../util/matrix';
 import { FEATURE_INDEX } from './customerFeatures';
 

@@ -1,8 +1,11 @@
 /**
  * Calibration constants for the synthetic Olist generator.
  *
- * DERIVED FROM THE REAL OLIST EXPORT (../shared/olist) BY lambdas/core/generate/calibrate.ts
- * (`npx tsx lambdas/core/generate/calibrate.ts --ts > lambdas/core/generate/calibration.ts`).
+ * @generated: written by scripts/calibrate.ts, not by hand (exempt from the 500-line rule of
+ * test/architecture/file-size.test.ts). To regenerate, with the real export beside the project:
+ *   `npx tsx scripts/calibrate.ts ../shared/olist --ts > lambdas/core/generate/calibration.ts`
+ *
+ * DERIVED FROM THE REAL OLIST EXPORT (../shared/olist).
  * Only summary statistics appear here (rates, histograms, quantiles, regression coefficients,
  * per-state top-city shares with zip-prefix ranges); no row of the real data does.
  * Quantile arrays hold the 0%, 1%, ..., 100% points. Review figures rest on the real review rows only.

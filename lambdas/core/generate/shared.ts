@@ -1,4 +1,4 @@
-/** Small definitions shared by the calibration script and the generator, so both bucket data the same way. */
+/** Small definitions shared by the calibration script (scripts/calibrate.ts) and the generator, so both bucket data the same way. */
 
 export const DAY = 86_400_000;
 export const HOUR = 3_600_000;

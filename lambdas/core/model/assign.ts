@@ -10,7 +10,7 @@ import { applyTransforms, imputeReviews } from '../features/transforms';
 import { OlistData } from '../olist/load';
 import { ruleLabels } from '../segments/ruleSegments';
 import { Matrix } from '../util/matrix';
-import { FEATURE_NAMES, SegmentModel } from './types';
+import { FEATURE_NAMES, SegmentModel } from '../domain/types';
 
 export interface Assignment {
   features: FeatureTable;

@@ -14,11 +14,11 @@ import { FeatureTable } from '../features/customerFeatures';
 import { readTable } from '../csv/reader';
 import type { TableSchema } from '../csv/schema';
 import { csvChunks, CsvCell } from '../csv/writer';
-import { FEATURE_NAMES, SegmentModel } from './types';
+import { FEATURE_NAMES, SegmentModel } from '../domain/types';
 
 export const ASSIGNMENT_COLUMNS = ['customer_unique_id', 'segment_id', 'segment_name', ...FEATURE_NAMES, 'review_imputed', 'pc1', 'pc2'];
 
-/** 4 decimals: the features as the table stores them (core/model/types.ts); NaN (undefined) stays an empty cell. */
+/** 4 decimals: the features as the table stores them (core/domain/types.ts); NaN (undefined) stays an empty cell. */
 const round4 = (v: number) => (Number.isInteger(v) ? v : Math.round(v * 1e4) / 1e4);
 
 export interface AssignedPeople {

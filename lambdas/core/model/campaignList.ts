@@ -18,7 +18,7 @@
  */
 import { createHash } from 'node:crypto';
 import { csvChunks, type CsvCell } from '../csv/writer';
-import type { AssignmentWhy, FeatureVector } from './types';
+import type { AssignmentWhy, FeatureVector } from '../domain/types';
 
 export const CAMPAIGN_COLUMNS = ['customer_unique_id', 'segment_id', 'segment_name', 'action', 'recency_days', 'orders', 'spend', 'review_score', 'margin', 'runner_up_segment_id'] as const;
 

@@ -13,7 +13,7 @@ import { describeRuleSegments, ruleLabels } from '../segments/ruleSegments';
 import { Trait, TraitThresholds, traitSupport } from '../segments/traits';
 import type { Matrix } from '../util/matrix';
 import { Coverage, coverageOf } from './coverage';
-import { ClusterMetrics, FEATURE_NAMES, FeatureTransform, SegmentDescription, SegmentModel } from './types';
+import { ClusterMetrics, FEATURE_NAMES, FeatureTransform, SegmentDescription, SegmentModel } from '../domain/types';
 
 /** A clustering of the customers with a delivered order, in the fit's own cluster numbering. */
 export interface FittedClusters {

@@ -21,7 +21,7 @@ import { SERVICE_GROUPS, type FeatureTable } from '../features/customerFeatures'
 import { toCoordinate } from '../features/transforms';
 import { clusterSegments } from './assign';
 import { BORDERLINE_MARGIN, MARGIN_DECIMALS, MARGIN_RULE } from './margin';
-import { FEATURE_NAMES, type AssignmentWhy, type ReasonCode, type SegmentModel } from './types';
+import { FEATURE_NAMES, type AssignmentWhy, type ReasonCode, type SegmentModel } from '../domain/types';
 
 export { BORDERLINE_MARGIN, MARGIN_DECIMALS, MARGIN_RULE } from './margin';
 

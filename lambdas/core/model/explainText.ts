@@ -4,9 +4,9 @@
  * JSON give a support agent. Pure: the model (its segments and review imputation) and the stored assignment suffice.
  */
 import { OVERDUE_GRACE_DAYS } from '../features/customerFeatures';
-import { fmt } from '../report/format';
+import { fmt } from '../util/format';
 import { RULE_SEGMENTS } from '../segments/ruleSegments';
-import { FEATURE_NAMES, type AssignmentWhy, type FeatureName, type FeatureVector, type ReasonCode, type SegmentModel } from './types';
+import { FEATURE_NAMES, type AssignmentWhy, type FeatureName, type FeatureVector, type ReasonCode, type SegmentModel } from '../domain/types';
 
 export interface Reason {
   /** A feature name (clustered customers) or a service group (rule segments). */

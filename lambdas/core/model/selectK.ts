@@ -17,7 +17,7 @@
  * same order, and the summary says so.
  */
 import { Coverage } from './coverage';
-import { SweepPoint } from './types';
+import { SweepPoint } from '../domain/types';
 
 export const ACTIONABLE_K = { min: 4, max: 8 } as const;
 export const MIN_SEGMENT_SHARE = 0.02;

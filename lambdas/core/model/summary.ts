@@ -3,7 +3,7 @@
  */
 import { borderlineSummary, explainPeople, type BorderlineSummary, type PeopleWhy } from './explain';
 import { LoadIssues, OlistData, TableReport } from '../olist/load';
-import { FEATURE_NAMES, FeatureName, SegmentKind, SegmentModel, SweepPoint } from './types';
+import { FEATURE_NAMES, FeatureName, SegmentKind, SegmentModel, SweepPoint } from '../domain/types';
 import { ModelStability, SweepCandidate, TrainResult } from './train';
 import { AlternativeScore } from './alternatives';
 import { KChoice } from './selectK';

@@ -22,7 +22,7 @@ import { Candidate, KChoice, chooseK } from './selectK';
 import { compareAlternatives, AlternativeScore } from './alternatives';
 import { describeFit } from './describe';
 import { meanCoordinates } from './explain';
-import { ClusterMetrics, FeatureTransform, SegmentModel, SweepPoint } from './types';
+import { ClusterMetrics, FeatureTransform, SegmentModel, SweepPoint } from '../domain/types';
 
 export interface TrainOptions {
   /** Fixed k (skips the choice but still runs the sweep for the report unless sweep is false). */

@@ -1,7 +1,7 @@
 /** Vega-Lite charts of the exploration page, from ExplorationStats. */
 import { ChartDef, COLORS, FULL_WIDTH, HALF_WIDTH, num, shareAxis } from './chartKit';
 import { ExplorationStats } from './exploration';
-import { axisFormat, fmt } from './format';
+import { axisFormat, fmt } from '../util/format';
 
 const H = 220;
 

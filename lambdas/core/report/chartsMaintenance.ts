@@ -1,7 +1,7 @@
 /** Vega-Lite charts of the maintenance page, from the update-frequency simulation (stability.json). */
 import { ChartDef, COLORS, FULL_WIDTH, MAX_LINE_POINTS, num, thinned } from './chartKit';
 import { FEATURE_INFO, FeatureName } from './featureText';
-import { fmt } from './format';
+import { fmt } from '../util/format';
 import { driftMetricName, driftRows, StabilityInput } from './inputs';
 import { DRIFT_LEVELS } from '../stability/drift';
 

@@ -1,9 +1,9 @@
 /** Vega-Lite charts of the model trials page, from summary.json and a PCA sample. */
 import { RunSummary } from '../model/summary';
-import { FEATURE_NAMES } from '../model/types';
+import { FEATURE_NAMES } from '../domain/types';
 import { ChartDef, ChartRow, COLORS, FULL_WIDTH, HALF_WIDTH, num, segmentColorScale, VlSpec } from './chartKit';
 import { FEATURE_INFO } from './featureText';
-import { axisFormat, fmt } from './format';
+import { axisFormat, fmt } from '../util/format';
 import { MapSample } from './inputs';
 
 const H = 200;

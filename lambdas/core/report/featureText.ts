@@ -3,8 +3,8 @@
  * the "typical" customer, and a plain sentence comparing a segment with everybody (for the segment cards,
  * meant for readers who have never heard of k-means).
  */
-import { FEATURE_NAMES, FeatureName } from '../model/types';
-import { fmt } from './format';
+import { FEATURE_NAMES, FeatureName } from '../domain/types';
+import { fmt } from '../util/format';
 
 export interface FeatureInfo {
   /** Short label for axes and table headers, with its unit. */

@@ -7,7 +7,7 @@
  *   data-value="raw number">formatted</span>, so tests (and sceptical readers) can check them.
  */
 import { RenderedChart } from './render';
-import { esc, fmt, scriptJson } from './format';
+import { esc, fmt, scriptJson } from '../util/format';
 
 export interface PageLink {
   file: string;

@@ -11,7 +11,7 @@ import { OlistData } from '../olist/load';
 import { RunSummary } from '../model/summary';
 import { segmentColor } from './chartKit';
 import { explorationStats, ExplorationStats } from './exploration';
-import { esc, fmt } from './format';
+import { esc, fmt } from '../util/format';
 import { kpi, kpis, metric, PAGES, section } from './html';
 import { MapSample, ReportInput, sampleMap, StabilityInput } from './inputs';
 import { cardsPage } from './pageCards';

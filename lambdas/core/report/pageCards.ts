@@ -1,7 +1,7 @@
 /** Segment cards for marketing: one card per segment, in plain words, readable without any data science. */
 import { RunSummary } from '../model/summary';
 import { ChartDef, segmentColor, shareAxis } from './chartKit';
-import { esc, fmt } from './format';
+import { esc, fmt } from '../util/format';
 import { figure, metric, section } from './html';
 import { PageContext } from './pageContext';
 import { keyFeatures, segmentChart } from './segmentStory';

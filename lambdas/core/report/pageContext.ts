@@ -1,6 +1,6 @@
 /** What each page builder receives: the inputs, a chart renderer and the page wrapper with shared facts. */
 import { ChartDef } from './chartKit';
-import { esc, fmt } from './format';
+import { esc, fmt } from '../util/format';
 import { callout, page, PageOptions } from './html';
 import { ReportInput } from './inputs';
 import type { DatasetProvenance } from '../olist/provenance';

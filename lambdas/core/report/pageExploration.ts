@@ -1,10 +1,10 @@
 /** The exploration page: the export as a data scientist's first notebook would describe it. */
-import { FEATURE_NAMES } from '../model/types';
+import { FEATURE_NAMES } from '../domain/types';
 import { RunSummary } from '../model/summary';
 import { explorationCharts } from './chartsExploration';
 import { ExplorationStats } from './exploration';
 import { FEATURE_INFO } from './featureText';
-import { esc, fmt } from './format';
+import { esc, fmt } from '../util/format';
 import { callout, charts, kpi, kpis, list, metric, section, table } from './html';
 import { PageContext } from './pageContext';
 

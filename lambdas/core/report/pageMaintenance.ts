@@ -1,7 +1,7 @@
 /** The maintenance page: how long a model stays valid, the retraining cadence and the drift of the features. */
 import { maintenanceCharts } from './chartsMaintenance';
 import { FEATURE_INFO, FeatureName } from './featureText';
-import { esc, fmt } from './format';
+import { esc, fmt } from '../util/format';
 import { callout, charts, kpi, kpis, list, metric, section, table } from './html';
 import { driftMetricName, driftRows, initStabilityOf, StabilityInput } from './inputs';
 import { PageContext } from './pageContext';

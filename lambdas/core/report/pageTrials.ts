@@ -1,10 +1,10 @@
 /** The model trials page: how the number of segments was chosen and what the segments look like. */
 import { RunSummary } from '../model/summary';
-import { FEATURE_NAMES } from '../model/types';
+import { FEATURE_NAMES } from '../domain/types';
 import { isKmeans, trialsCharts } from './chartsTrials';
 import { segmentColor } from './chartKit';
 import { FEATURE_INFO } from './featureText';
-import { esc, fmt } from './format';
+import { esc, fmt } from '../util/format';
 import { callout, charts, kpi, kpis, list, metric, section, table } from './html';
 import { PageContext } from './pageContext';
 import { baselineSection, coverageSection, rulesSection } from './trialsCoverage';

@@ -3,7 +3,7 @@
  * (renderer 'none', no DOM, no canvas), so the pages need no script and no network to show their charts.
  */
 import { ChartDef, THEME, VlSpec } from './chartKit';
-import { esc } from './format';
+import { esc } from '../util/format';
 import { textWidth } from './textWidth';
 import { loadVega } from './vegaRuntime';
 

@@ -3,7 +3,7 @@
  * each as a plain sentence and as a small "this segment vs all customers" bar chart.
  */
 import { RunSummary, SegmentSummary } from '../model/summary';
-import { FEATURE_NAMES, FeatureName } from '../model/types';
+import { FEATURE_NAMES, FeatureName } from '../domain/types';
 import { ChartDef, COLORS, num, segmentColor } from './chartKit';
 import { FEATURE_INFO } from './featureText';
 

@@ -5,7 +5,7 @@
  */
 import { RunSummary } from '../model/summary';
 import { PartitionScore } from '../model/baseline';
-import { esc, fmt } from './format';
+import { esc, fmt } from '../util/format';
 import { callout, metric, section, table } from './html';
 
 const m = (path: string, v: number | undefined | null, display: string) => metric('summary', path, v ?? undefined, display);

@@ -3,7 +3,7 @@
  * segment's mean sits from the population's in population standard deviations (the z-score the naming
  * rules read). Values that are NaN (no review, nothing delivered) are left out of a segment's statistics.
  */
-import { FEATURE_NAMES, FeatureName, SegmentProfileEntry } from '../model/types';
+import { FEATURE_NAMES, FeatureName, SegmentProfileEntry } from '../domain/types';
 import { Matrix } from '../util/matrix';
 
 export type Profile = Record<FeatureName, SegmentProfileEntry>;

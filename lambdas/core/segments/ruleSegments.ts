@@ -8,7 +8,7 @@
  * campaign or an app can rely on them across model versions.
  */
 import { SERVICE_GROUPS, ServiceGroup, UncountedPeople } from '../features/customerFeatures';
-import { SegmentDescription } from '../model/types';
+import { SegmentDescription } from '../domain/types';
 import { facts } from './naming';
 import { PopulationStats, membersOf, profileSegments } from './profile';
 import { TraitThresholds, traitSupport, traitsOfSupport } from './traits';

@@ -1,6 +1,6 @@
 /** The simulation's curve: per horizon, the median and quartiles over origins x seeds of the origins' points. */
 import { DAY_MS, FeatureTable } from '../features/customerFeatures';
-import { FEATURE_NAMES, FeatureName } from '../model/types';
+import { FEATURE_NAMES, FeatureName } from '../domain/types';
 import { AGING_FEATURES } from './drift';
 import type { OriginCurve, StabilityPoint } from './simulationTypes';
 import { round, spreadOf } from './stats';

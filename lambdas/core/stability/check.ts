@@ -15,7 +15,7 @@
  */
 import { DAY_MS, computeFeatures } from '../features/customerFeatures';
 import { modelCoordinates } from '../model/assign';
-import { SegmentModel, FeatureName } from '../model/types';
+import { SegmentModel, FeatureName } from '../domain/types';
 import { OlistData } from '../olist/load';
 import { ariByCustomerIndex } from './compare';
 import { AGING_FEATURES, DRIFT_LEVELS, FeatureDrift, TrainingDistribution, featureDrift, summarizeDistribution } from './drift';

@@ -22,7 +22,7 @@
  * Values are the raw features with missing reviews imputed by the model's own rule (what the model sees
  * before its log/standardisation), in FEATURE_NAMES order.
  */
-import { FEATURE_NAMES, FeatureName } from '../model/types';
+import { FEATURE_NAMES, FeatureName } from '../domain/types';
 import { Matrix } from '../util/matrix';
 import { countAtMost, quantileLowerSorted, quantileSorted, round } from './stats';
 

@@ -9,7 +9,7 @@
  */
 import { assignToCentroids, kmeans } from '../cluster/kmeans';
 import { assignFeatures, modelCoordinates } from '../model/assign';
-import type { SegmentModel } from '../model/types';
+import type { SegmentModel } from '../domain/types';
 import type { FeatureTable } from '../features/customerFeatures';
 import { featureSpace } from '../features/transforms';
 import { ariByCustomerIndex } from './compare';

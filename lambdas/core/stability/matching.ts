@@ -17,7 +17,7 @@
  */
 import { hungarian } from '../cluster/hungarian';
 import { clusterSegments } from '../model/assign';
-import { CustomerAssignment, FeatureTransform, SegmentModel } from '../model/types';
+import { CustomerAssignment, FeatureTransform, SegmentModel } from '../domain/types';
 import { fromCoordinate, toCoordinate } from '../features/transforms';
 import { RULE_SEGMENT_ID_BASE, isRuleSegmentId } from '../segments/ruleSegments';
 

@@ -6,7 +6,7 @@
 import { adjustedRandIndex } from '../cluster/ari';
 import { ACTIONABLE_K } from '../model/selectK';
 import { trainSegmentation } from '../model/train';
-import type { SegmentModel } from '../model/types';
+import type { SegmentModel } from '../domain/types';
 import type { OlistData } from '../olist/load';
 import { TrainingDistribution, summarizeDistribution } from './drift';
 import type { OriginCurve } from './simulationTypes';

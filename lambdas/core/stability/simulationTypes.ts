@@ -2,7 +2,7 @@
  * The vocabulary of the update-frequency simulation (simulate.ts): its options and defaults, the curve of one
  * origin, the aggregated points and the report. No computation here.
  */
-import type { FeatureName } from '../model/types';
+import type { FeatureName } from '../domain/types';
 import type { Recommendation } from './recommend';
 
 export interface SimulationOptions {

@@ -14,7 +14,7 @@ import { decodeFeatures, encodeFeatures } from '../../core/features/serialize';
 import { applyTransforms, imputeReviews } from '../../core/features/transforms';
 import { mergeFeatureCounts, type FeatureCounts } from '../../core/model/summary';
 import { trainOnFeatures, type TrainResult } from '../../core/model/train';
-import { FEATURE_NAMES, type FeatureTransform, type SegmentModel } from '../../core/model/types';
+import { FEATURE_NAMES, type FeatureTransform, type SegmentModel } from '../../core/domain/types';
 import type { LoadIssues, TableReport } from '../../core/olist/load';
 import type { ExplorationStats } from '../../core/report/exploration';
 import type { Matrix } from '../../core/util/matrix';

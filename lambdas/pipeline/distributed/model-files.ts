@@ -7,7 +7,7 @@
 import { Readable } from 'node:stream';
 import type { FeatureTable } from '../../core/features/customerFeatures';
 import { assignmentsCsv } from '../../core/model/assignmentsCsv';
-import type { SegmentModel } from '../../core/model/types';
+import type { SegmentModel } from '../../core/domain/types';
 import type { TransitionMatrix } from '../../core/stability/matching';
 import type { BlobStore } from '../../store/blob-store';
 

@@ -8,7 +8,7 @@ import { assignFeatures } from '../../core/model/assign';
 import { buildSummaryFromFeatures } from '../../core/model/summary';
 import { mergeBorderline } from '../../core/model/explain';
 import type { TrainResult } from '../../core/model/train';
-import type { SegmentModel } from '../../core/model/types';
+import type { SegmentModel } from '../../core/domain/types';
 import { readProvenance } from '../../core/olist/provenance';
 import { loadWarnings } from '../../core/olist/warnings';
 import { buildReports, sampleMap, type StabilityInput } from '../../core/report';

@@ -10,7 +10,7 @@ import { PREVIOUS_HEADER } from '../../core/distributed/shuffle';
 import { assignFeatures, MODEL_SCHEMA_VERSION } from '../../core/model/assign';
 import { describeFit } from '../../core/model/describe';
 import { borderlineSummary, explainPeople, meanCoordinates, type BorderlineSummary } from '../../core/model/explain';
-import type { SegmentModel } from '../../core/model/types';
+import type { SegmentModel } from '../../core/domain/types';
 import { membersOf, populationStats } from '../../core/segments/profile';
 import { RULE_SEGMENT_IDS } from '../../core/segments/ruleSegments';
 import { SERVICE_GROUPS } from '../../core/features/customerFeatures';

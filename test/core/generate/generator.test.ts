@@ -7,16 +7,9 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, createReadS
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse';
-import {
-  COLUMNS,
-  FILES,
-  HEADERS,
-  LINE_ENDINGS,
-  generateDataset,
-  poolSizes,
-  type GenerateResult,
-  type TableName,
-} from '../../../lambdas/core/generate/generator';
+import { generateDataset, type GenerateResult } from '../../../lambdas/core/generate/generator';
+import { COLUMNS, FILES, HEADERS, LINE_ENDINGS, type TableName } from '../../../lambdas/core/generate/exportFormat';
+import { poolSizes } from '../../../lambdas/core/generate/calibrated';
 import * as CAL from '../../../lambdas/core/generate/calibration';
 import { type OlistStats } from './olistStats';
 import { runInChild } from '../../helpers/child';

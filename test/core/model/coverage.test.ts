@@ -1,6 +1,6 @@
 import { coverageOf, eta2 } from '../../../lambdas/core/model/coverage';
 import { rfmSpace } from '../../../lambdas/core/model/baseline';
-import { FEATURE_NAMES, FeatureName } from '../../../lambdas/core/model/types';
+import { FEATURE_NAMES, FeatureName } from '../../../lambdas/core/domain/types';
 import { createMatrix, Matrix } from '../../../lambdas/core/util/matrix';
 
 const BASE: Record<FeatureName, number> = { recencyDays: 100, frequency: 1, monetary: 100, reviewScore: 5, deliveryDelayDays: -10, lateShare: 0, items: 1, categories: 1, installments: 1 };

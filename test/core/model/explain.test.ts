@@ -9,7 +9,7 @@ import { assignFeatures } from '../../../lambdas/core/model/assign';
 import { BORDERLINE_MARGIN, borderlineSummary, clusterWhy, explainPeople, marginOf, populationMeanCoordinates, ruleWhy } from '../../../lambdas/core/model/explain';
 import { reasonsInWords, whyLine } from '../../../lambdas/core/model/explainText';
 import { trainOnFeatures } from '../../../lambdas/core/model/train';
-import { FEATURE_NAMES, type FeatureName, type SegmentModel } from '../../../lambdas/core/model/types';
+import { FEATURE_NAMES, type FeatureName, type SegmentModel } from '../../../lambdas/core/domain/types';
 import { createMatrix } from '../../../lambdas/core/util/matrix';
 import { createRng } from '../../../lambdas/core/util/random';
 

@@ -7,7 +7,7 @@ import { adjustedRandIndex } from '../../../lambdas/core/cluster/ari';
 import { emptyUncounted, FeatureTable } from '../../../lambdas/core/features/customerFeatures';
 import { compareAlternatives } from '../../../lambdas/core/model/alternatives';
 import { trainOnFeatures } from '../../../lambdas/core/model/train';
-import { FEATURE_NAMES } from '../../../lambdas/core/model/types';
+import { FEATURE_NAMES } from '../../../lambdas/core/domain/types';
 import { createMatrix } from '../../../lambdas/core/util/matrix';
 import { createRng } from '../../../lambdas/core/util/random';
 

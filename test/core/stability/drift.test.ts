@@ -1,4 +1,4 @@
-import { FEATURE_NAMES } from '../../../lambdas/core/model/types';
+import { FEATURE_NAMES } from '../../../lambdas/core/domain/types';
 import { binShares, driftLevel, featureDrift, ksAgainstSummary, ksPValue, ksTwoSample, psi, summarizeDistribution } from '../../../lambdas/core/stability/drift';
 import { createMatrix } from '../../../lambdas/core/util/matrix';
 import { createRng } from '../../../lambdas/core/util/random';

@@ -1,4 +1,4 @@
-import { FEATURE_NAMES, FeatureTransform, SegmentDescription, SegmentModel } from '../../../lambdas/core/model/types';
+import { FEATURE_NAMES, FeatureTransform, SegmentDescription, SegmentModel } from '../../../lambdas/core/domain/types';
 import { centroidsToRaw, matchSegments, movers, rawToSpace, relabel, transitionMatrix, withPreviousSegment } from '../../../lambdas/core/stability/matching';
 
 const nf = FEATURE_NAMES.length;

@@ -5,12 +5,12 @@
  * Run in its own process (`segments bench-worker`) so that its wall time and peak memory are its own.
  */
 import { writeFile } from 'node:fs/promises';
-import { calinskiHarabasz, daviesBouldin, silhouette } from '../core/cluster/metrics';
-import { kmeans } from '../core/cluster/kmeans';
-import { computeFeatures } from '../core/features/customerFeatures';
-import { featureSpace } from '../core/features/transforms';
-import { loadOlist } from '../core/olist/load';
-import { directorySource } from '../core/olist/source';
+import { calinskiHarabasz, daviesBouldin, silhouette } from '../lambdas/core/cluster/metrics';
+import { kmeans } from '../lambdas/core/cluster/kmeans';
+import { computeFeatures } from '../lambdas/core/features/customerFeatures';
+import { featureSpace } from '../lambdas/core/features/transforms';
+import { loadOlist } from '../lambdas/core/olist/load';
+import { directorySource } from '../lambdas/core/olist/source';
 
 export interface WorkResult {
   stages: Record<string, number>;

@@ -11,17 +11,17 @@ import { readdirSync, statSync, createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { createComputeHandler } from '../handlers/distributed/compute';
-import { createPublishHandler } from '../handlers/distributed/publish';
-import { awsRuntime } from '../handlers/runtime';
-import { loadStackPolicies, type LocalNames } from '../local/iam/stack-policies';
-import { localStepFunctions } from '../local/stepfunctions/service';
-import type { HistoryEvent } from '../local/stepfunctions/interpreter';
-import { datasetPrefix } from '../pipeline/datasets';
-import { silentLog } from '../pipeline/log';
-import { estimateRows } from '../pipeline/route';
-import { tableOfKey } from '../core/distributed/shuffle';
-import { createStores } from '../store/config';
+import { createComputeHandler } from '../lambdas/handlers/distributed/compute';
+import { createPublishHandler } from '../lambdas/handlers/distributed/publish';
+import { awsRuntime } from '../lambdas/handlers/runtime';
+import { loadStackPolicies, type LocalNames } from '../lambdas/local/iam/stack-policies';
+import { localStepFunctions } from '../lambdas/local/stepfunctions/service';
+import type { HistoryEvent } from '../lambdas/local/stepfunctions/interpreter';
+import { datasetPrefix } from '../lambdas/pipeline/datasets';
+import { silentLog } from '../lambdas/pipeline/log';
+import { estimateRows } from '../lambdas/pipeline/route';
+import { tableOfKey } from '../lambdas/core/distributed/shuffle';
+import { createStores } from '../lambdas/store/config';
 
 /** The stages people read, from the top-level states of the definition (the Lloyd loop is one stage). */
 const STAGE_OF: Record<string, string> = {

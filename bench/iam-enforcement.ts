@@ -3,18 +3,18 @@
  * the same client code, with and without the enforcement middleware (the train role), alternated in blocks so that both
  * see the same machine load; plus the cost of a first (uncached) decision.
  *
- *   npx tsx lambdas/local/iam/bench-enforcement.ts [calls per block = 400] [rounds = 6]
+ *   npx tsx bench/iam-enforcement.ts [calls per block = 400] [rounds = 6]
  */
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createStores, type Stores } from '../../store/config';
-import { startEmulators } from '../emulators';
-import { IamAuthorizer } from './authorizer';
-import { enforceIam } from './enforce';
-import { loadStackPolicies } from './stack-policies';
+import { createStores, type Stores } from '../lambdas/store/config';
+import { startEmulators } from '../lambdas/local/emulators';
+import { IamAuthorizer } from '../lambdas/local/iam/authorizer';
+import { enforceIam } from '../lambdas/local/iam/enforce';
+import { loadStackPolicies } from '../lambdas/local/iam/stack-policies';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 

@@ -3,8 +3,8 @@
  * (rates, histograms, quantiles, small regressions) that the synthetic generator is fitted to.
  * Nothing row-level leaves this script: only aggregates.
  *
- *   npx tsx lambdas/core/generate/calibrate.ts [olistDir]          # JSON on stdout
- *   npx tsx lambdas/core/generate/calibrate.ts [olistDir] --ts     # the calibration.ts module on stdout
+ *   npx tsx scripts/calibrate.ts [olistDir]          # JSON on stdout
+ *   npx tsx scripts/calibrate.ts [olistDir] --ts     # the calibration.ts module on stdout
  *
  * The default directory is ../shared/olist beside the project root. Review statistics use only the
  * real review rows (provenance/real_reviews.txt), never the imputed ones; review text rates use the
@@ -13,7 +13,7 @@
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse';
-import { DAY, HOUR, PAYMENT_CODES, VALUE_BUCKETS, dayOf, formatTimestamp, outcomeBucket, parseTimestamp, valueBucket } from './shared';
+import { DAY, HOUR, PAYMENT_CODES, VALUE_BUCKETS, dayOf, formatTimestamp, outcomeBucket, parseTimestamp, valueBucket } from '../lambdas/core/generate/shared';
 
 type Row = Record<string, string>;
 
@@ -496,8 +496,11 @@ function toModule(c: Record<string, unknown>): string {
   const header = `/**
  * Calibration constants for the synthetic Olist generator.
  *
- * DERIVED FROM THE REAL OLIST EXPORT (../shared/olist) BY lambdas/core/generate/calibrate.ts
- * (\`npx tsx lambdas/core/generate/calibrate.ts --ts > lambdas/core/generate/calibration.ts\`).
+ * @generated: written by scripts/calibrate.ts, not by hand (exempt from the 500-line rule of
+ * test/architecture/file-size.test.ts). To regenerate, with the real export beside the project:
+ *   \`npx tsx scripts/calibrate.ts ../shared/olist --ts > lambdas/core/generate/calibration.ts\`
+ *
+ * DERIVED FROM THE REAL OLIST EXPORT (../shared/olist).
  * Only summary statistics appear here (rates, histograms, quantiles, regression coefficients,
  * per-state top-city shares with zip-prefix ranges); no row of the real data does.
  * Quantile arrays hold the 0%, 1%, ..., 100% points. Review figures rest on the real review rows only.
@@ -513,7 +516,7 @@ function toModule(c: Record<string, unknown>): string {
 
 if (require.main === module) {
   const args = process.argv.slice(2);
-  const dir = args.find((a) => !a.startsWith('--')) ?? path.resolve(__dirname, '../../../../shared/olist');
+  const dir = args.find((a) => !a.startsWith('--')) ?? path.resolve(__dirname, '../../shared/olist');
   if (!existsSync(dir)) {
     console.error(`calibrate: ${dir} not found`);
     process.exit(1);

@@ -18,7 +18,7 @@
  * (an assignment is one item in the table and one in GSI1, under 1 KB: 2 WRU); S3 $0.005 per 1,000 PUT and $0.0004
  * per 1,000 GET, and work/ kept 7 days at $0.023 per GB-month.
  */
-import { PARTITION_PEOPLE } from '../pipeline/distributed/plan';
+import { PARTITION_PEOPLE } from '../lambdas/pipeline/distributed/plan';
 import type { DistributedBenchResult, Stage, StageFigure } from './distributed';
 
 export const LAMBDA_SPEED = 1;

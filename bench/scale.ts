@@ -12,18 +12,18 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fitPca } from '../core/cluster/pca';
-import { computeFeatures, effectiveEnd } from '../core/features/customerFeatures';
-import { decodeFeatures, encodeFeatures } from '../core/features/serialize';
-import { assignmentsCsv } from '../core/model/assignmentsCsv';
-import { buildSummaryFromFeatures } from '../core/model/summary';
-import { trainOnFeatures } from '../core/model/train';
-import { loadOlist } from '../core/olist/load';
-import { directorySource } from '../core/olist/source';
-import { buildReports, sampleMap } from '../core/report';
-import { summarizeDistribution } from '../core/stability/drift';
-import { datasetFacts, type DatasetFacts } from '../pipeline/ingest';
-import { toAssignments } from '../pipeline/train';
+import { fitPca } from '../lambdas/core/cluster/pca';
+import { computeFeatures, effectiveEnd } from '../lambdas/core/features/customerFeatures';
+import { decodeFeatures, encodeFeatures } from '../lambdas/core/features/serialize';
+import { assignmentsCsv } from '../lambdas/core/model/assignmentsCsv';
+import { buildSummaryFromFeatures } from '../lambdas/core/model/summary';
+import { trainOnFeatures } from '../lambdas/core/model/train';
+import { loadOlist } from '../lambdas/core/olist/load';
+import { directorySource } from '../lambdas/core/olist/source';
+import { buildReports, sampleMap } from '../lambdas/core/report';
+import { summarizeDistribution } from '../lambdas/core/stability/drift';
+import { datasetFacts, type DatasetFacts } from '../lambdas/pipeline/ingest';
+import { toAssignments } from '../lambdas/pipeline/train';
 
 export type ScalePhase = 'ingest' | 'train';
 

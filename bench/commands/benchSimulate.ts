@@ -8,10 +8,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { StabilityReport } from '../../core/stability/simulate';
-import { fmt, renderTable } from '../table';
+import type { StabilityReport } from '../../lambdas/core/stability/simulate';
+import { fmt, renderTable } from '../../lambdas/cli/table';
 
-const ROOT = resolve(__dirname, '../../..');
+const ROOT = resolve(__dirname, '../..');
 
 interface Timed {
   wall: number;

@@ -2,8 +2,8 @@
  * Benchmark (not a test): this module's k-means vs ml-kmeans vs scikit-learn's KMeans on the same data, for the
  * k sweep the product runs (k = 2..10, 10 initialisations each).
  *
- *   npx tsx lambdas/core/cluster/bench-kmeans.ts [--n 93000] [--kmin 2] [--kmax 10] [--nInit 10]
- *        [--data blobs,olist,real] [--olist-dir /work/shared/olist] [--reps 1] [--no-ml] [--ml-ks 2,6,10]
+ *   npx tsx bench/kmeans.ts [--n 93000] [--kmin 2] [--kmax 10] [--nInit 10]
+ *        [--data blobs,olist,real] [--olist-dir DIR] [--reps 1] [--no-ml] [--ml-ks 2,6,10]
  *        [--no-sklearn] [--python /usr/bin/python3]
  *
  * Reported per k: the fastest of --reps repetitions, ours and scikit-learn's interleaved k by k so that they see
@@ -14,25 +14,28 @@
  * - olist: customer-like features (recency, mostly-one frequency, log-normal spend, 1-5 review scores, delivery
  *   delay, late share, items, categories, instalments), log1p on the skewed ones: no clear clusters, many ties,
  *   which is the hard case for k-means (more iterations);
- * - real: the product's model coordinates of the public Olist data set (--olist-dir), through the product's own
+ * - real: the product's model coordinates of the public Olist data set (--olist-dir; default OLIST_DIR, else
+ *   ../shared/olist beside the project root), through the product's own
  *   loader, features and transforms (93,358 customers).
- * The data are written to /tmp/kmeans-bench-<name>.f64 (raw float64, row-major) and read back by numpy.
+ * The data are written to <tmpdir>/kmeans-bench-<name>.f64 (raw float64, row-major) and read back by numpy.
  * Times are wall-clock and process CPU time (all threads). Ours runs twice: on one thread, and with the
  * initialisations spread over all cores; scikit-learn uses its OpenMP/BLAS threads (reported).
  * Timings on a shared machine vary with what else runs: compare runs made back to back.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { kmeans as mlKmeans } from 'ml-kmeans';
-import { createMatrix, type Matrix } from '../util/matrix';
-import { createRng, type Rng } from '../util/random';
-import { computeFeatures } from '../features/customerFeatures';
-import { featureSpace } from '../features/transforms';
-import { loadOlist } from '../olist/load';
-import { directorySource } from '../olist/source';
-import { adjustedRandIndex } from './ari';
-import { kmeans } from './kmeans';
-import { availableCores } from './workerPool';
+import { createMatrix, type Matrix } from '../lambdas/core/util/matrix';
+import { createRng, type Rng } from '../lambdas/core/util/random';
+import { computeFeatures } from '../lambdas/core/features/customerFeatures';
+import { featureSpace } from '../lambdas/core/features/transforms';
+import { loadOlist } from '../lambdas/core/olist/load';
+import { directorySource } from '../lambdas/core/olist/source';
+import { adjustedRandIndex } from '../lambdas/core/cluster/ari';
+import { kmeans } from '../lambdas/core/cluster/kmeans';
+import { availableCores } from '../lambdas/core/cluster/workerPool';
 
 interface Args {
   n: number;
@@ -49,7 +52,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { n: 93000, kmin: 2, kmax: 10, nInit: 10, data: ['blobs', 'olist'], reps: 1, ml: true, olistDir: '/work/shared/olist', sklearn: true, python: '/usr/bin/python3' };
+  const args: Args = { n: 93000, kmin: 2, kmax: 10, nInit: 10, data: ['blobs', 'olist'], reps: 1, ml: true, olistDir: process.env.OLIST_DIR ?? join(__dirname, '../../shared/olist'), sklearn: true, python: '/usr/bin/python3' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => argv[++i];
@@ -246,7 +249,7 @@ async function main(): Promise<void> {
     const rng = createRng(42);
     const X = name === 'blobs' ? blobs(args.n, rng) : name === 'olist' ? olistLike(args.n, rng) : name === 'real' ? await realData(args.olistDir) : undefined;
     if (!X) throw new Error(`unknown data set ${name}`);
-    const path = `/tmp/kmeans-bench-${name}.f64`;
+    const path = join(tmpdir(), `kmeans-bench-${name}.f64`);
     writeFileSync(path, new Uint8Array(X.data.buffer, X.data.byteOffset, X.data.byteLength));
     console.log(`\n== ${name}: ${X.rows} x ${X.cols}, k = ${args.kmin}..${args.kmax}, ${args.nInit} initialisations, best of ${args.reps} interleaved rep(s)`);
     // Interleaved per k (ours on 1 thread, ours on all cores, scikit-learn), so that all three see the same load.

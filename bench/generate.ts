@@ -1,18 +1,19 @@
 /**
  * Streaming / memory check for the generator (a script, not a test):
  *
- *   npx tsx lambdas/core/generate/bench-generate.ts [customers=1000000] [outDir=/tmp/olist-synth-bench] [seed=1]
+ *   npx tsx bench/generate.ts [customers=1000000] [outDir=<tmpdir>/olist-synth-bench] [seed=1]
  *
  * Prints the elapsed time, the peak resident set size (process.resourceUsage().maxRSS) and the files
  * written. Memory should stay flat as the customer count grows: only the product/seller pools are held.
  */
 import { statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { generateDataset } from './generator';
+import { generateDataset } from '../lambdas/core/generate/generator';
 
 async function main(): Promise<void> {
   const customers = Number(process.argv[2] ?? 1_000_000);
-  const outDir = process.argv[3] ?? '/tmp/olist-synth-bench';
+  const outDir = process.argv[3] ?? path.join(tmpdir(), 'olist-synth-bench');
   const seed = Number(process.argv[4] ?? 1);
   const t0 = process.hrtime.bigint();
   let lastTenth = -1;

@@ -8,15 +8,15 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { benchWork, WorkResult } from '../../bench/work';
-import { availableCores } from '../../core/cluster/workerPool';
-import { FEATURE_NAMES } from '../../core/model/types';
-import { intOption, parse } from '../args';
+import { benchWork, WorkResult } from '../work';
+import { availableCores } from '../../lambdas/core/cluster/workerPool';
+import { FEATURE_NAMES } from '../../lambdas/core/domain/types';
+import { intOption, parse } from '../../lambdas/cli/args';
 import { BENCH, BENCH_WORKER } from '../specs';
 import { benchSimulate } from './benchSimulate';
-import { fmt, renderTable } from '../table';
+import { fmt, renderTable } from '../../lambdas/cli/table';
 
-const ROOT = resolve(__dirname, '../../..');
+const ROOT = resolve(__dirname, '../..');
 
 interface Measured {
   wall: number;
@@ -57,7 +57,7 @@ function runProject(data: string, k: number, threads: number | 'auto', dump?: st
 
 function runReference(python: string, reference: string, data: string, k: number): Measured {
   const t = performance.now();
-  const r = spawnSync(python, [join(ROOT, 'lambdas/bench/peak.py'), reference, data, '--k', String(k)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = spawnSync(python, [join(ROOT, 'bench/peak.py'), reference, data, '--k', String(k)], { encoding: 'utf8', maxBuffer: 1 << 26 });
   const wall = (performance.now() - t) / 1000;
   if (r.status !== 0) throw new Error(`reference run failed: ${r.stderr.trim().split('\n').pop()}`);
   const out = JSON.parse(r.stdout);
@@ -108,7 +108,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
   const peak = { project: Math.max(...project.map((m) => m.peakMb)), reference: ref.length ? Math.max(...ref.map((m) => m.peakMb)) : NaN };
   let agreement: { ari: number; sklearnInertia: number; ourInertia: number; inertiaRatio: number } | undefined;
   if (hasReference) {
-    const r = spawnSync(python, [join(ROOT, 'lambdas/bench/agreement.py'), dump, String(FEATURE_NAMES.length), String(k)], { encoding: 'utf8' });
+    const r = spawnSync(python, [join(ROOT, 'bench/agreement.py'), dump, String(FEATURE_NAMES.length), String(k)], { encoding: 'utf8' });
     if (r.status === 0) {
       const a = JSON.parse(r.stdout);
       agreement = { ...a, inertiaRatio: a.ourInertia / a.sklearnInertia };

@@ -1,7 +1,7 @@
 /**
  * `segments bench-scale`: how the pipeline's time and memory grow with the number of customers. For each size it
  * generates a synthetic export once (calibrated generator, cached under .cache/scale/), then runs the ingest work
- * and the train work (lambdas/bench/scale.ts) each in a fresh process, as each runs in its own Lambda, and reports
+ * and the train work (bench/scale.ts) each in a fresh process, as each runs in its own Lambda, and reports
  * per-stage seconds, per-phase peak RSS against the functions' memory settings, and growth relative to the
  * smallest size. S3 and DynamoDB I/O are left out (see scale.ts).
  */
@@ -10,13 +10,13 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ingestWork, PhaseResult, ScalePhase, StageMeasure, trainWork } from '../../bench/scale';
-import { UsageError } from '../errors';
-import { intOption, parse, required } from '../args';
+import { ingestWork, PhaseResult, ScalePhase, StageMeasure, trainWork } from '../scale';
+import { UsageError } from '../../lambdas/cli/errors';
+import { intOption, parse, required } from '../../lambdas/cli/args';
 import { BENCH_SCALE, BENCH_SCALE_WORKER } from '../specs';
-import { renderTable } from '../table';
+import { renderTable } from '../../lambdas/cli/table';
 
-const ROOT = resolve(__dirname, '../../..');
+const ROOT = resolve(__dirname, '../..');
 const CLI = join(ROOT, 'bin/segments.js');
 /** The functions' memory settings (lib/config.ts defaults), the budget each phase's peak is set against. */
 const LAMBDA_MB = { ingest: 2048, train: 3008 };

@@ -1,19 +1,19 @@
 /**
  * `segments bench-distributed`: the distributed path on generated exports (1 and 5 million people by default), run
- * locally from the state machine's definition (lambdas/bench/distributed.ts), with time and peak memory per stage, and
- * from those figures the estimated wall time and cost of the path in AWS (lambdas/bench/aws-estimate.ts) for the sizes
+ * locally from the state machine's definition (bench/distributed.ts), with time and peak memory per stage, and
+ * from those figures the estimated wall time and cost of the path in AWS (bench/aws-estimate.ts) for the sizes
  * of --estimate-for. Long: about 20 minutes for a million people on 2 cores, most of it writing to dynalite.
  */
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { estimateAws, type AwsEstimate } from '../../bench/aws-estimate';
-import { benchDistributed, type DistributedBenchResult } from '../../bench/distributed';
-import { intOption, parse } from '../args';
+import { estimateAws, type AwsEstimate } from '../aws-estimate';
+import { benchDistributed, type DistributedBenchResult } from '../distributed';
+import { intOption, parse } from '../../lambdas/cli/args';
 import { BENCH_DISTRIBUTED } from '../specs';
-import { fmt, renderTable } from '../table';
+import { fmt, renderTable } from '../../lambdas/cli/table';
 import { ensureDataset, parseSizes } from './benchScale';
 
-const ROOT = resolve(__dirname, '../../..');
+const ROOT = resolve(__dirname, '../..');
 
 const duration = (s: number) => (s >= 3600 ? `${(s / 3600).toFixed(1)} h` : s >= 90 ? `${(s / 60).toFixed(1)} min` : `${s.toFixed(1)} s`);
 

@@ -1,7 +1,7 @@
 /**
  * CSV parsing throughput (MB/s) on the Olist tables, to justify (or not) the hand-written tokenizer.
  *
- *   npx tsx lambdas/bench/bench-csv.ts [--data DIR] [--runs N] [--deps DIR]
+ *   npx tsx bench/csv.ts [--data DIR] [--runs N] [--deps DIR]
  *
  * --data defaults to ../shared/olist, else a synthetic export is generated (segments generate).
  * --deps points at a node_modules holding the other parsers compared (they are not project dependencies):
@@ -34,11 +34,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { parse as csvParse } from 'csv-parse';
-import { readTable } from '../core/csv/reader';
-import { CsvTokenizer } from '../core/csv/tokenizer';
-import { ALL_TABLES } from '../core/olist/tables';
+import { readTable } from '../lambdas/core/csv/reader';
+import { CsvTokenizer } from '../lambdas/core/csv/tokenizer';
+import { ALL_TABLES } from '../lambdas/core/olist/tables';
 
-const ROOT = resolve(__dirname, '../..');
+const ROOT = resolve(__dirname, '..');
 const CHUNK = 1 << 20;
 
 interface Args {

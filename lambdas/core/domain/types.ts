@@ -1,6 +1,8 @@
 /**
- * The domain's data shapes: the customer features, the model artifact and the segment descriptions.
- * Everything that crosses a boundary (CLI files, S3 objects, DynamoDB items, the marketing client) is one of these.
+ * The domain's vocabulary, the bottom layer of the core (ARCHITECTURE.md): the customer features, the model artifact,
+ * the segment descriptions and a customer's assignment. Everything that crosses a boundary (CLI files, S3 objects,
+ * DynamoDB items, the marketing client) is one of these. Types and constants only: this folder imports nothing, so
+ * every other folder of core/ (features/, segments/, model/, ...) may import it without pointing upwards.
  */
 
 /** The features computed for each customer_unique_id (see features/customerFeatures.ts for the definitions). */

@@ -1,8 +1,8 @@
 /**
  * Write throughput of DynamoSegmentStore.writeAssignments against dynalite (in-process, 127.0.0.1).
- *   npx tsx lambdas/local/bench-write-assignments.ts [count=50000 | olist[=dir]] [concurrency list=1,4,8,16] [--budget=list] [--memory]
+ *   npx tsx bench/write-assignments.ts [count=50000 | olist[=dir]] [concurrency list=1,4,8,16] [--budget=list] [--memory]
  * `olist` writes the real export's assignments (one per customer with a counted order, real features; the segment
- * is the customer's hash mod 5, no training needed), from /work/shared/olist or the given folder.
+ * is the customer's hash mod 5, no training needed), from ../shared/olist beside the project root or the given folder.
  * `--budget=200,500` adds one run per budget (items/s, at the largest concurrency) and checks that the measured rate
  * stays within the budget: the first 25 items are free (the bucket's burst), so rate <= budget + 25 / seconds.
  * Each run writes a fresh model version into a fresh temp state folder (LevelDB on disk unless --memory).
@@ -10,14 +10,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { partitionOf } from '../core/distributed/hashing';
-import { computeFeatures } from '../core/features/customerFeatures';
-import { FEATURE_NAMES, type CustomerAssignment, type FeatureVector } from '../core/model/types';
-import { loadOlist } from '../core/olist/load';
-import { directorySource } from '../core/olist/source';
-import { createStores } from '../store/config';
-import { startEmulators } from './emulators';
-import { syntheticAssignments, syntheticModel, withSizes } from './synthetic-segments';
+import { partitionOf } from '../lambdas/core/distributed/hashing';
+import { computeFeatures } from '../lambdas/core/features/customerFeatures';
+import { FEATURE_NAMES, type CustomerAssignment, type FeatureVector } from '../lambdas/core/domain/types';
+import { loadOlist } from '../lambdas/core/olist/load';
+import { directorySource } from '../lambdas/core/olist/source';
+import { createStores } from '../lambdas/store/config';
+import { startEmulators } from '../lambdas/local/emulators';
+import { syntheticAssignments, syntheticModel, withSizes } from '../lambdas/local/synthetic-segments';
 
 /** The real export's customers as assignments: real ids and features, segment = hash mod k (no training). */
 async function olistAssignments(dir: string, k = 5): Promise<CustomerAssignment[]> {
@@ -38,7 +38,7 @@ async function main() {
   const budgets = (process.argv.find((a) => a.startsWith('--budget='))?.slice('--budget='.length) ?? '').split(',').filter(Boolean).map(Number);
   const source = args[0] ?? '50000';
   const assignments = source.startsWith('olist')
-    ? await olistAssignments(source.includes('=') ? source.slice(source.indexOf('=') + 1) : path.resolve(__dirname, '../../../shared/olist'))
+    ? await olistAssignments(source.includes('=') ? source.slice(source.indexOf('=') + 1) : path.resolve(__dirname, '../../shared/olist'))
     : syntheticAssignments(Number(source), { seed: 99 });
   const count = assignments.length;
   const concurrencies = (args[1] ?? '1,4,8,16').split(',').map(Number);

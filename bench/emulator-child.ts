@@ -3,9 +3,9 @@
  * process then holds only what the functions hold, so its memory per stage is theirs. Sends the endpoints' environment
  * to the parent (IPC) once listening; stops when the parent says so or goes away.
  *
- *   fork('lambdas/bench/emulator-child.ts', [stateDir], { execArgv: ['-r', 'tsx/cjs'] })
+ *   fork('bench/emulator-child.ts', [stateDir], { execArgv: ['-r', 'tsx/cjs'] })
  */
-import { startEmulators } from '../local/emulators';
+import { startEmulators } from '../lambdas/local/emulators';
 
 async function main(): Promise<void> {
   const dir = process.argv[2];

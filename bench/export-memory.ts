@@ -1,7 +1,7 @@
 /**
  * Peak memory of `segments export` against the size of the segment: the export must stream (constant memory).
  *
- *   npx tsx lambdas/bench/export-memory.ts [sizes=20000,1000000] [--cache DIR] [--runs N]
+ *   npx tsx bench/export-memory.ts [sizes=20000,1000000] [--cache DIR] [--runs N]
  *
  * For each size N a local state (cached in --cache, default .cache/export-bench/<N>/: seeding a million assignments into
  * dynalite takes a while and is done once) holds an active model whose segment 0 has N customers (synthetic ids and
@@ -14,7 +14,7 @@
  *   `segments export` does after `npm start`.
  *
  * Peak memory is the exporter process's own maximum resident set (getrusage ru_maxrss, read by a preloaded module at
- * exit: lambdas/bench/report-maxrss.js). The figure that says "constant memory" is the ratio of the peaks at the
+ * exit: bench/report-maxrss.js). The figure that says "constant memory" is the ratio of the peaks at the
  * largest and the smallest size, measured in the same run: near 1 when the export streams, near N_large / N_small
  * (times the per-customer bytes) when it holds the segment.
  */
@@ -23,13 +23,13 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startEmulators } from '../local/emulators';
-import { serveEndpoints, writeEndpoints, removeEndpoints } from '../local/serve-endpoints';
-import { syntheticAssignments, syntheticModel } from '../local/synthetic-segments';
-import { createStores } from '../store/config';
-import type { DynamoSegmentStore } from '../store/dynamo-segment-store';
+import { startEmulators } from '../lambdas/local/emulators';
+import { serveEndpoints, writeEndpoints, removeEndpoints } from '../lambdas/local/serve-endpoints';
+import { syntheticAssignments, syntheticModel } from '../lambdas/local/synthetic-segments';
+import { createStores } from '../lambdas/store/config';
+import type { DynamoSegmentStore } from '../lambdas/store/dynamo-segment-store';
 
-const ROOT = path.resolve(__dirname, '../..');
+const ROOT = path.resolve(__dirname, '..');
 const BIN = path.join(ROOT, 'bin/segments.js');
 const PRELOAD = path.join(__dirname, 'report-maxrss.js');
 const PART = 50_000;
