@@ -15,7 +15,7 @@
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { PriorityQueue } from '@datastructures-js/priority-queue';
-import { CsvTokenizer } from '../../core/csv/tokenizer';
+import { CsvSyntaxError, CsvTokenizer } from '../../core/csv/tokenizer';
 import { csvRecord } from '../../core/csv/writer';
 import { csvLine } from '../../core/distributed/shuffle';
 import { CAMPAIGN_COLUMNS, campaignOrder, campaignRow, type CampaignCustomer, type CampaignManifest } from '../../core/model/campaignList';
@@ -93,12 +93,20 @@ async function* partRows(store: Pick<BlobStore, 'get' | 'bucket'>, key: string):
     ready = [];
     yield* rows;
   };
+  const tokenize = (text: string, last = false) => {
+    try {
+      tokenizer.push(text);
+      if (last) tokenizer.end();
+    } catch (err) {
+      if (err instanceof CsvSyntaxError) throw new Error(`${source}: unreadable CSV (${err.message})`);
+      throw err;
+    }
+  };
   for await (const chunk of await store.get(key)) {
-    tokenizer.push(decoder.write(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string)));
+    tokenize(decoder.write(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string)));
     yield* drain();
   }
-  tokenizer.push(decoder.end());
-  tokenizer.end();
+  tokenize(decoder.end(), true);
   yield* drain();
   if (header) throw new Error(`${source}: expected a header line, got an empty object`);
 }
