@@ -4,19 +4,25 @@
  * by training before the version is activated, so that the lists are there when readers switch and the activation event
  * ("Segmentation model activated", detail.artifacts.exports) can name the manifest.
  *
- * One function for every path that activates a version: the single-function training calls it with the assignments it
- * is about to write (lambdas/pipeline/train.ts); the distributed path is meant to call it the same way.
+ * The single-function training calls writeCampaignLists with the assignments it is about to write
+ * (lambdas/pipeline/train.ts); the distributed path writes each segment's list from its partitions' sorted parts
+ * (distributed/campaign-lists.ts) through the same putCampaignFile and putCampaignManifest, so both give the same
+ * bytes for the same people.
  *
  * A deletion request rewrites the files that name the person (lambdas/pipeline/forget.ts) and then the manifest's
  * counts and checksums (refreshManifest).
  */
+import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { parseCsvText } from '../core/distributed/shuffle';
 import { BORDERLINE_MARGIN, MARGIN_RULE } from '../core/model/margin';
 import { CAMPAIGN_COLUMNS, CAMPAIGN_ORDER, campaignCsv, campaignOrder, FileTally, sha256Hex, type CampaignFile, type CampaignManifest } from '../core/model/campaignList';
 import type { CustomerAssignment, SegmentModel } from '../core/domain/types';
 import type { BlobStore } from '../store/blob-store';
-import { EXPORTS_PREFIX } from './datasets';
+import { SUPERSEDED_TAG } from '../store/lifecycle';
+import { artifactKeys, EXPORTS_PREFIX } from './datasets';
+import { describe } from './ingest';
+import type { Log } from './log';
 
 export const exportKeys = {
   dir: (version: string) => `${EXPORTS_PREFIX}${version}/`,
@@ -43,19 +49,41 @@ export async function writeCampaignLists(
   const files: CampaignFile[] = [];
   for (const segment of model.segments) {
     const rows = members.get(segment.id)!.sort((a, b) => campaignOrder(assignments[a], assignments[b]));
-    const key = exportKeys.segment(model.version, segment.id);
-    const tally = new FileTally();
     const chunks = campaignCsv(
       (function* () {
         for (const i of rows) yield assignments[i];
       })(),
       segment,
     );
-    await store.putStream(key, Readable.from((function* () {
-      for (const chunk of chunks) yield tally.add(chunk);
-    })()), { contentType: 'text/csv; charset=utf-8' });
-    files.push({ segmentId: segment.id, name: segment.name, kind: segment.kind, action: segment.action, key, rows: rows.length, bytes: tally.bytes, sha256: tally.sha256() });
+    files.push(await putCampaignFile(store, model, segment, chunks, rows.length));
   }
+  return putCampaignManifest(store, model, files, now);
+}
+
+/** One segment's list from its text chunks (header first, rows in the campaign order), with its rows, bytes and checksum. */
+export async function putCampaignFile(
+  store: Pick<BlobStore, 'putStream'>,
+  model: Pick<SegmentModel, 'version'>,
+  segment: SegmentModel['segments'][number],
+  chunks: Iterable<string> | AsyncIterable<string>,
+  rows: number,
+): Promise<CampaignFile> {
+  const key = exportKeys.segment(model.version, segment.id);
+  const tally = new FileTally();
+  await store.putStream(
+    key,
+    Readable.from(
+      (async function* () {
+        for await (const chunk of chunks) yield tally.add(chunk);
+      })(),
+    ),
+    { contentType: 'text/csv; charset=utf-8' },
+  );
+  return { segmentId: segment.id, name: segment.name, kind: segment.kind, action: segment.action, key, rows, bytes: tally.bytes, sha256: tally.sha256() };
+}
+
+/** The manifest, written last: its presence means every file it lists is complete. */
+export async function putCampaignManifest(store: Pick<BlobStore, 'putJson'>, model: Pick<SegmentModel, 'version' | 'asOf'>, files: CampaignFile[], now: Date): Promise<{ key: string; manifest: CampaignManifest }> {
   const manifest: CampaignManifest = {
     format: 'segments-campaign-lists',
     formatVersion: 1,
@@ -71,6 +99,34 @@ export async function writeCampaignLists(
   const key = exportKeys.manifest(model.version);
   await store.putJson(key, manifest);
   return { key, manifest };
+}
+
+/** Where the report pages of a version link to its campaign lists: the lists' folder relative to the pages' folder. */
+export function campaignListsLink(version: string): { dir: string } {
+  return { dir: posix.relative(artifactKeys.reports(version), exportKeys.dir(version)) + '/' };
+}
+
+/**
+ * The replaced version's per-customer artifacts (assignments.csv, the campaign lists) are tagged for the bucket's
+ * `expire-superseded` lifecycle rule (retainSupersededDays); best effort: a missing tag only keeps the file until its
+ * owner removes it. Both paths call it once a new version is active.
+ */
+export async function markSuperseded(deps: { artifacts: Pick<BlobStore, 'exists' | 'setTags' | 'list'>; log: Log }, version: string): Promise<void> {
+  const tag = async (key: string, check: boolean) => {
+    try {
+      if (!check || (await deps.artifacts.exists(key))) await deps.artifacts.setTags(key, { [SUPERSEDED_TAG.key]: SUPERSEDED_TAG.value });
+    } catch (err) {
+      deps.log.warn('superseded artifacts not tagged for expiry', { version, key, error: describe(err) });
+    }
+  };
+  await tag(artifactKeys.assignments(version), true);
+  let lists: string[] = [];
+  try {
+    lists = (await deps.artifacts.list(exportKeys.dir(version))).map((o) => o.key);
+  } catch (err) {
+    deps.log.warn('superseded campaign lists not listed for expiry', { version, error: describe(err) });
+  }
+  for (const key of lists) await tag(key, false);
 }
 
 /**

@@ -20,7 +20,6 @@ import { fitPca } from '../core/cluster/pca';
 import { buildSummaryFromFeatures } from '../core/model/summary';
 import { BlobStore } from '../store/blob-store';
 import { SegmentStore } from '../store/segment-store';
-import { SUPERSEDED_TAG } from '../store/lifecycle';
 import { EMPTY_SUPPRESSION, type Suppression } from '../store/personal-data';
 import { withoutPeople } from '../core/features/withoutPeople';
 import { artifactKeys } from './datasets';
@@ -34,8 +33,7 @@ import { LeaseLostError, StaleModelError } from '../store/errors';
 import { randomUUID } from 'node:crypto';
 import { loadWarnings } from '../core/olist/warnings';
 import { publishActivation, segmentChanges } from './activation-event';
-import { exportKeys, writeCampaignLists } from './exports';
-import { posix } from 'node:path';
+import { campaignListsLink, markSuperseded, writeCampaignLists } from './exports';
 
 export interface TrainDeps {
   artifacts: BlobStore;
@@ -171,7 +169,7 @@ export async function trainDataset(deps: TrainDeps, request: TrainRequest): Prom
         stability,
         stabilitySource: stability ? artifactKeys.stabilitySimulation() : undefined,
         provenance: facts.provenance,
-        campaignLists: { dir: relativeKey(artifactKeys.reports(model.version), exportKeys.dir(model.version)) },
+        campaignLists: campaignListsLink(model.version),
       });
       for (const [file, html] of Object.entries(pages)) await deps.artifacts.putText(artifactKeys.reports(model.version) + file, html, { contentType: 'text/html; charset=utf-8' });
     }
@@ -211,34 +209,6 @@ export async function trainDataset(deps: TrainDeps, request: TrainRequest): Prom
   } finally {
     heartbeat.stop();
   }
-}
-
-/**
- * The replaced version's per-customer artifacts (assignments.csv, the campaign lists) are tagged for the bucket's
- * `expire-superseded` lifecycle rule (retainSupersededDays); best effort: a missing tag only keeps the file until its
- * owner removes it.
- */
-async function markSuperseded(deps: TrainDeps, version: string): Promise<void> {
-  const tag = async (key: string, check: boolean) => {
-    try {
-      if (!check || (await deps.artifacts.exists(key))) await deps.artifacts.setTags(key, { [SUPERSEDED_TAG.key]: SUPERSEDED_TAG.value });
-    } catch (err) {
-      deps.log.warn('superseded artifacts not tagged for expiry', { version, key, error: describe(err) });
-    }
-  };
-  await tag(artifactKeys.assignments(version), true);
-  let lists: string[] = [];
-  try {
-    lists = (await deps.artifacts.list(exportKeys.dir(version))).map((o) => o.key);
-  } catch (err) {
-    deps.log.warn('superseded campaign lists not listed for expiry', { version, error: describe(err) });
-  }
-  for (const key of lists) await tag(key, false);
-}
-
-/** The relative URL from one key prefix of the bucket to another (the pages link to the campaign lists). */
-function relativeKey(from: string, to: string): string {
-  return posix.relative(from, to) + '/';
 }
 
 /** Where a stopped write keeps each person's segment for its continuation (beside the model's files). */

@@ -40,6 +40,7 @@ import { DataBuckets } from './data-buckets';
 import { DETAIL_TYPES } from '../../lambdas/pipeline/events';
 import { PUBLISH_WORK_OUTPUTS, WORK_PREFIX } from '../../lambdas/pipeline/distributed/layout';
 import { ROUTE_ENV, type SinglePathLimits } from '../../lambdas/pipeline/route';
+import { SUPPRESSION_PK } from '../../lambdas/store/personal-data';
 import { commonEnvironment } from './pipeline-functions';
 import { createFailureQueue, grantPrefixAccess, LOG_RETENTION, policyOf, SecureFunction } from './secure-defaults';
 import { SegmentTable } from './segment-table';
@@ -134,16 +135,34 @@ export class DistributedPipeline extends Construct {
     buckets.grantReadIncoming(this.compute.role);
     grantPrefixAccess(this.compute.role, buckets.artifacts, { read: [WORK_PREFIX], writeMultipart: [WORK_PREFIX], list: [WORK_PREFIX] });
     buckets.grantArtifacts(this.compute.role, { read: ['models'], list: ['models'] });
-    // publish: reads work/, writes its own outputs there (each writer's counts and assignments.csv part), the model's
-    // files, reports, the dataset facts and latest pointer (features/), an error report; the table; the event.
+    // ... and the suppression list (the features step leaves forgotten people out): Query on the table, its partition
+    // key only (dynamodb:LeadingKeys), so the role reads no assignment, model or run record.
+    this.compute.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [table.table.tableArn],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [SUPPRESSION_PK] } },
+      }),
+    );
+    // publish: reads work/, writes its own outputs there (each writer's counts, assignments.csv part and campaign list
+    // parts), the model's files, campaign lists, reports, the dataset facts and latest pointer (features/), an error
+    // report; the table; the event.
     grantPrefixAccess(this.publish.role, buckets.artifacts, {
       read: [WORK_PREFIX],
       list: [WORK_PREFIX],
       write: [`${WORK_PREFIX}*/${PUBLISH_WORK_OUTPUTS.model}/`, `${WORK_PREFIX}*/${PUBLISH_WORK_OUTPUTS.written}/`],
-      writeMultipart: [`${WORK_PREFIX}*/${PUBLISH_WORK_OUTPUTS.assignments}/`],
+      writeMultipart: [`${WORK_PREFIX}*/${PUBLISH_WORK_OUTPUTS.assignments}/`, `${WORK_PREFIX}*/${PUBLISH_WORK_OUTPUTS.exports}/`],
     });
-    // models/stability.json (the team's simulation) is read for the reports, as train does.
-    buckets.grantArtifacts(this.publish.role, { writeMultipart: ['models'], write: ['reports', 'features', 'errors'], read: ['models'], list: ['models'] });
+    // models/stability.json (the team's simulation) is read for the reports, as train does; the campaign lists are
+    // written under exports/ (multipart), and at activation the replaced version's assignments.csv and lists (found by
+    // a listing of exports/<version>/) are tagged for the expire-superseded rule, as train does.
+    buckets.grantArtifacts(this.publish.role, {
+      writeMultipart: ['models', 'exports'],
+      write: ['reports', 'features', 'errors'],
+      read: ['models'],
+      list: ['models', 'exports'],
+      tag: ['models', 'exports'],
+    });
     table.grantItems(this.publish.role, { table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'BatchWriteItem'], queryIndex: true, queryBorderlineIndex: true });
     this.publish.allowPutSegmentEvents([DETAIL_TYPES.activated]);
 

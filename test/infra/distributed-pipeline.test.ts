@@ -4,6 +4,7 @@
  * least-privilege IAM, logging/tracing, and cdk-nag with the reviewed acknowledgements. Bundling is skipped here: the
  * stack test (segmentation-stack.test.ts) bundles every handler for real.
  */
+import { SUPPRESSION_PK } from '../../lambdas/store/personal-data';
 import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, NagPack, ServerlessChecks } from 'cdk-nag';
@@ -207,27 +208,39 @@ describe('IAM', () => {
       .map((r: any) => `${r['Fn::Join'][1][0]['Fn::GetAtt'][0].replace(/[0-9A-F]{8}$/, '')}${r['Fn::Join'][1][1]}`)
       .sort();
 
-  test('compute: reads incoming/ of the raw bucket and the previous assignments, reads and writes work/, no table', () => {
+  test('compute: reads incoming/ of the raw bucket and the previous assignments, reads and writes work/, of the table only the suppression list', () => {
     expect(objectSuffixes(d().compute, 's3:GetObject')).toEqual(['DataBucketsArtifactsBucket/models/*', 'DataBucketsArtifactsBucket/work/*', 'DataBucketsRawBucket/incoming/*']);
     expect(objectSuffixes(d().compute, 's3:PutObject')).toEqual(['DataBucketsArtifactsBucket/work/*']);
     expect(objectSuffixes(d().compute, 's3:AbortMultipartUpload')).toEqual(['DataBucketsArtifactsBucket/work/*']);
-    expect(statementsOfRole(ref(d().compute.role)).filter((s) => asArray(s.Action).some((a) => a.startsWith('dynamodb:')))).toEqual([]);
+    // One Query grant, on the table (no index), limited to the partition key of the suppression list.
+    expect(statementsOfRole(ref(d().compute.role)).filter((s) => asArray(s.Action).some((a) => a.startsWith('dynamodb:')))).toEqual([
+      { Action: 'dynamodb:Query', Effect: 'Allow', Resource: getAtt(stack.segmentTable.table), Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [SUPPRESSION_PK] } } },
+    ]);
   });
 
   test('publish: reads work/ and models/, writes the model\'s files and its own outputs in work/, item actions on the table and GSI1', () => {
     expect(objectSuffixes(d().publish, 's3:GetObject')).toEqual(['DataBucketsArtifactsBucket/models/*', 'DataBucketsArtifactsBucket/work/*']);
-    // The draft, each writer's counts and assignments.csv part (work/<run>/...), the model's files, its reports, the
-    // dataset facts and latest pointer (features/), an error report.
+    // The draft, each writer's counts, assignments.csv part and campaign list parts (work/<run>/...), the model's files,
+    // its campaign lists, its reports, the dataset facts and latest pointer (features/), an error report.
     expect(objectSuffixes(d().publish, 's3:PutObject')).toEqual([
       'DataBucketsArtifactsBucket/errors/*',
+      'DataBucketsArtifactsBucket/exports/*',
       'DataBucketsArtifactsBucket/features/*',
       'DataBucketsArtifactsBucket/models/*',
       'DataBucketsArtifactsBucket/reports/*',
       'DataBucketsArtifactsBucket/work/*/assignments/*',
+      'DataBucketsArtifactsBucket/work/*/exports/*',
       'DataBucketsArtifactsBucket/work/*/model/*',
       'DataBucketsArtifactsBucket/work/*/written/*',
     ]);
-    expect(objectSuffixes(d().publish, 's3:AbortMultipartUpload')).toEqual(['DataBucketsArtifactsBucket/models/*', 'DataBucketsArtifactsBucket/work/*/assignments/*']);
+    expect(objectSuffixes(d().publish, 's3:AbortMultipartUpload')).toEqual([
+      'DataBucketsArtifactsBucket/exports/*',
+      'DataBucketsArtifactsBucket/models/*',
+      'DataBucketsArtifactsBucket/work/*/assignments/*',
+      'DataBucketsArtifactsBucket/work/*/exports/*',
+    ]);
+    // The replaced version's assignments.csv and campaign lists are tagged for expiry, as train tags them.
+    expect(objectSuffixes(d().publish, 's3:PutObjectTagging')).toEqual(['DataBucketsArtifactsBucket/exports/*', 'DataBucketsArtifactsBucket/models/*']);
     const [events] = allows(d().publish, 'events:PutEvents');
     expect(events.Condition!['ForAllValues:StringEquals']['events:detail-type']).toEqual(['Segmentation model activated']);
     const tableArn = getAtt(stack.segmentTable.table);
@@ -307,7 +320,9 @@ describe('cdk-nag', () => {
           '<DataBucketsArtifactsBucket.Arn>/work/*/model/*',
           '<DataBucketsArtifactsBucket.Arn>/work/*/written/*',
           '<DataBucketsArtifactsBucket.Arn>/work/*/assignments/*',
+          '<DataBucketsArtifactsBucket.Arn>/work/*/exports/*',
           '<DataBucketsArtifactsBucket.Arn>/models/*',
+          '<DataBucketsArtifactsBucket.Arn>/exports/*',
           '<DataBucketsArtifactsBucket.Arn>/reports/*',
           '<DataBucketsArtifactsBucket.Arn>/features/*',
           '<DataBucketsArtifactsBucket.Arn>/errors/*',

@@ -1,8 +1,8 @@
 /**
  * Lambda of the distributed path's compute steps (lib/constructs/distributed-pipeline.ts): plan, shuffle, features,
- * fit and k-means iterations. S3 only (raw bucket read, artifacts work/ read-write, the previous model's assignments
- * read); no table access. One function for all these steps: one bundle and one role, and each step is a few lines of
- * lambdas/pipeline/distributed/.
+ * fit and k-means iterations. S3 (raw bucket read, artifacts work/ read-write, the previous model's assignments read),
+ * and of the table only the suppression list (the features step leaves forgotten people out). One function for all
+ * these steps: one bundle and one role, and each step is a few lines of lambdas/pipeline/distributed/.
  */
 import { limitThreads } from '../../core/cluster/workerPool';
 import type { TrainOptions } from '../../core/model/train';
@@ -44,6 +44,8 @@ export function createComputeHandler(runtime: () => Runtime, overrides: { trainO
       log: rt.log,
       fixedK,
       trainOptions: { ...trainOptionsFromEnv(rt.env, fixedK), ...overrides.trainOptions },
+      // Its only table access: Query PK = SUPPRESSION (the role's grant is conditioned on that leading key).
+      suppression: () => rt.stores.personalData.suppression(),
     };
     switch (event?.step) {
       case 'plan':

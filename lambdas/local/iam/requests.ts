@@ -63,6 +63,13 @@ function s3Requests(command: string, input: any): IamRequest[] | undefined {
   }
 }
 
+/** The partition key value of a Query's key condition (`<name> = :value ...`, names and values by placeholder or not). */
+function leadingKey(input: { KeyConditionExpression?: string; ExpressionAttributeValues?: Record<string, { S?: string; N?: string }> }): string | undefined {
+  const m = /^\s*\(?\s*[#\w]+\s*=\s*(:\w+)/.exec(input.KeyConditionExpression ?? '');
+  const value = m ? input.ExpressionAttributeValues?.[m[1]] : undefined;
+  return value?.S ?? value?.N;
+}
+
 function dynamoRequests(command: string, input: any, target: Target): IamRequest[] | undefined {
   const table = (name: string) => (name.startsWith('arn:') ? name : `arn:aws:dynamodb:${target.region}:${target.account}:table/${name}`);
   const action = `dynamodb:${command}`;
@@ -73,10 +80,13 @@ function dynamoRequests(command: string, input: any, target: Target): IamRequest
     case 'DeleteItem':
     case 'DescribeTable':
       return [{ action, resource: table(input.TableName) }];
-    // Query and Scan on an index are authorized on the index's ARN.
+    // Query and Scan on an index are authorized on the index's ARN; a Query carries the partition key it reads as
+    // dynamodb:LeadingKeys (a grant may be limited to some partitions).
     case 'Query':
-    case 'Scan':
-      return [{ action, resource: input.IndexName ? `${table(input.TableName)}/index/${input.IndexName}` : table(input.TableName) }];
+    case 'Scan': {
+      const leading = command === 'Query' ? leadingKey(input) : undefined;
+      return [{ action, resource: input.IndexName ? `${table(input.TableName)}/index/${input.IndexName}` : table(input.TableName), ...(leading !== undefined ? { context: { 'dynamodb:LeadingKeys': [leading] } } : {}) }];
+    }
     // One authorization per table of the batch.
     case 'BatchWriteItem':
     case 'BatchGetItem':

@@ -16,6 +16,7 @@
  *   work/<run>/model/draft.json                            the drafted model and its match to the previous one
  *   work/<run>/written/p-<p>.json                          what partition p's writer wrote (counts, moves)
  *   work/<run>/assignments/p-<p>.csv                       its part of the model's assignments.csv
+ *   work/<run>/exports/<segment>/p-<p>.csv                 its part of each segment's campaign list (campaign-lists.ts)
  *
  * `<id>` of a scatter output comes from the input object's key and `<n>` from the order of the pieces, so a retried
  * task overwrites its own outputs instead of duplicating rows; every step is safe to retry. The state carries only
@@ -26,6 +27,7 @@ import { eachRecord } from '../../core/distributed/shuffle';
 import type { TrainOptions } from '../../core/model/train';
 import type { BlobStore } from '../../store/blob-store';
 import type { DynamoSegmentStore } from '../../store/dynamo-segment-store';
+import type { Suppression } from '../../store/personal-data';
 import type { Log } from '../log';
 import { PUBLISH_WORK_OUTPUTS, WORK_PREFIX } from './layout';
 
@@ -38,6 +40,9 @@ export interface DistributedDeps {
   fixedK?: number;
   /** Cheaper trainings in local tests (TRAIN_SWEEP / TRAIN_COMPARE, trainOptions of the local stack). */
   trainOptions?: TrainOptions;
+  /** The suppression list (people forgotten on request: store/personal-data.ts), read by each partition's features
+   * step; unset: nobody is left out. */
+  suppression?: () => Promise<Suppression>;
 }
 
 export interface PublishDeps extends DistributedDeps {
@@ -80,6 +85,7 @@ export const runKeys = (work: string) => ({
   draft: `${work}${PUBLISH_WORK_OUTPUTS.model}/draft.json`,
   written: (p: number) => `${work}${PUBLISH_WORK_OUTPUTS.written}/p-${pad(p)}.json`,
   assignmentsPart: (p: number) => `${work}${PUBLISH_WORK_OUTPUTS.assignments}/p-${pad(p)}.csv`,
+  campaignPart: (segmentId: number, p: number) => `${work}${PUBLISH_WORK_OUTPUTS.exports}/${segmentId}/p-${pad(p)}.csv`,
 });
 
 export const workOf = (runId: string) => `${WORK_PREFIX}${runId}/`;

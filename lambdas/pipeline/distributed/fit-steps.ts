@@ -10,6 +10,7 @@ import { fitFromPartial, mergeTransformPartials } from '../../core/distributed/m
 import { featuresOfPartition, fitContribution, gatherSample, type FitContribution } from '../../core/distributed/partitionFeatures';
 import { ORDINAL_HEADER, TABLE_FILES } from '../../core/distributed/shuffle';
 import { effectiveEndOfDays, type DailyPurchases, type FeatureTable } from '../../core/features/customerFeatures';
+import { withoutPeople } from '../../core/features/withoutPeople';
 import { decodeFeatures, encodeFeatures } from '../../core/features/serialize';
 import { applyTransforms, imputeReviews } from '../../core/features/transforms';
 import { mergeFeatureCounts, type FeatureCounts } from '../../core/model/summary';
@@ -18,6 +19,7 @@ import { FEATURE_NAMES, type FeatureTransform, type SegmentModel } from '../../c
 import type { LoadIssues, TableReport } from '../../core/olist/load';
 import type { ExplorationStats } from '../../core/report/exploration';
 import type { Matrix } from '../../core/util/matrix';
+import { EMPTY_SUPPRESSION } from '../../store/personal-data';
 import { expectObjects, keyedNumbers, pad, readAll, runKeys, type DistributedDeps } from './common';
 import type { Plan } from './plan';
 
@@ -30,6 +32,8 @@ export interface PartitionStats {
   exploration?: ExplorationStats;
   tables: TableReport[];
   issues: LoadIssues;
+  /** People of the partition left out because they are on the suppression list (absent in runs before it was read). */
+  suppressed?: number;
 }
 
 /** The default as-of date (features/customerFeatures.ts effectiveEnd) from the buckets' daily purchase counts. */
@@ -50,7 +54,7 @@ export async function globalAsOf(deps: DistributedDeps, plan: Plan): Promise<num
   return effectiveEndOfDays(days);
 }
 
-export async function partitionFeaturesStep(deps: DistributedDeps, plan: Plan, p: number): Promise<{ p: number; customers: number; people: number; sampled: number }> {
+export async function partitionFeaturesStep(deps: DistributedDeps, plan: Plan, p: number): Promise<{ p: number; customers: number; people: number; sampled: number; suppressed: number }> {
   const asOf = await globalAsOf(deps, plan);
   const keys = runKeys(plan.work);
   const tables: Record<string, string[]> = {};
@@ -66,13 +70,19 @@ export async function partitionFeaturesStep(deps: DistributedDeps, plan: Plan, p
   await add(`${plan.work}scatter/dim/`);
   const ordinals = keyedNumbers(tables.ordinals ?? [], ORDINAL_HEADER, Math.min);
   const tableTexts = Object.fromEntries(Object.entries(tables).filter(([what]) => Object.values(TABLE_FILES).includes(what as never)));
-  const { table, issues, tables: reports, exploration } = await featuresOfPartition(`${plan.runId} partition ${p}`, tableTexts, asOf, D);
+  const computed = await featuresOfPartition(`${plan.runId} partition ${p}`, tableTexts, asOf, D);
+  // People forgotten on request never reach the features, as at ingest and train on the single path: not the fit's
+  // moments or sample, not the writers' assignments, files or campaign lists (every later step reads this table).
+  // Read per partition: a person forgotten while the run scatters is still left out wherever the list is read after.
+  const { table, dropped: suppressed } = withoutPeople(computed.table, (deps.suppression ? await deps.suppression() : EMPTY_SUPPRESSION).has);
+  if (suppressed) deps.log.info('people on the suppression list left out', { runId: plan.runId, p, people: suppressed });
+  const { issues, tables: reports, exploration } = computed;
   const contribution = fitContribution(table, plan.sampleRate, ordinals);
   const encoded = encodeFeatures(table, plan.fingerprint);
   await deps.artifacts.putStream(keys.features(p), Readable.from([encoded]), { contentType: 'application/octet-stream', contentLength: encoded.length });
   await deps.artifacts.putJson(keys.fit(p), contribution);
-  await deps.artifacts.putJson(keys.stats(p), { exploration, tables: reports, issues } satisfies PartitionStats);
-  return { p, customers: table.values.rows, people: table.values.rows + table.uncounted.values.rows, sampled: contribution.sample.ids.length };
+  await deps.artifacts.putJson(keys.stats(p), { exploration, tables: reports, issues, suppressed } satisfies PartitionStats);
+  return { p, customers: table.values.rows, people: table.values.rows + table.uncounted.values.rows, sampled: contribution.sample.ids.length, suppressed };
 }
 
 export async function readFeatures(deps: DistributedDeps, plan: Plan, p: number): Promise<FeatureTable> {

@@ -5,5 +5,8 @@
 
 /** Prefix of the distributed runs' intermediate objects in the artifacts bucket (expired after 7 days). */
 export const WORK_PREFIX = 'work/';
-/** Folders of work/<run>/ that the publish steps write: the drafted model, each writer's counts, its part of assignments.csv. */
-export const PUBLISH_WORK_OUTPUTS = { model: 'model', written: 'written', assignments: 'assignments' } as const;
+/**
+ * Folders of work/<run>/ that the publish steps write: the drafted model, each writer's counts, its part of
+ * assignments.csv and its parts of the campaign lists.
+ */
+export const PUBLISH_WORK_OUTPUTS = { model: 'model', written: 'written', assignments: 'assignments', exports: 'exports' } as const;

@@ -1,7 +1,8 @@
 /**
  * Everything a single training writes beside a model, for a model of the distributed path, then its activation:
  * exact sizes from the writers' counts, model.json, summary.json, segments.json, distribution.json, assignments.csv,
- * transitions.json, the report pages, the dataset facts and features/latest.json (what the weekly check reads).
+ * transitions.json, the campaign lists (exports/<version>/), the report pages, the dataset facts and
+ * features/latest.json (what the weekly check reads).
  */
 import { project2dOnto } from '../../core/cluster/pca';
 import { assignFeatures } from '../../core/model/assign';
@@ -22,6 +23,8 @@ import type { DatasetFacts } from '../ingest';
 import { expectObjects, runKeys, type PublishDeps } from './common';
 import { readSample, readState, type PartitionStats, type SampleTraining } from './fit-steps';
 import { joinAssignmentParts, mergeMoves, transitionsOfMoves } from './model-files';
+import { joinCampaignLists } from './campaign-lists';
+import { campaignListsLink } from '../exports';
 import type { Plan, PlanDetails } from './plan';
 import type { DraftRecord, ModelRef, WrittenPart } from './publish-steps';
 import { TABLE_FILES } from '../../core/distributed/shuffle';
@@ -38,6 +41,8 @@ export interface Published {
   totals: { written: number; segmentCounts: Record<string, number>; borderlineCounts: Record<string, number> };
   changes: ActivationFacts['changes'];
   written: ActivationFacts['written'];
+  /** People left out because they are on the suppression list (summed over the partitions). */
+  suppressed: number;
 }
 
 async function optionalJson<T>(deps: PublishDeps, key: string): Promise<T | undefined> {
@@ -88,7 +93,9 @@ export async function publishModel(deps: PublishDeps, plan: Plan, ref: ModelRef)
   );
   const sidecars = await deps.artifacts.getJson<Record<string, string>>(keys.sidecars);
   const provenance = await readProvenance(async (file) => sidecars[file], tables.find((t) => t.table === 'reviews')?.rows ?? 0);
-  const facts: DatasetFacts = { exploration, customersInExport: model.people, orders: exploration.counts.orders, tables, loadIssues, ...(provenance ? { provenance } : {}) };
+  // Everyone of the export, as ingest counts them: the people on the suppression list too (they are in the export).
+  const suppressed = stats.reduce((n, s) => n + (s.suppressed ?? 0), 0);
+  const facts: DatasetFacts = { exploration, customersInExport: model.people + suppressed, orders: exploration.counts.orders, tables, loadIssues, ...(provenance ? { provenance } : {}) };
 
   // The sample (the rows the model was described on), its labels and map coordinates.
   const { sample } = await readSample(deps, plan, training.asOf);
@@ -123,18 +130,28 @@ export async function publishModel(deps: PublishDeps, plan: Plan, ref: ModelRef)
   await deps.artifacts.putJson(a.segments(model.version), { modelVersion: model.version, segments: model.segments });
   await deps.artifacts.putJson(a.distribution(model.version), summarizeDistribution(assigned.imputed, { asOf: model.asOf, modelVersion: model.version }));
   await joinAssignmentParts(deps.artifacts, a.assignments(model.version), await expectObjects(deps.artifacts, `${plan.work}assignments/`, plan.partitions, 'assignments.csv parts'));
+  // The campaign lists before the activation (as a single training): complete once readers and the event see the version.
+  const exported = await joinCampaignLists(deps.artifacts, model, campaignParts(parts, keys), totals.segmentCounts);
   if (moves && draft.match) {
     await deps.artifacts.putJson(a.transitions(model.version), { previousVersion: draft.match.previousVersion, version: model.version, matches: draft.match.matches, retired: draft.match.retired, transitions: moves });
   }
   const stability = await optionalJson<StabilityInput>(deps, a.stabilitySimulation());
-  const pages = await buildReports({ exploration, summary, map: sampleMap(coords, assigned.labels, 3000, 1), stability, stabilitySource: stability ? a.stabilitySimulation() : undefined, provenance });
+  const pages = await buildReports({
+    exploration,
+    summary,
+    map: sampleMap(coords, assigned.labels, 3000, 1),
+    stability,
+    stabilitySource: stability ? a.stabilitySimulation() : undefined,
+    provenance,
+    campaignLists: campaignListsLink(model.version),
+  });
   for (const [file, html] of Object.entries(pages)) await deps.artifacts.putText(a.reports(model.version) + file, html, { contentType: 'text/html; charset=utf-8' });
   await deps.artifacts.putJson(a.datasetFacts(plan.datasetId), facts);
   // The weekly check reads the latest dataset (its raw tables); there is no features.bin of the whole export.
   await deps.artifacts.putJson(a.latestFeatures(), { datasetId: plan.datasetId, featuresKey: null, path: 'distributed', asOf: model.asOf, writtenAt: new Date().toISOString() });
 
   const changes = parts.every((p) => p.changes) && draft.match ? parts.reduce((acc, p) => ({ changed: acc.changed + p.changes!.changed, new: acc.new + p.changes!.new }), { changed: 0, new: 0 }) : null;
-  const written = { summary: true, transitions: !!moves, reports: true };
+  const written = { summary: true, transitions: !!moves, reports: true, exports: exported.key };
   let pointer: ActivePointer | undefined;
   try {
     pointer = await deps.segments.activateModel(model.version, { ifNotOlder: true });
@@ -142,5 +159,18 @@ export async function publishModel(deps: PublishDeps, plan: Plan, ref: ModelRef)
     if (!(err instanceof StaleModelError)) throw err;
     deps.log.warn('model not activated: newer data is active', { runId: plan.runId, version: model.version, activeVersion: err.activeVersion });
   }
-  return { model, pointer, totals, changes, written };
+  return { model, pointer, totals, changes, written, suppressed };
+}
+
+/** Segment id -> keys of its campaign list parts, from what each writer recorded (in partition order). */
+function campaignParts(parts: readonly WrittenPart[], keys: ReturnType<typeof runKeys>): Map<number, string[]> {
+  const out = new Map<number, string[]>();
+  parts.forEach((part, p) => {
+    if (!part.campaignRows) throw new Error(`partition ${p} was written without its campaign list parts (a run started before they existed): start the run again`);
+    for (const [id, rows] of Object.entries(part.campaignRows)) {
+      const segmentId = Number(id);
+      if (rows > 0) out.set(segmentId, [...(out.get(segmentId) ?? []), keys.campaignPart(segmentId, p)]);
+    }
+  });
+  return out;
 }

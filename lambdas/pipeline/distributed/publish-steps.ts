@@ -2,7 +2,9 @@
  * The distributed path's last steps, the only ones with table access: draft the model (described by the same core
  * function as a single training, on the run's sample, with the ids of the previous model kept), write every person's
  * assignment partition by partition under the write budget (resumable: a writer near its time limit stops and is
- * invoked again from where it stopped), then the model's files, the activation, the event and the run record.
+ * invoked again from where it stopped) with its parts of assignments.csv and of the campaign lists, then the model's
+ * files and lists, the activation (the replaced version's per-customer files tagged for expiry), the event and the run
+ * record.
  */
 import { project2dOnto } from '../../core/cluster/pca';
 import { nearest } from '../../core/distributed/lloyd';
@@ -22,6 +24,8 @@ import { describe } from '../ingest';
 import { keyedNumbers, runKeys, texts, type PublishDeps } from './common';
 import { coordinates, readFeatures, readSample, readState, type LoopState, type SampleTraining } from './fit-steps';
 import { writeAssignmentsPart, movesOf, type MovesPart } from './model-files';
+import { writeCampaignParts } from './campaign-lists';
+import { markSuperseded } from '../exports';
 import { DEFAULTS, type Plan } from './plan';
 import { publishModel } from './publish-model';
 
@@ -84,6 +88,8 @@ export interface WrittenPart {
   segmentCounts: Record<string, number>;
   /** The partition's borderline people per segment and their runner-ups (summed at activation). */
   borderline: BorderlineSummary;
+  /** Rows of each segment's campaign list part (segment id -> rows; absent in runs written before the lists). */
+  campaignRows?: Record<string, number>;
   /** Moves from the previous model (null without one). */
   moves: MovesPart | null;
   changes: { changed: number; new: number } | null;
@@ -120,12 +126,14 @@ export async function writePartitionStep(deps: PublishDeps, plan: Plan, ref: Mod
   }
   const training = await deps.artifacts.getJson<SampleTraining>(keys.train);
   await writeAssignmentsPart(deps.artifacts, keys.assignmentsPart(p), people, project2dOnto(assigned.X, training.pca));
+  const campaignRows = await writeCampaignParts(deps.artifacts, (segmentId) => keys.campaignPart(segmentId, p), model, assignments);
   const ids = [...table.customerIds, ...table.uncounted.customerIds];
   const segments = [...assigned.labels, ...assigned.ruleLabels];
   const part: WrittenPart = {
     written: assignments.length,
     segmentCounts: res.segmentCounts,
     borderline: borderlineSummary(model, why, assigned.labels),
+    campaignRows,
     moves: previous ? movesOf(ids, segments, previous) : null,
     changes: previous ? segmentChanges(assignments) : null,
   };
@@ -143,7 +151,7 @@ export interface ActivateOutcome {
 }
 
 export async function activateStep(deps: PublishDeps, plan: Plan, ref: ModelRef): Promise<ActivateOutcome> {
-  const { model, pointer, totals, changes, written } = await publishModel(deps, plan, ref);
+  const { model, pointer, totals, changes, written, suppressed } = await publishModel(deps, plan, ref);
   if (!pointer) {
     if (plan.lease) await deps.segments.updateRun(plan.datasetId, 'superseded', { modelVersion: model.version, reasons: ['a model of newer data is active'], ifOwner: plan.lease, lease: 'release' });
     return { version: model.version, customers: model.customers, people: model.people, k: model.k, status: 'superseded' };
@@ -153,11 +161,12 @@ export async function activateStep(deps: PublishDeps, plan: Plan, ref: ModelRef)
     await deps.segments.updateRun(plan.datasetId, 'succeeded', {
       modelVersion: model.version,
       ...(eventError ? { reasons: [eventError] } : {}),
-      counts: { assignments: totals.written, k: model.k },
+      counts: { assignments: totals.written, k: model.k, suppressed },
       ifOwner: plan.lease,
       lease: 'release',
     });
   }
+  if (pointer.previousVersion) await markSuperseded(deps, pointer.previousVersion);
   deps.log.info('distributed model activated', { runId: plan.runId, version: model.version, previousVersion: pointer.previousVersion, customers: model.customers, people: model.people });
   return { version: model.version, previousVersion: pointer.previousVersion, customers: model.customers, people: model.people, k: model.k, status: 'activated' };
 }
