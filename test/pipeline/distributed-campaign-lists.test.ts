@@ -7,7 +7,7 @@
  */
 import { Readable } from 'node:stream';
 import type { CampaignManifest } from '../../lambdas/core/model/campaignList';
-import type { CustomerAssignment, SegmentModel } from '../../lambdas/core/model/types';
+import type { CustomerAssignment, SegmentModel } from '../../lambdas/core/domain/types';
 import { joinCampaignLists, writeCampaignParts } from '../../lambdas/pipeline/distributed/campaign-lists';
 import { writeCampaignLists } from '../../lambdas/pipeline/exports';
 

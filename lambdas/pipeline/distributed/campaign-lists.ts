@@ -19,7 +19,7 @@ import { CsvSyntaxError, CsvTokenizer } from '../../core/csv/tokenizer';
 import { csvRecord } from '../../core/csv/writer';
 import { csvLine } from '../../core/distributed/shuffle';
 import { CAMPAIGN_COLUMNS, campaignOrder, campaignRow, type CampaignCustomer, type CampaignManifest } from '../../core/model/campaignList';
-import type { CustomerAssignment, SegmentModel } from '../../core/model/types';
+import type { CustomerAssignment, SegmentModel } from '../../core/domain/types';
 import type { BlobStore } from '../../store/blob-store';
 import { putCampaignFile, putCampaignManifest } from '../exports';
 
