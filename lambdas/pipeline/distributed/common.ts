@@ -25,7 +25,7 @@ import type { Readable } from 'node:stream';
 import { eachRecord } from '../../core/distributed/shuffle';
 import type { TrainOptions } from '../../core/model/train';
 import type { BlobStore } from '../../store/blob-store';
-import type { DynamoSegmentStore } from '../../store/dynamo-segment-store';
+import type { AssignmentWriter, ModelStore, RunStore } from '../../store/segment-store';
 import type { Log } from '../log';
 import { PUBLISH_WORK_OUTPUTS, WORK_PREFIX } from './layout';
 
@@ -41,7 +41,7 @@ export interface DistributedDeps {
 }
 
 export interface PublishDeps extends DistributedDeps {
-  segments: DynamoSegmentStore;
+  segments: ModelStore & AssignmentWriter & RunStore;
   /** "Segmentation model activated" after the activation (activation-event.ts); unset: no event. */
   publishEvent?: (detailType: string, detail: Record<string, unknown>) => Promise<void>;
   tableName?: string;
