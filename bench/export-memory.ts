@@ -27,7 +27,6 @@ import { startEmulators } from '../lambdas/local/emulators';
 import { serveEndpoints, writeEndpoints, removeEndpoints } from '../lambdas/local/serve-endpoints';
 import { syntheticAssignments, syntheticModel } from '../lambdas/local/synthetic-segments';
 import { createStores } from '../lambdas/store/config';
-import type { DynamoSegmentStore } from '../lambdas/store/dynamo-segment-store';
 
 const ROOT = path.resolve(__dirname, '..');
 const BIN = path.join(ROOT, 'bin/segments.js');
@@ -42,7 +41,7 @@ async function seed(dir: string, n: number): Promise<void> {
   await mkdir(dir, { recursive: true });
   const emulators = await startEmulators({ dir: path.join(dir, 'emulators') });
   const stores = createStores(emulators.env);
-  const segments = stores.segments as DynamoSegmentStore;
+  const segments = stores.segments;
   try {
     const model = syntheticModel(VERSION, { k: 2, customers: n });
     model.segments[0] = { ...model.segments[0], size: n, share: 1 };

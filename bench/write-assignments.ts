@@ -1,5 +1,5 @@
 /**
- * Write throughput of DynamoSegmentStore.writeAssignments against dynalite (in-process, 127.0.0.1).
+ * Write throughput of SegmentStore.writeAssignments against dynalite (in-process, 127.0.0.1).
  *   npx tsx bench/write-assignments.ts [count=50000 | olist[=dir]] [concurrency list=1,4,8,16] [--budget=list] [--memory]
  * `olist` writes the real export's assignments (one per customer with a counted order, real features; the segment
  * is the customer's hash mod 5, no training needed), from ../shared/olist beside the project root or the given folder.

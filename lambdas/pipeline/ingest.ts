@@ -19,7 +19,7 @@ import { loadWarnings } from '../core/olist/warnings';
 import { explorationStats } from '../core/report/exploration';
 import type { ExplorationStats } from '../core/report/exploration';
 import { BlobStore } from '../store/blob-store';
-import { handoffToken, SegmentStore } from '../store/segment-store';
+import { handoffToken, type ActivePointerReader, type RunStore } from '../store/segment-store';
 import { artifactKeys, blobSidecars, blobTableSource, datasetContents, datasetPrefix, parseIncomingKey, reservedDatasetIdReason } from './datasets';
 import { readProvenance, reviewRows, type DatasetProvenance } from '../core/olist/provenance';
 import { Log } from './log';
@@ -60,7 +60,7 @@ export interface TrainRequest {
 export interface IngestDeps {
   raw: BlobStore;
   artifacts: BlobStore;
-  segments: SegmentStore;
+  segments: RunStore & ActivePointerReader;
   /** Starts training asynchronously (a Lambda Event invocation in AWS, an in-process call locally). */
   startTraining(request: TrainRequest): Promise<void>;
   /** Starts the distributed path (StartExecution in AWS, the local interpreter locally). */

@@ -17,7 +17,7 @@
  * the pipeline checks `assertHeld()` between steps and stops. Fencing (updateRun ifOwner) applies either way.
  */
 import { LeaseLostError } from '../store/errors';
-import { SegmentStore } from '../store/segment-store';
+import type { RunStore } from '../store/segment-store';
 import { Log } from './log';
 
 export interface LeaseTimes {
@@ -62,7 +62,7 @@ export interface Heartbeat {
 }
 
 /** Renews the lease every leaseMs / 3 unless `renew` is false (the lease already covers the whole invocation). */
-export function startHeartbeat(segments: SegmentStore, datasetId: string, owner: string, leaseMs: number, log: Log, renew = true): Heartbeat {
+export function startHeartbeat(segments: Pick<RunStore, 'renewRunLease'>, datasetId: string, owner: string, leaseMs: number, log: Log, renew = true): Heartbeat {
   let stopped = !renew;
   let lost = false;
   let timer: NodeJS.Timeout | undefined;

@@ -1,7 +1,7 @@
 /**
  * Retention of model versions in the segment table (the policy: lambdas/core/retention/plan.ts). Lists the
  * versions, reads the ACTIVE pointer after the listing, looks up the runs of drafts past their grace period,
- * decides, then deletes one version at a time through SegmentStore.deleteModelVersion, which itself refuses the
+ * decides, then deletes one version at a time through ModelStore.deleteModelVersion, which itself refuses the
  * active version and marks 'deleting' under a condition (so an activation racing with the deletion loses to it
  * or wins against it, never both). Before each deletion the pointer is read again: a version that became the
  * active one or the rollback target after the listing is skipped.
@@ -12,12 +12,13 @@
  */
 import { DEFAULT_RETENTION_POLICY, planRetention, RetentionPlan, RunInfo } from '../core/retention/plan';
 import { ModelNotFoundError, ModelStateError } from '../store/errors';
-import { DeleteResult, SegmentStore } from '../store/segment-store';
+import type { DeleteResult, ModelStore, RunStore } from '../store/segment-store';
 import { DEFAULT_LEASE_TIMES } from './lease';
 import { Log } from './log';
 
 export interface RetentionDeps {
-  segments: SegmentStore;
+  /** Model versions to list and delete; runs only read (a draft's run may still be working on it). */
+  segments: ModelStore & Pick<RunStore, 'getRun'>;
   log: Log;
   now?: () => Date;
 }

@@ -9,7 +9,7 @@ import { CheckResult, contractOf, runStabilityCheck } from '../core/stability/ch
 import { effectiveEnd } from '../core/stability/simulate';
 import { TrainingDistribution } from '../core/stability/drift';
 import { BlobStore } from '../store/blob-store';
-import { SegmentStore, StabilityCheckRecord } from '../store/segment-store';
+import type { ModelReader, RunStore, StabilityCheckRecord, StabilityStore } from '../store/segment-store';
 import { artifactKeys, blobTableSource, datasetContents, retrainingId } from './datasets';
 import { TrainRequest } from './ingest';
 import { Log } from './log';
@@ -22,7 +22,7 @@ export const DRIFT_EVENT = DETAIL_TYPES.drift;
 export interface StabilityDeps {
   raw: BlobStore;
   artifacts: BlobStore;
-  segments: SegmentStore;
+  segments: ModelReader & StabilityStore & RunStore;
   log: Log;
   publishEvent(detailType: string, detail: Record<string, unknown>): Promise<void>;
   startTraining(request: TrainRequest): Promise<void>;

@@ -19,7 +19,7 @@ import { AssignmentWhy, CustomerAssignment, FEATURE_NAMES, FeatureVector, Segmen
 import { fitPca } from '../core/cluster/pca';
 import { buildSummaryFromFeatures } from '../core/model/summary';
 import { BlobStore } from '../store/blob-store';
-import { SegmentStore } from '../store/segment-store';
+import type { AssignmentWriter, ModelStore, RunStore } from '../store/segment-store';
 import { EMPTY_SUPPRESSION, type Suppression } from '../store/personal-data';
 import { withoutPeople } from '../core/features/withoutPeople';
 import { artifactKeys } from './datasets';
@@ -37,7 +37,7 @@ import { campaignListsLink, markSuperseded, writeCampaignLists } from './exports
 
 export interface TrainDeps {
   artifacts: BlobStore;
-  segments: SegmentStore;
+  segments: ModelStore & AssignmentWriter & RunStore;
   log: Log;
   /** The suppression list, read again here: a person forgotten after ingest is left out of this training too. */
   suppression?: () => Promise<Suppression>;

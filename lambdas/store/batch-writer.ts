@@ -9,9 +9,16 @@
 import { BatchWriteItemCommand, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import type { RateLimiter } from '../core/util/tokenBucket';
 import { BatchWriteError } from './errors';
-import type { RetryOptions } from './segment-store';
 
 export const BATCH_SIZE = 25;
+
+export interface RetryOptions {
+  /** Attempts per batch (first try included) before BatchWriteError. Default 10. */
+  maxAttempts?: number;
+  /** Full-jitter exponential backoff: delay = random(0, min(maxDelayMs, baseDelayMs * 2^attempt)). Defaults 50 / 5000. */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+}
 
 const RETRYABLE = new Set([
   'ProvisionedThroughputExceededException',

@@ -11,8 +11,10 @@ import { BORDERLINE_MARGIN } from '../core/model/margin';
 import { reasonsInWords, type Reason } from '../core/model/explainText';
 import type { FeatureVector, ReasonCode, SegmentDescription, SegmentModel } from '../core/domain/types';
 import { createDynamoClient, ENV, loadStoreConfig } from './config';
-import { DynamoSegmentStore } from './dynamo-segment-store';
-import type { MembersPage, ModelSummary, SegmentStore, StabilityCheckRecord, StoredAssignment } from './segment-store';
+import { createSegmentStore } from './dynamo-segment-store';
+import type { AssignmentReader, MembersPage, StoredAssignment } from './assignments/assignment-store';
+import type { ModelReader, ModelSummary } from './models/model-store';
+import type { StabilityCheckRecord, StabilityStore } from './stability/stability-store';
 
 export type { Reason } from '../core/model/explainText';
 
@@ -79,17 +81,20 @@ export interface ListBorderlineCustomersOptions {
   cursor?: string;
 }
 
+/** What the client reads: no write of any aggregate (its IAM role has GetItem and Query only). */
+export type SegmentsReader = ModelReader & AssignmentReader & Pick<StabilityStore, 'listStabilityChecks'>;
+
 export class SegmentsClient {
   /** Models (META and segments) per version (immutable once written). */
   private readonly modelCache = new Map<string, Promise<SegmentModel>>();
 
-  constructor(private readonly store: SegmentStore) {}
+  constructor(private readonly store: SegmentsReader) {}
 
   /** From the environment: TABLE_NAME, and SEGMENTS_DYNAMODB_ENDPOINT for the local emulator. */
   static fromEnv(env: Record<string, string | undefined> = process.env): SegmentsClient {
     const config = loadStoreConfig(env);
     if (!config.tableName) throw new Error(`environment variable ${ENV.tableName} is not set`);
-    return new SegmentsClient(new DynamoSegmentStore({ client: createDynamoClient(config), tableName: config.tableName }));
+    return new SegmentsClient(createSegmentStore({ client: createDynamoClient(config), tableName: config.tableName }));
   }
 
   private modelOf(version: string): Promise<SegmentModel> {

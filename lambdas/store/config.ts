@@ -11,7 +11,7 @@ import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import type { EventBridgeClient, EventBridgeClientConfig } from '@aws-sdk/client-eventbridge';
 import { S3BlobStore } from './s3-blob-store';
-import { DynamoSegmentStore } from './dynamo-segment-store';
+import { createSegmentStore } from './dynamo-segment-store';
 import type { BlobStore } from './blob-store';
 import type { SegmentStore } from './segment-store';
 
@@ -174,7 +174,7 @@ export function createStores(env: Env = process.env, hooks: ClientHooks = {}): S
       return (artifacts ??= new S3BlobStore(s3, required(config.artifactsBucket, ENV.artifactsBucket)));
     },
     get segments() {
-      return (segments ??= new DynamoSegmentStore({ client: dynamo, tableName: required(config.tableName, ENV.tableName) }));
+      return (segments ??= createSegmentStore({ client: dynamo, tableName: required(config.tableName, ENV.tableName) }));
     },
     get personalData() {
       return (personalData ??= new PersonalDataStore(dynamo, required(config.tableName, ENV.tableName)));

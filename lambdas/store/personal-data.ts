@@ -15,10 +15,11 @@
  * functions': lib/README.md).
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { ConditionalCheckFailedException, type DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, ScanCommand, UpdateItemCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, ScanCommand, UpdateItemCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { batchWrite } from './batch-writer';
 import type { Item } from './codec';
 import { customerPk, runPk } from './keys';
+import { conditionally, S } from './table';
 
 const RUN_PREFIX = runPk('');
 
@@ -44,7 +45,6 @@ export function hashTag(hash: string): string {
   return createHash('sha256').update(hash).digest('hex').slice(0, 12);
 }
 
-const S = (s: string) => ({ S: s });
 
 export class PersonalDataStore {
   constructor(
@@ -66,14 +66,14 @@ export class PersonalDataStore {
     const get = async () => (await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { PK: S(SUPPRESSION_PK), SK: S(SALT_SK) }, ConsistentRead: true }))).Item?.salt?.S;
     const existing = await get();
     if (existing) return existing;
-    try {
-      const salt = randomBytes(32).toString('hex');
-      await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: { PK: S(SUPPRESSION_PK), SK: S(SALT_SK), salt: S(salt) }, ConditionExpression: 'attribute_not_exists(PK)' }));
-      return salt;
-    } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      return (await get())!;
-    }
+    const salt = randomBytes(32).toString('hex');
+    return conditionally(
+      async () => {
+        await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: { PK: S(SUPPRESSION_PK), SK: S(SALT_SK), salt: S(salt) }, ConditionExpression: 'attribute_not_exists(PK)' }));
+        return salt;
+      },
+      async () => (await get())!, // another first erasure won: its salt
+    );
   }
 
   /** Puts the person on the list; returns the salted hash stored. */

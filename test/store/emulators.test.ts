@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, ListTablesCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { startEmulators } from '../../lambdas/local/emulators';
 import { syntheticAssignments, syntheticModel } from '../../lambdas/local/synthetic-segments';
 import { createStores } from '../../lambdas/store/config';
@@ -77,6 +77,8 @@ describe('local emulators', () => {
         GlobalSecondaryIndexes: input.GlobalSecondaryIndexes!.filter((g) => g.IndexName === GSI1_NAME),
       }),
     );
+    // dynalite turns a new table ACTIVE on a timer: under load the first write could otherwise find it still CREATING.
+    await waitUntilTableExists({ client: stores.dynamo, maxWaitTime: 30, minDelay: 0.1 }, { TableName: first.tableName });
     const a = syntheticAssignments(300, { seed: 9 });
     await stores.segments.putModelDraft(syntheticModel('v-before', { customers: 300 }));
     await stores.segments.writeAssignments('v-before', a);

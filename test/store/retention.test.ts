@@ -1,5 +1,5 @@
 /**
- * Retention of model versions against dynalite: lambdas/pipeline/retention.ts with the real DynamoSegmentStore.
+ * Retention of model versions against dynalite: lambdas/pipeline/retention.ts with the real SegmentStore.
  * Several activated versions, drafts of several ages and runs; exactly the expected versions and every one of their
  * items go, the active version and the rollback target stay, and readers keep answering while it runs.
  */
@@ -9,7 +9,7 @@ import { applyRetention } from '../../lambdas/pipeline/retention';
 import { createStabilityHandler } from '../../lambdas/handlers/stability';
 import { silentLog } from '../../lambdas/pipeline/log';
 import { SegmentsClient } from '../../lambdas/store/client';
-import { DynamoSegmentStore } from '../../lambdas/store/dynamo-segment-store';
+import { createSegmentStore } from '../../lambdas/store/dynamo-segment-store';
 import type { SegmentStore } from '../../lambdas/store/segment-store';
 import { startTestEnv, type TestEnv } from './helpers';
 
@@ -18,19 +18,19 @@ const K = 3;
 const DAY = 86_400_000;
 
 let env: TestEnv;
-let store: DynamoSegmentStore;
+let store: SegmentStore;
 /** The same table through a store whose clock is 3 days behind: its drafts look abandoned. */
-let pastStore: DynamoSegmentStore;
+let pastStore: SegmentStore;
 
 beforeAll(async () => {
   env = await startTestEnv({ inMemoryDynamo: true });
-  store = env.stores.segments as DynamoSegmentStore;
-  pastStore = new DynamoSegmentStore({ client: env.stores.dynamo, tableName: env.emulators.tableName, now: () => new Date(Date.now() - 3 * DAY) });
+  store = env.stores.segments;
+  pastStore = createSegmentStore({ client: env.stores.dynamo, tableName: env.emulators.tableName, now: () => new Date(Date.now() - 3 * DAY) });
 }, 60_000);
 afterAll(() => env?.close());
 
 /** Drafts and fully writes a version (the same customers in every version, as retrainings have). */
-async function writeVersion(version: string, createdAt: string, options: { via?: DynamoSegmentStore; runId?: string; seed?: number; complete?: boolean } = {}) {
+async function writeVersion(version: string, createdAt: string, options: { via?: SegmentStore; runId?: string; seed?: number; complete?: boolean } = {}) {
   const via = options.via ?? store;
   const assignments = syntheticAssignments(CUSTOMERS, { k: K, seed: options.seed ?? version.length + version.charCodeAt(version.length - 1) });
   await via.putModelDraft(withSizes(syntheticModel(version, { k: K, customers: CUSTOMERS, createdAt }), assignments), { runId: options.runId });

@@ -14,7 +14,8 @@ import type { CustomerAssignment } from '../../lambdas/core/domain/types';
 import { syntheticAssignments, syntheticModel } from '../../lambdas/local/synthetic-segments';
 import { backoffDelay, batchWrite } from '../../lambdas/store/batch-writer';
 import { createDynamoClient, loadStoreConfig } from '../../lambdas/store/config';
-import { DynamoSegmentStore } from '../../lambdas/store/dynamo-segment-store';
+import { createSegmentStore } from '../../lambdas/store/dynamo-segment-store';
+import type { SegmentStore } from '../../lambdas/store/segment-store';
 import { BatchWriteError } from '../../lambdas/store/errors';
 import { startTestEnv, type TestEnv } from './helpers';
 
@@ -71,11 +72,11 @@ describe('batch write retries (injected faults, real dynalite)', () => {
   /** A fresh client + store, so that each test's middleware stays local to it. */
   function freshStore() {
     const client = createDynamoClient(loadStoreConfig(env.emulators.env));
-    const store = new DynamoSegmentStore({ client, tableName: table() });
+    const store = createSegmentStore({ client, tableName: table() });
     return { client, store };
   }
 
-  async function draft(store: DynamoSegmentStore, version: string, assignments: CustomerAssignment[]) {
+  async function draft(store: SegmentStore, version: string, assignments: CustomerAssignment[]) {
     await store.putModelDraft(syntheticModel(version, { k: 5, customers: assignments.length }));
   }
 

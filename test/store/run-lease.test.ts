@@ -4,7 +4,7 @@
  * was taken is fenced off, and that a model of older data never replaces an active model of newer data.
  */
 import { createDynamoClient, loadStoreConfig } from '../../lambdas/store/config';
-import { DynamoSegmentStore } from '../../lambdas/store/dynamo-segment-store';
+import { createSegmentStore } from '../../lambdas/store/dynamo-segment-store';
 import { LeaseLostError, StaleModelError } from '../../lambdas/store/errors';
 import { handoffToken } from '../../lambdas/store/segment-store';
 import { syntheticAssignments, syntheticModel } from '../../lambdas/local/synthetic-segments';
@@ -19,7 +19,7 @@ describe('run leases and takeover', () => {
   const store = () => {
     const client = createDynamoClient(loadStoreConfig(env.emulators.env));
     clients.push(client);
-    return new DynamoSegmentStore({ client, tableName: env.emulators.tableName, now: () => new Date(clock) });
+    return createSegmentStore({ client, tableName: env.emulators.tableName, now: () => new Date(clock) });
   };
   beforeAll(async () => {
     env = await startTestEnv({ inMemoryDynamo: true });

@@ -1,5 +1,5 @@
 import { createDynamoClient, loadStoreConfig } from '../../lambdas/store/config';
-import { DynamoSegmentStore } from '../../lambdas/store/dynamo-segment-store';
+import { createSegmentStore } from '../../lambdas/store/dynamo-segment-store';
 import { SegmentsClient } from '../../lambdas/store/client';
 import type { StabilityCheckRecord } from '../../lambdas/store/segment-store';
 import { startTestEnv, type TestEnv } from './helpers';
@@ -13,7 +13,7 @@ describe('run records and stability history', () => {
 
   test('claimRun succeeds exactly once under concurrent calls from separate clients', async () => {
     const clients = Array.from({ length: 4 }, () => createDynamoClient(loadStoreConfig(env.emulators.env)));
-    const stores = clients.map((client) => new DynamoSegmentStore({ client, tableName: env.emulators.tableName }));
+    const stores = clients.map((client) => createSegmentStore({ client, tableName: env.emulators.tableName }));
     for (const dataset of ['ds-2018-10', 'ds-2018-11', 'ds-2018-12']) {
       const results = await Promise.all(
         Array.from({ length: 40 }, (_, i) => stores[i % stores.length].claimRun(dataset, { tablesPresent: [`table-${i}`] })),

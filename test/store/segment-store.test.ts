@@ -2,7 +2,7 @@ import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import type { CustomerAssignment, SegmentModel } from '../../lambdas/core/domain/types';
 import { syntheticAssignments, syntheticModel, withSizes } from '../../lambdas/local/synthetic-segments';
 import { SegmentsClient } from '../../lambdas/store/client';
-import { DynamoSegmentStore } from '../../lambdas/store/dynamo-segment-store';
+import { createSegmentStore } from '../../lambdas/store/dynamo-segment-store';
 import {
   ActivationRefusedError,
   InvalidCursorError,
@@ -11,7 +11,7 @@ import {
   ModelStateError,
 } from '../../lambdas/store/errors';
 import { shardOf } from '../../lambdas/store/keys';
-import type { StoredAssignment, WriteProgress } from '../../lambdas/store/segment-store';
+import type { SegmentStore, StoredAssignment, WriteProgress } from '../../lambdas/store/segment-store';
 import { GSI2_NAME } from '../../lambdas/store/table-schema';
 import { expectedOrder, startTestEnv, type TestEnv } from './helpers';
 
@@ -23,9 +23,9 @@ const V2 = '20240201T000000Z-bbbb2222';
 /** Numbers whose decimal representations are awkward: they must come back bit-identical. */
 const TRICKY = [0.1 + 0.2, 1 / 3, 1e-7, -2.5e-5, 123456789.12345679, 2 ** 53 - 1, 1e21, 4.35, 5e-100, -0.000001];
 
-describe('DynamoSegmentStore on dynalite', () => {
+describe('SegmentStore on dynalite', () => {
   let env: TestEnv;
-  let store: DynamoSegmentStore;
+  let store: SegmentStore;
   let model1: SegmentModel;
   let model2: SegmentModel;
   let a1: CustomerAssignment[];
@@ -33,7 +33,7 @@ describe('DynamoSegmentStore on dynalite', () => {
 
   beforeAll(async () => {
     env = await startTestEnv();
-    store = env.stores.segments as DynamoSegmentStore;
+    store = env.stores.segments;
     a1 = syntheticAssignments(N, { k: K, seed: 11 });
     // tricky numbers in features of the first customers
     TRICKY.forEach((x, i) => {

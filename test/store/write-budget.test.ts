@@ -5,16 +5,17 @@
  */
 import { batchWrite } from '../../lambdas/store/batch-writer';
 import { syntheticAssignments, syntheticModel, withSizes } from '../../lambdas/local/synthetic-segments';
-import { DynamoSegmentStore } from '../../lambdas/store/dynamo-segment-store';
+import { createSegmentStore } from '../../lambdas/store/dynamo-segment-store';
+import type { SegmentStore } from '../../lambdas/store/segment-store';
 import { ActivationRefusedError } from '../../lambdas/store/errors';
 import { startTestEnv, type TestEnv } from './helpers';
 
 let env: TestEnv;
-let store: DynamoSegmentStore;
+let store: SegmentStore;
 
 beforeAll(async () => {
   env = await startTestEnv({ inMemoryDynamo: true });
-  store = env.stores.segments as DynamoSegmentStore;
+  store = env.stores.segments;
 });
 afterAll(() => env?.close());
 

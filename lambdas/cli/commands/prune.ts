@@ -7,7 +7,7 @@
 import { join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { createDynamoClient, ENV, loadStoreConfig } from '../../store/config';
-import { DynamoSegmentStore } from '../../store/dynamo-segment-store';
+import { createSegmentStore } from '../../store/dynamo-segment-store';
 import { startEmulators } from '../../local/emulators';
 import { runningLocalStack } from '../../local/serve-endpoints';
 import { applyRetention } from '../../pipeline/retention';
@@ -30,7 +30,7 @@ export async function pruneCommand(o: Values<typeof MODELS.options>): Promise<vo
   const emulators = serving ? undefined : await startEmulators({ dir });
   const dynamo = createDynamoClient(loadStoreConfig(emulators?.env ?? { [ENV.dynamoEndpoint]: serving!.dynamoEndpoint }));
   try {
-    const segments = new DynamoSegmentStore({ client: dynamo, tableName: o.table ?? emulators?.tableName ?? serving!.tableName });
+    const segments = createSegmentStore({ client: dynamo, tableName: o.table ?? emulators?.tableName ?? serving!.tableName });
     const out = await applyRetention({ segments, log: silentLog }, { keepVersions, dryRun: o['dry-run'] === true });
     if (o.json) {
       process.stdout.write(JSON.stringify(out, null, 2) + '\n');

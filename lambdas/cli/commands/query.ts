@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { SegmentsClient } from '../../store/client';
 import { createDynamoClient, ENV, loadStoreConfig } from '../../store/config';
-import { DynamoSegmentStore } from '../../store/dynamo-segment-store';
+import { createSegmentStore } from '../../store/dynamo-segment-store';
 import { startEmulators } from '../../local/emulators';
 import { runningLocalStack } from '../../local/serve-endpoints';
 import { intOption, parse } from '../args';
@@ -31,7 +31,7 @@ export async function withClient<T>(o: Common, fn: (client: SegmentsClient) => P
     if (!tableName) throw new UsageError('--aws needs --table NAME (the stack output TableName) or TABLE_NAME');
     const dynamo = createDynamoClient({ region: config.region });
     try {
-      return await fn(new SegmentsClient(new DynamoSegmentStore({ client: dynamo, tableName })));
+      return await fn(new SegmentsClient(createSegmentStore({ client: dynamo, tableName })));
     } finally {
       dynamo.destroy();
     }
@@ -42,7 +42,7 @@ export async function withClient<T>(o: Common, fn: (client: SegmentsClient) => P
   if (serving) {
     const dynamo = createDynamoClient(loadStoreConfig({ [ENV.dynamoEndpoint]: serving.dynamoEndpoint }));
     try {
-      return await fn(new SegmentsClient(new DynamoSegmentStore({ client: dynamo, tableName: o.table ?? serving.tableName })));
+      return await fn(new SegmentsClient(createSegmentStore({ client: dynamo, tableName: o.table ?? serving.tableName })));
     } finally {
       dynamo.destroy();
     }
@@ -52,7 +52,7 @@ export async function withClient<T>(o: Common, fn: (client: SegmentsClient) => P
   const emulators = await startEmulators({ dir });
   const dynamo = createDynamoClient(loadStoreConfig(emulators.env));
   try {
-    return await fn(new SegmentsClient(new DynamoSegmentStore({ client: dynamo, tableName: o.table ?? emulators.tableName })));
+    return await fn(new SegmentsClient(createSegmentStore({ client: dynamo, tableName: o.table ?? emulators.tableName })));
   } finally {
     dynamo.destroy();
     await emulators.stop();

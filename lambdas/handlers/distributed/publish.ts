@@ -20,7 +20,6 @@ import {
   type PublishDeps,
   type RunInput,
 } from '../../pipeline/distributed';
-import type { DynamoSegmentStore } from '../../store/dynamo-segment-store';
 import type { InvocationContext } from '../events';
 import { awsRuntime, numberFromEnv, type Runtime } from '../runtime';
 
@@ -41,7 +40,7 @@ export function createPublishHandler(runtime: () => Runtime) {
       raw: rt.stores.raw,
       artifacts: rt.stores.artifacts,
       log: rt.log,
-      segments: rt.stores.segments as DynamoSegmentStore,
+      segments: rt.stores.segments,
       publishEvent: rt.publishEvent,
       tableName: rt.stores.config.tableName,
       writeRatePerWriter: rate ? rate / writers : undefined,

@@ -26,8 +26,8 @@ import type { Readable } from 'node:stream';
 import { eachRecord } from '../../core/distributed/shuffle';
 import type { TrainOptions } from '../../core/model/train';
 import type { BlobStore } from '../../store/blob-store';
-import type { DynamoSegmentStore } from '../../store/dynamo-segment-store';
 import type { Suppression } from '../../store/personal-data';
+import type { AssignmentWriter, ModelStore, RunStore } from '../../store/segment-store';
 import type { Log } from '../log';
 import { PUBLISH_WORK_OUTPUTS, WORK_PREFIX } from './layout';
 
@@ -46,7 +46,7 @@ export interface DistributedDeps {
 }
 
 export interface PublishDeps extends DistributedDeps {
-  segments: DynamoSegmentStore;
+  segments: ModelStore & AssignmentWriter & RunStore;
   /** "Segmentation model activated" after the activation (activation-event.ts); unset: no event. */
   publishEvent?: (detailType: string, detail: Record<string, unknown>) => Promise<void>;
   tableName?: string;

@@ -1,6 +1,6 @@
 /**
  * The "why" of an assignment item and the borderline index (GSI2), beside the store that writes and reads them
- * (dynamo-segment-store.ts).
+ * (dynamo-assignment-store.ts, members-page.ts).
  *
  * Item attributes: `reasons` (list of codes: feature names, or the service group of a rule segment), `runnerUp` and
  * `margin` (numbers; absent in rule segments), `promiseDays` (rule segments, when known). About 60 bytes an item: the
@@ -13,14 +13,16 @@
  * segments) a segment's borderline writes stay far below a partition's 1,000 writes/s, so no sharding (and no merge on
  * read) is needed.
  */
-import { QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BORDERLINE_MARGIN } from '../core/model/margin';
-import { SERVICE_GROUPS } from '../core/features/customerFeatures';
-import { FEATURE_NAMES, type AssignmentWhy, type CustomerAssignment } from '../core/domain/types';
-import { unmarshallItem } from './codec';
-import { InvalidCursorError, InvalidInputError } from './errors';
-import { assignmentSk, borderlinePk, customerIdFromSortKey, customerPk, marginSortKey } from './keys';
-import { GSI2_NAME } from './table-schema';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { BORDERLINE_MARGIN } from '../../core/model/margin';
+import { SERVICE_GROUPS } from '../../core/features/customerFeatures';
+import { FEATURE_NAMES, type AssignmentWhy, type CustomerAssignment } from '../../core/domain/types';
+import { unmarshallItem } from '../codec';
+import { InvalidCursorError, InvalidInputError } from '../errors';
+import { assignmentSk, borderlinePk, customerIdFromSortKey, customerPk, marginSortKey } from '../keys';
+import type { Table } from '../table';
+import { encodeCursor, parseCursor } from './cursor';
+import { GSI2_NAME } from '../table-schema';
 
 const REASON_CODES = new Set<string>([...FEATURE_NAMES, ...SERVICE_GROUPS]);
 
@@ -77,16 +79,11 @@ interface BorderlineCursor {
 }
 
 function encode(c: BorderlineCursor): string {
-  return Buffer.from(JSON.stringify({ b: 1, ...c }), 'utf8').toString('base64url');
+  return encodeCursor({ b: 1, ...c });
 }
 
 function decode(cursor: string): BorderlineCursor {
-  let c: any;
-  try {
-    c = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw new InvalidCursorError('not a cursor returned by listBorderlineMembers');
-  }
+  const c = parseCursor(cursor, 'listBorderlineMembers');
   if (!c || c.b !== 1 || typeof c.v !== 'string' || !Number.isInteger(c.s) || typeof c.k !== 'string') throw new InvalidCursorError('not a borderline cursor');
   return { v: c.v, s: c.s, k: c.k };
 }
@@ -97,8 +94,7 @@ function decode(cursor: string): BorderlineCursor {
  * a next page, so the last page never carries a cursor).
  */
 export async function queryBorderline(
-  client: DynamoDBClient,
-  tableName: string,
+  table: Table,
   segmentId: number,
   options: { version?: string; limit: number; cursor?: string },
 ): Promise<{ version: string; items: Record<string, any>[]; cursor?: string }> {
@@ -114,17 +110,14 @@ export async function queryBorderline(
     : undefined;
   // A page may stop short of Limit (1 MB per Query): continue until limit + 1 items or the end.
   do {
-    const res = await client.send(
-      new QueryCommand({
-        TableName: tableName,
-        IndexName: GSI2_NAME,
-        KeyConditionExpression: 'GSI2PK = :pk',
-        ExpressionAttributeValues: { ':pk': { S: pk } },
-        ScanIndexForward: true,
-        Limit: options.limit + 1 - items.length,
-        ExclusiveStartKey: start,
-      }),
-    );
+    const res = await table.query({
+      IndexName: GSI2_NAME,
+      KeyConditionExpression: 'GSI2PK = :pk',
+      ExpressionAttributeValues: { ':pk': { S: pk } },
+      ScanIndexForward: true,
+      Limit: options.limit + 1 - items.length,
+      ExclusiveStartKey: start,
+    });
     items.push(...(res.Items ?? []).map(unmarshallItem));
     start = res.LastEvaluatedKey;
   } while (start && items.length <= options.limit);
