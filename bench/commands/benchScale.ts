@@ -37,7 +37,7 @@ export async function benchScaleWorkerCommand(argv: string[]): Promise<void> {
 
 /**
  * k-means threads: 1 by default, the conservative case (the deployed train function runs KMEANS_THREADS = 2 at
- * 3,008 MB, lib/constructs/secure-defaults.ts); 'auto' or N shows what more threads give.
+ * 3,008 MB, lib/constructs/defaults/lambda-defaults.ts); 'auto' or N shows what more threads give.
  */
 function threadsOption(value: string | undefined): number | 'auto' {
   return value === 'auto' ? 'auto' : intOption(value ?? '1', '--threads', 1, 64)!;

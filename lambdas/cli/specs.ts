@@ -5,6 +5,7 @@
  */
 import type { CommandSpec, OptionDef } from './args';
 import { BORDERLINE_MARGIN } from '../core/model/margin';
+import { STORE_ENV } from '../contract/env';
 
 const json = { help: 'print machine-readable JSON on stdout instead of the text for people' } satisfies OptionDef;
 const quiet = { help: 'no progress on stderr (progress shows only when stderr is a terminal)' } satisfies OptionDef;
@@ -187,9 +188,9 @@ export const FORGET = {
   options: {
     customer: { value: 'ID', help: 'the customer_unique_id of the person', required: true },
     aws: { help: 'work on a deployed stack (credentials and region from the usual AWS chain) instead of the local state' },
-    table: { value: 'NAME', help: 'with --aws: the table (stack output TableName)', defaultText: 'TABLE_NAME' },
-    'raw-bucket': { value: 'NAME', help: 'with --aws: the raw bucket (stack output RawBucketName)', defaultText: 'RAW_BUCKET' },
-    'artifacts-bucket': { value: 'NAME', help: 'with --aws: the artifacts bucket (stack output ArtifactsBucketName)', defaultText: 'ARTIFACTS_BUCKET' },
+    table: { value: 'NAME', help: 'with --aws: the table (stack output TableName)', defaultText: STORE_ENV.tableName },
+    'raw-bucket': { value: 'NAME', help: 'with --aws: the raw bucket (stack output RawBucketName)', defaultText: STORE_ENV.rawBucket },
+    'artifacts-bucket': { value: 'NAME', help: 'with --aws: the artifacts bucket (stack output ArtifactsBucketName)', defaultText: STORE_ENV.artifactsBucket },
     region: STORE_OPTIONS.region,
     state,
     json,

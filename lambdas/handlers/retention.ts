@@ -3,7 +3,7 @@
  * an error is logged and never fails the check (a failed invocation would be retried, check included); a deletion
  * cut short by the timeout stays 'deleting' and is finished by the next run.
  */
-import { applyRetention, keepVersionsFromEnv } from '../pipeline/retention';
+import { applyRetention } from '../pipeline/retention';
 import { describe } from '../pipeline/ingest';
 import type { Runtime } from './runtime';
 
@@ -18,12 +18,14 @@ export interface RetentionSummary {
 /** No deletion starts with less than this left before the function's timeout. */
 const TIME_RESERVE_MS = 120_000;
 
-export async function pruneModelVersions(rt: Runtime, context?: { getRemainingTimeInMillis?(): number }, clock?: () => Date): Promise<RetentionSummary> {
+/** keepVersions: the stability function's config (KEEP_VERSIONS), or why it is invalid (reported, the check stands). */
+export async function pruneModelVersions(rt: Runtime, keepVersions: number | Error, context?: { getRemainingTimeInMillis?(): number }, clock?: () => Date): Promise<RetentionSummary> {
   try {
+    if (keepVersions instanceof Error) throw keepVersions;
     const remaining = context?.getRemainingTimeInMillis?.();
     const out = await applyRetention(
       { segments: rt.stores.segments, log: rt.log, now: clock },
-      { keepVersions: keepVersionsFromEnv(rt.env), deadline: remaining === undefined ? undefined : Date.now() + remaining - TIME_RESERVE_MS },
+      { keepVersions, deadline: remaining === undefined ? undefined : Date.now() + remaining - TIME_RESERVE_MS },
     );
     return { deleted: out.deleted.map((d) => d.version), skipped: out.skipped.map((s) => s.version), deferred: out.deferred, failed: out.failed.map((f) => f.version) };
   } catch (err) {

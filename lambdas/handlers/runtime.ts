@@ -7,16 +7,19 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { ClientHooks, createStores, eventsClientConfig, Stores } from '../store/config';
-import { EVENT_BUS_NAME, EVENT_SOURCE } from '../pipeline/events';
-import { jsonLog, Log } from '../pipeline/log';
+import { COMMON_ENV, EVENT_BUS_NAME, EVENT_SOURCE, FUNCTION_ENV, LAMBDA_ENV, ROUTE_ENV, type EnvName } from '../contract';
+import type { Log } from '../pipeline/log';
 import { DistributedStart, TrainRequest } from '../pipeline/ingest';
-import { ROUTE_ENV } from '../pipeline/route';
-import type { TrainOptions } from '../core/model/train';
+import type { Env } from './config';
+import { powertools, type LoggedContext, type Observability } from './observability';
 
 export interface Runtime {
   stores: Stores;
   log: Log;
-  env: Record<string, string | undefined>;
+  /** The function's environment: its handler parses it once into its config (config.ts configOf). */
+  env: Env;
+  /** Powertools (Lambda only): request id and cold start in each log line, traces. */
+  observability?: Observability;
   startTraining(request: TrainRequest): Promise<void>;
   /** Starts the distributed path's state machine (StartExecution in AWS; the local interpreter locally). */
   startDistributed(request: DistributedStart): Promise<void>;
@@ -24,78 +27,91 @@ export interface Runtime {
   publishEvent(detailType: string, detail: Record<string, unknown>): Promise<void>;
 }
 
-export function numberFromEnv(env: Record<string, string | undefined>, name: string): number | undefined {
-  const v = env[name];
-  if (v === undefined || v === '') return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new Error(`environment variable ${name}=${v} is not a number`);
-  return n;
+// The environment's parsers (re-exported for the callers that read one value).
+export { numberFromEnv, threadsFromEnv, trainOptionsFromEnv } from './config';
+
+/** Where the runtime sends what it starts and publishes, from the function's environment (parsed once, at creation). */
+interface Transport {
+  /** The train function: ingest and stability name it; train itself (a write's continuation) is the function running. */
+  trainFunctionName?: string;
+  stateMachineArn?: string;
+  eventBusName: string;
+  eventSource: string;
 }
 
-/**
- * KMEANS_THREADS: 'auto' (unset) or a positive integer, the threads k-means may use in this function (the stack sets
- * it from the memory size: Lambda's CPU share, which the load average does not show).
- */
-export function threadsFromEnv(env: Record<string, string | undefined>): number | 'auto' {
-  const v = env.KMEANS_THREADS;
-  if (v === undefined || v === '' || v === 'auto') return 'auto';
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`environment variable KMEANS_THREADS=${v} is not 'auto' or a positive integer`);
-  return n;
-}
-
-/**
- * Cheaper trainings (local tests), for train and the distributed compute alike: TRAIN_SWEEP=false with FIXED_K fits
- * that k only, TRAIN_COMPARE=false skips the alternative algorithms. Unset: the full training.
- */
-export function trainOptionsFromEnv(env: Record<string, string | undefined>, fixedK: number | undefined): TrainOptions {
-  // Without the sweep (a fixed k) the agreement of fits with other seeds is not measured either: one fit.
-  const noSweep = env.TRAIN_SWEEP === 'false' && fixedK !== undefined;
+function transportFromEnv(env: Env): Transport {
+  const value = (name: EnvName) => env[name] || undefined;
   return {
-    ...(noSweep ? { sweep: false, stabilityFits: 1 } : {}),
-    compare: env.TRAIN_COMPARE === 'false' ? false : undefined,
+    trainFunctionName: value(FUNCTION_ENV.trainFunctionName) ?? value(LAMBDA_ENV.functionName),
+    stateMachineArn: value(ROUTE_ENV.stateMachine),
+    eventBusName: value(COMMON_ENV.eventBusName) ?? EVENT_BUS_NAME,
+    eventSource: value(COMMON_ENV.eventSource) ?? EVENT_SOURCE,
   };
 }
 
 /**
- * The runtime of a Lambda function: clients from the environment (AWS, or the local endpoints). The local runtime
- * (lambdas/local/functions.ts) uses it too, with `hooks` adding the local IAM enforcement to each client.
+ * Runs one invocation of a handler: in Lambda, with its context on every log line and its own trace subsegment
+ * (observability.ts); elsewhere (the local runtime's sink, tests' hand-made runtimes) just the body.
+ */
+export function inInvocation<T>(rt: Runtime, context: LoggedContext | undefined, body: () => Promise<T>): Promise<T> {
+  return rt.observability ? rt.observability.invocation(context, body) : body();
+}
+
+/**
+ * The runtime of a Lambda function: clients from the environment (AWS, or the local endpoints). Without a `log` it
+ * logs, counts and traces through Powertools (observability.ts); the local runtime (lambdas/local/functions.ts) gives
+ * its own readable log, and `hooks` adding the local IAM enforcement to each client.
  */
 export function awsRuntime(
   service: string,
-  env: Record<string, string | undefined> = process.env,
+  env: Env = process.env,
   clients: { lambda?: LambdaClient; events?: EventBridgeClient; log?: Log; hooks?: ClientHooks } = {},
 ): Runtime {
-  const stores = createStores(env, clients.hooks);
+  const observability = clients.log ? undefined : powertools(service, env);
+  const transport = transportFromEnv(env);
+  const stores = createStores(env, chainHooks(observability?.clientHooks, clients.hooks));
+  const capture = <C>(client: C): C => (observability ? observability.capture(client) : client);
   let lambda = clients.lambda;
   let events = clients.events;
   let sfn: SFNClient | undefined;
   return {
     stores,
     env,
-    log: clients.log ?? jsonLog(service),
+    log: clients.log ?? observability!.log,
+    observability,
     async startTraining(request) {
-      // Ingest and stability name train; train itself (the continuation of a write) is the function running.
-      const fn = env.TRAIN_FUNCTION_NAME ?? env.AWS_LAMBDA_FUNCTION_NAME;
-      if (!fn) throw new Error('environment variable TRAIN_FUNCTION_NAME is not set');
-      lambda ??= new LambdaClient({});
+      const fn = transport.trainFunctionName;
+      if (!fn) throw new Error(`environment variable ${FUNCTION_ENV.trainFunctionName} is not set`);
+      lambda ??= capture(new LambdaClient({}));
       await lambda.send(new InvokeCommand({ FunctionName: fn, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(request)) }));
     },
     async startDistributed(request) {
-      const stateMachineArn = env[ROUTE_ENV.stateMachine];
+      const stateMachineArn = transport.stateMachineArn;
       if (!stateMachineArn) throw new Error(`environment variable ${ROUTE_ENV.stateMachine} is not set`);
-      sfn ??= new SFNClient({});
+      sfn ??= capture(new SFNClient({}));
       await sfn.send(new StartExecutionCommand({ stateMachineArn, name: request.name, input: JSON.stringify(request.input) }));
     },
     async publishEvent(detailType, detail) {
       if (!events) {
         events = new EventBridgeClient(eventsClientConfig(stores.config));
         clients.hooks?.events?.(events);
+        observability?.clientHooks.events?.(events);
       }
       const res = await events.send(
-        new PutEventsCommand({ Entries: [{ EventBusName: env.EVENT_BUS_NAME ?? EVENT_BUS_NAME, Source: env.EVENT_SOURCE ?? EVENT_SOURCE, DetailType: detailType, Detail: JSON.stringify(detail) }] }),
+        new PutEventsCommand({ Entries: [{ EventBusName: transport.eventBusName, Source: transport.eventSource, DetailType: detailType, Detail: JSON.stringify(detail) }] }),
       );
       if (res.FailedEntryCount) throw new Error(`PutEvents failed: ${res.Entries?.map((e) => `${e.ErrorCode}: ${e.ErrorMessage}`).join('; ')}`);
     },
+  };
+}
+
+/** Both sets of hooks on each client (either may be absent). */
+export function chainHooks(...all: (ClientHooks | undefined)[]): ClientHooks | undefined {
+  const defined = all.filter((h): h is ClientHooks => !!h);
+  if (defined.length <= 1) return defined[0];
+  return {
+    s3: (c) => defined.forEach((h) => h.s3?.(c)),
+    dynamo: (c) => defined.forEach((h) => h.dynamo?.(c)),
+    events: (c) => defined.forEach((h) => h.events?.(c)),
   };
 }

@@ -1,12 +1,12 @@
 /**
  * One emulated Lambda function's runtime: the handlers' own awsRuntime (lambdas/handlers/runtime.ts) with the local
- * endpoints, whose S3, DynamoDB and EventBridge clients carry the function's IAM enforcement (lambdas/local/iam/) and,
+ * endpoints and the local stack's readable log (instead of Powertools; no tracing), whose S3, DynamoDB and EventBridge clients carry the function's IAM enforcement (lambdas/local/iam/) and,
  * for fault tests, the fault injector. What the Lambda service itself does with the function's role is emulated here
  * too: writing its logs and X-Ray segments on each invocation, sending a finally failed asynchronous invocation to its
  * on-failure queue, and checking lambda:InvokeFunction when it starts another function.
  */
 import { LambdaServiceException } from '@aws-sdk/client-lambda';
-import { awsRuntime, type Runtime } from '../handlers/runtime';
+import { awsRuntime, chainHooks, type Runtime } from '../handlers/runtime';
 import type { Log } from '../pipeline/log';
 import type { ClientHooks, Stores } from '../store/config';
 import type { SegmentStore } from '../store/segment-store';
@@ -25,16 +25,6 @@ export interface FunctionRuntimeOptions {
   decorateSegments?: (store: SegmentStore) => SegmentStore;
 }
 
-/** Chains hooks: each client gets every middleware, IAM first (evaluated before a fault is injected). */
-function chain(...all: (ClientHooks | undefined)[]): ClientHooks {
-  const defined = all.filter((h): h is ClientHooks => !!h);
-  return {
-    s3: (c) => defined.forEach((h) => h.s3?.(c)),
-    dynamo: (c) => defined.forEach((h) => h.dynamo?.(c)),
-    events: (c) => defined.forEach((h) => h.events?.(c)),
-  };
-}
-
 export function iamHooks(fn: FunctionKey, authorizer: IamAuthorizer | undefined): ClientHooks | undefined {
   if (!authorizer) return undefined;
   return {
@@ -46,7 +36,8 @@ export function iamHooks(fn: FunctionKey, authorizer: IamAuthorizer | undefined)
 
 /** The runtime of function `fn`: startTraining must be provided by the caller (the local "Lambda service"). */
 export function functionRuntime(fn: FunctionKey, options: FunctionRuntimeOptions): Runtime {
-  const rt = awsRuntime(fn, options.env, { log: options.log, hooks: chain(iamHooks(fn, options.authorizer), options.hooks) });
+  // Each client gets every middleware, IAM first (evaluated before a fault is injected).
+  const rt = awsRuntime(fn, options.env, { log: options.log, hooks: chainHooks(iamHooks(fn, options.authorizer), options.hooks) });
   if (!options.decorateSegments) return rt;
   const segments = options.decorateSegments(rt.stores.segments);
   return { ...rt, stores: Object.defineProperty(rt.stores, 'segments', { value: segments }) as Stores };

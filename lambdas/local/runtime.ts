@@ -33,6 +33,7 @@ import { INCOMING_PREFIX } from '../pipeline/datasets';
 import { jsonLog, Log, silentLog } from '../pipeline/log';
 import { DistributedStart, TrainRequest } from '../pipeline/ingest';
 import { ENV } from '../store/config';
+import { COMMON_ENV } from '../contract/env';
 import { SegmentStore } from '../store/segment-store';
 import { Emulators, startEmulators } from './emulators';
 import { startEventBus, type BusEvent, type LocalEventBus } from './event-bus';
@@ -167,7 +168,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     throw err;
   }
   const events = bus;
-  const env: Record<string, string> = { ...opts.env, ...emulators.env, [ENV.eventsEndpoint]: events.endpoint };
+  // The functions' environment as the stack sets it, with the local endpoints; no X-Ray here (Powertools Tracer off).
+  const env: Record<string, string> = { [COMMON_ENV.traceEnabled]: 'false', ...opts.env, ...emulators.env, [ENV.eventsEndpoint]: events.endpoint };
   const timeouts = { ...STACK_TIMEOUTS_MS, ...opts.timeoutsMs };
   const pending = new Set<Promise<unknown>>();
   const failures: LocalStack['failures'] = [];

@@ -8,8 +8,9 @@ import { REQUIRED_TABLES } from '../core/olist/tables';
 import { TableSource } from '../core/olist/source';
 import type { SidecarReader } from '../core/olist/provenance';
 import { BlobStore } from '../store/blob-store';
+import { ARTIFACT_PREFIXES, INCOMING_PREFIX } from '../contract/prefixes';
 
-export const INCOMING_PREFIX = 'incoming/';
+export { INCOMING_PREFIX };
 const DATASET_ID = /^[A-Za-z0-9][A-Za-z0-9._=-]{0,127}$/;
 
 export interface DatasetKey {
@@ -73,24 +74,26 @@ export function blobSidecars(raw: BlobStore, datasetId: string): SidecarReader {
 }
 
 /** The artifacts bucket's prefix of the campaign lists (exports.ts; the train role's grant: lib/constructs/data-buckets.ts). */
-export const EXPORTS_PREFIX = 'exports/';
+export const EXPORTS_PREFIX = ARTIFACT_PREFIXES.exports;
+
+const { features: FEATURES, models: MODELS, reports: REPORTS, errors: ERRORS } = ARTIFACT_PREFIXES;
 
 /** Artifact keys, in one place (never under incoming/, so writing them cannot trigger ingestion). */
 export const artifactKeys = {
-  features: (datasetId: string) => `features/${datasetId}/features.bin`,
+  features: (datasetId: string) => `${FEATURES}${datasetId}/features.bin`,
   /** What the reports need from the raw tables (exploration statistics, counts, table checks). */
-  datasetFacts: (datasetId: string) => `features/${datasetId}/dataset.json`,
+  datasetFacts: (datasetId: string) => `${FEATURES}${datasetId}/dataset.json`,
   /** The latest update-frequency simulation (stability.json from `segments simulate`), uploaded by the team. */
-  stabilitySimulation: () => 'models/stability.json',
-  latestFeatures: () => 'features/latest.json',
-  model: (version: string) => `models/${version}/model.json`,
-  summary: (version: string) => `models/${version}/summary.json`,
-  segments: (version: string) => `models/${version}/segments.json`,
+  stabilitySimulation: () => `${MODELS}stability.json`,
+  latestFeatures: () => `${FEATURES}latest.json`,
+  model: (version: string) => `${MODELS}${version}/model.json`,
+  summary: (version: string) => `${MODELS}${version}/summary.json`,
+  segments: (version: string) => `${MODELS}${version}/segments.json`,
   /** The training distribution of every feature, what the scheduled check measures drift against. */
-  distribution: (version: string) => `models/${version}/distribution.json`,
-  assignments: (version: string) => `models/${version}/assignments.csv`,
+  distribution: (version: string) => `${MODELS}${version}/distribution.json`,
+  assignments: (version: string) => `${MODELS}${version}/assignments.csv`,
   /** How the previous version's customers moved between segments (written when there was a previous version). */
-  transitions: (version: string) => `models/${version}/transitions.json`,
-  reports: (version: string) => `reports/${version}/`,
-  error: (datasetId: string) => `errors/${datasetId}/error.json`,
+  transitions: (version: string) => `${MODELS}${version}/transitions.json`,
+  reports: (version: string) => `${REPORTS}${version}/`,
+  error: (datasetId: string) => `${ERRORS}${datasetId}/error.json`,
 };

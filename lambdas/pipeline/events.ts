@@ -1,24 +1,10 @@
 /**
- * The business events the pipeline puts on EventBridge: one place for the names the stack (the IAM condition on
- * events:PutEvents, lib/constructs/secure-defaults.ts) and the functions (what they publish) share, and the shape of
- * each event's `detail`, which subscribers (marketing apps, automation) program against. Documented in the README
+ * The business events the pipeline puts on EventBridge: the shape of each event's `detail`, which subscribers (marketing apps, automation) program against. Documented in the README
  * ("Events").
  */
 
-/** `source` of every event the pipeline publishes. */
-export const EVENT_SOURCE = 'olist.segments';
-/** The pipeline publishes on the account's default bus. */
-export const EVENT_BUS_NAME = 'default';
-
-/** `detail-type` of each event, the only ones the roles may publish (IAM condition events:detail-type). */
-export const DETAIL_TYPES = {
-  /** The scheduled check found the active model drifted or overdue (lambdas/pipeline/stability.ts). */
-  drift: 'Segmentation drift detected',
-  /** A new model version went live: readers now get its segments (lambdas/pipeline/activation-event.ts). */
-  activated: 'Segmentation model activated',
-} as const;
-
-export type DetailType = (typeof DETAIL_TYPES)[keyof typeof DETAIL_TYPES];
+// The names (source, bus, detail types) are the stack's too: they live in the contract.
+export { DETAIL_TYPES, EVENT_BUS_NAME, EVENT_SOURCE, type DetailType } from '../contract/events';
 
 /** Detail of "Segmentation model activated". */
 export interface ModelActivatedDetail {

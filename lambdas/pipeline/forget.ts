@@ -20,12 +20,13 @@ import { Readable } from 'node:stream';
 import type { BlobStore } from '../store/blob-store';
 import { hashTag, type PersonalDataStore } from '../store/personal-data';
 import { collectLinkedIds, ERASED, eraseFromObject, mentions, personIds, tokensOf } from '../core/erasure';
-import { EXPORTS_PREFIX, INCOMING_PREFIX } from './datasets';
+import { INCOMING_PREFIX } from './datasets';
+import { ARTIFACT_PREFIXES as P } from '../contract/prefixes';
 import { campaignListOf, refreshManifest } from './exports';
 import type { CampaignManifest } from '../core/model/campaignList';
 
 /** Where personal data may be, per bucket. */
-const PERSONAL_PREFIXES = { raw: [INCOMING_PREFIX], artifacts: ['features/', 'models/', 'reports/', 'errors/', 'work/', EXPORTS_PREFIX] } as const;
+const PERSONAL_PREFIXES = { raw: [INCOMING_PREFIX], artifacts: [P.features, P.models, P.reports, P.errors, P.work, P.exports] } as const;
 export const ERASURES_PREFIX = 'erasures/';
 
 /** What an erasure needs of a bucket. */
@@ -115,7 +116,7 @@ export async function forgetCustomer(deps: ForgetDeps, customerId: string): Prom
         }
         await b.store.putStream(o.key, Readable.from([result.bytes]), { contentLength: result.bytes.length });
         report.objects.push({ where, action: 'rewritten', detail: result.removed });
-        if (b.store === deps.artifacts && o.key.startsWith(EXPORTS_PREFIX)) noteList(o.key, result.bytes);
+        if (b.store === deps.artifacts && o.key.startsWith(P.exports)) noteList(o.key, result.bytes);
       }
     }
   }

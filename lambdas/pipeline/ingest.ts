@@ -27,6 +27,7 @@ import { DEFAULT_LEASE_TIMES, LeaseTimes, startHeartbeat } from './lease';
 import { LeaseLostError } from '../store/errors';
 import { createHash, randomUUID } from 'node:crypto';
 import { DEPLOYED_LIMITS, estimateRows, routeFor, type RouteDecision, type SinglePathLimits } from './route';
+import { METRIC_NAMES } from '../contract/metrics';
 
 /** Facts about the raw dataset that training passes on to the summary and the reports. */
 export interface DatasetFacts {
@@ -245,7 +246,7 @@ export async function recordFailure(
   owner?: string,
 ): Promise<void> {
   deps.log.error(`dataset ${status}`, { datasetId, reasons });
-  deps.log.metric('FailedRuns', 1);
+  deps.log.metric(METRIC_NAMES.failedRuns, 1);
   const located = err instanceof DataFormatError ? err.toJSON() : undefined;
   await Promise.allSettled([
     deps.segments.updateRun(datasetId, status, { reasons, ...(owner ? { ifOwner: owner, lease: 'release' as const } : {}) }),

@@ -19,6 +19,7 @@
 import { LeaseLostError } from '../store/errors';
 import type { RunStore } from '../store/segment-store';
 import { Log } from './log';
+import { TUNING_ENV } from '../contract/env';
 
 export interface LeaseTimes {
   /** Lease length: how long after its last renewal a crashed holder's run can be taken over. */
@@ -41,15 +42,31 @@ export const DEFAULT_LEASE_TIMES: LeaseTimes = { leaseMs: 15 * 60_000 + LEASE_MA
  * at its start) + LEASE_MARGIN_MS, not renewed; otherwise DEFAULT_LEASE_TIMES.
  */
 export function leaseTimesFromEnv(env: Record<string, string | undefined>, remainingMs?: number): LeaseTimes {
-  const num = (name: string, fallback: number) => {
+  return leaseTimesFor(leaseSettingsFromEnv(env), remainingMs);
+}
+
+/** The environment's part of the lease times (RUN_LEASE_MS, RUN_HANDOFF_MS), parsed once per function (handlers/config.ts). */
+export interface LeaseSettings {
+  /** Fixed, renewed lease length; undefined: the invocation's remaining time. */
+  leaseMs?: number;
+  handoffMs: number;
+}
+
+export function leaseSettingsFromEnv(env: Record<string, string | undefined>): LeaseSettings {
+  const num = (name: string) => {
     const v = env[name];
-    if (v === undefined || v === '') return fallback;
+    if (v === undefined || v === '') return undefined;
     const n = Number(v);
     if (!Number.isFinite(n) || n <= 0) throw new Error(`environment variable ${name}=${v} must be a positive number of milliseconds`);
     return n;
   };
-  const handoffMs = num('RUN_HANDOFF_MS', DEFAULT_LEASE_TIMES.handoffMs);
-  if (env.RUN_LEASE_MS) return { leaseMs: num('RUN_LEASE_MS', DEFAULT_LEASE_TIMES.leaseMs), handoffMs, renew: true };
+  return { leaseMs: num(TUNING_ENV.runLeaseMs), handoffMs: num(TUNING_ENV.runHandoffMs) ?? DEFAULT_LEASE_TIMES.handoffMs };
+}
+
+/** The lease times of one invocation: its settings, and the time it has left (its context) when known. */
+export function leaseTimesFor(settings: LeaseSettings, remainingMs?: number): LeaseTimes {
+  const { handoffMs } = settings;
+  if (settings.leaseMs !== undefined) return { leaseMs: settings.leaseMs, handoffMs, renew: true };
   if (remainingMs !== undefined && Number.isFinite(remainingMs) && remainingMs > 0) return { leaseMs: Math.ceil(remainingMs) + LEASE_MARGIN_MS, handoffMs, renew: false };
   return { ...DEFAULT_LEASE_TIMES, handoffMs };
 }

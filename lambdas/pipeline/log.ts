@@ -1,16 +1,20 @@
 /**
- * Structured logs and metrics for the pipeline: one JSON object per line (CloudWatch Logs Insights reads
- * them), and the FailedRuns metric in CloudWatch's Embedded Metric Format, so no metrics API call or
- * permission is needed. Locally the same lines can be silenced.
+ * What the pipeline logs and counts through: a small interface, so the pipeline code does not depend on who writes.
+ * In Lambda it is Powertools Logger and Metrics (lambdas/handlers/observability.ts: request id and cold start in every
+ * line, metrics as Embedded Metric Format). Locally (lambdas/local/, `npm start --logs`, serve mode) the functions
+ * write through `jsonLog`, the local stack's own sink: the same JSON lines without Lambda's context, or `silentLog`.
  */
+import { METRICS_NAMESPACE } from '../contract/metrics';
+
 export interface Log {
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
-  /** Emits a count metric (namespace from METRICS_NAMESPACE, default 'Segments', no dimensions). */
+  /** Emits a count metric (a name of lambdas/contract/metrics.ts; its namespace, no dimensions). */
   metric(name: string, value: number): void;
 }
 
+/** The local sink: one JSON object per line, and each metric as the EMF line CloudWatch would turn into a metric. */
 export function jsonLog(service: string, write: (line: string) => void = (l) => process.stdout.write(l + '\n')): Log {
   const emit = (level: string, message: string, fields?: Record<string, unknown>) =>
     write(JSON.stringify({ level, service, message, timestamp: new Date().toISOString(), ...fields }));
@@ -21,7 +25,7 @@ export function jsonLog(service: string, write: (line: string) => void = (l) => 
     metric: (name, value) =>
       write(
         JSON.stringify({
-          _aws: { Timestamp: Date.now(), CloudWatchMetrics: [{ Namespace: process.env.METRICS_NAMESPACE ?? 'Segments', Dimensions: [[]], Metrics: [{ Name: name, Unit: 'Count' }] }] },
+          _aws: { Timestamp: Date.now(), CloudWatchMetrics: [{ Namespace: METRICS_NAMESPACE, Dimensions: [[]], Metrics: [{ Name: name, Unit: 'Count' }] }] },
           [name]: value,
           service,
         }),

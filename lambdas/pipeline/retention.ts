@@ -11,6 +11,7 @@
  * of the table copy.
  */
 import { DEFAULT_RETENTION_POLICY, planRetention, RetentionPlan, RunInfo } from '../core/retention/plan';
+import { FUNCTION_ENV, METRIC_NAMES } from '../contract';
 import { ModelNotFoundError, ModelStateError } from '../store/errors';
 import type { DeleteResult, ModelStore, RunStore } from '../store/segment-store';
 import { DEFAULT_LEASE_TIMES } from './lease';
@@ -97,15 +98,15 @@ export async function applyRetention(deps: RetentionDeps, options: RetentionOpti
       }
     }
   }
-  if (outcome.deleted.length) deps.log.metric('ModelVersionsDeleted', outcome.deleted.length);
+  if (outcome.deleted.length) deps.log.metric(METRIC_NAMES.modelVersionsDeleted, outcome.deleted.length);
   return outcome;
 }
 
 /** KEEP_VERSIONS from the environment: an integer >= 1 (default 3). */
 export function keepVersionsFromEnv(env: Record<string, string | undefined>): number {
-  const v = env.KEEP_VERSIONS;
+  const v = env[FUNCTION_ENV.keepVersions];
   if (v === undefined || v === '') return DEFAULT_RETENTION_POLICY.keepVersions;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`environment variable KEEP_VERSIONS=${v} must be an integer >= 1`);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`environment variable ${FUNCTION_ENV.keepVersions}=${v} must be an integer >= 1`);
   return n;
 }

@@ -19,17 +19,8 @@ import type { BlobStore } from '../store/blob-store';
 import type { RunRoute } from '../store/segment-store';
 import { SWEEP_SAMPLE } from '../core/model/train';
 
-/** Ingest's environment for the routing, set by the stack (lib/constructs/distributed-pipeline.ts). */
-export const ROUTE_ENV = {
-  /** JSON of SinglePathLimits: the deployed functions' timeouts and memory and the write budget. */
-  limits: 'SINGLE_PATH_LIMITS',
-  /** Override of the threshold (people): distributed above it (CDK context distributedAbove). */
-  above: 'DISTRIBUTED_ABOVE',
-  /** The distributed path's state machine, started by ingest. */
-  stateMachine: 'STATE_MACHINE_ARN',
-  /** People per partition of a run ingest starts (default plan.ts PARTITION_PEOPLE; lower in tests). */
-  partitionPeople: 'DISTRIBUTED_PARTITION_PEOPLE',
-} as const;
+// Ingest's environment for the routing, set by the stack: names in the contract.
+export { ROUTE_ENV } from '../contract/env';
 
 /** Use at most this share of a function's timeout or memory (the rest absorbs estimate error and slower hosts). */
 export const SINGLE_PATH_MARGIN = 0.6;

@@ -11,19 +11,13 @@ import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import type { EventBridgeClient, EventBridgeClientConfig } from '@aws-sdk/client-eventbridge';
 import { S3BlobStore } from './s3-blob-store';
+import { STORE_ENV } from '../contract/env';
 import { createSegmentStore } from './dynamo-segment-store';
 import type { BlobStore } from './blob-store';
 import type { SegmentStore } from './segment-store';
 
-export const ENV = {
-  s3Endpoint: 'SEGMENTS_S3_ENDPOINT',
-  dynamoEndpoint: 'SEGMENTS_DYNAMODB_ENDPOINT',
-  /** The local EventBridge endpoint (lambdas/local/event-bus.ts); unset in AWS. */
-  eventsEndpoint: 'SEGMENTS_EVENTS_ENDPOINT',
-  rawBucket: 'RAW_BUCKET',
-  artifactsBucket: 'ARTIFACTS_BUCKET',
-  tableName: 'TABLE_NAME',
-} as const;
+/** The store's environment variables: the contract's names (lambdas/contract/env.ts), shared with the stack. */
+export const ENV = STORE_ENV;
 
 export const LOCAL_REGION = 'us-east-1';
 /** s3rver accepts exactly this key pair; dynalite accepts anything. Never real credentials. */

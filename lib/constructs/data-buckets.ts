@@ -16,22 +16,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { SUPERSEDED_TAG } from '../../lambdas/store/lifecycle';
-import { EXPORTS_PREFIX } from '../../lambdas/pipeline/datasets';
-import { grantPrefixAccess, PrefixAccess, secureBucketProps } from './secure-defaults';
+import { ARTIFACT_PREFIXES, INCOMING_PREFIX, type ArtifactPrefix } from '../../lambdas/contract';
+import { grantPrefixAccess, PrefixAccess, secureBucketProps } from './defaults/s3-defaults';
 
-/** Uploads under this prefix of the raw bucket start ingestion. */
-export const INCOMING_PREFIX = 'incoming/';
-
-/** Prefixes of the artifacts bucket. */
-export const ARTIFACT_PREFIXES = {
-  features: 'features/',
-  models: 'models/',
-  reports: 'reports/',
-  errors: 'errors/',
-  /** The campaign lists of each model version (lambdas/pipeline/exports.ts). */
-  exports: EXPORTS_PREFIX,
-} as const;
-export type ArtifactPrefix = keyof typeof ARTIFACT_PREFIXES;
+// The key layout is the functions' too: the prefixes live in the contract (lambdas/contract/prefixes.ts).
+export { ARTIFACT_PREFIXES, INCOMING_PREFIX, type ArtifactPrefix };
 
 /** How long personal data is kept (days): CDK context retainIncomingDays, retainFeaturesDays, retainSupersededDays. */
 export interface RetentionDays {

@@ -37,12 +37,15 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { SegmentationConfig } from '../config';
 import { DataBuckets } from './data-buckets';
-import { DETAIL_TYPES } from '../../lambdas/pipeline/events';
+import { DETAIL_TYPES, FUNCTION_ENV as F, ROUTE_ENV, STORE_ENV, type ContractEnv } from '../../lambdas/contract';
 import { PUBLISH_WORK_OUTPUTS, WORK_PREFIX } from '../../lambdas/pipeline/distributed/layout';
-import { ROUTE_ENV, type SinglePathLimits } from '../../lambdas/pipeline/route';
+import type { SinglePathLimits } from '../../lambdas/pipeline/route';
 import { SUPPRESSION_PK } from '../../lambdas/store/personal-data';
 import { commonEnvironment } from './pipeline-functions';
-import { createFailureQueue, grantPrefixAccess, LOG_RETENTION, policyOf, SecureFunction } from './secure-defaults';
+import { policyOf } from './defaults/iam-defaults';
+import { LOG_RETENTION, SecureFunction } from './defaults/lambda-defaults';
+import { grantPrefixAccess } from './defaults/s3-defaults';
+import { createFailureQueue } from './defaults/sqs-defaults';
 import { SegmentTable } from './segment-table';
 
 export { PUBLISH_WORK_OUTPUTS, WORK_PREFIX };
@@ -111,24 +114,26 @@ export class DistributedPipeline extends Construct {
   constructor(scope: Construct, id: string, props: DistributedPipelineProps) {
     super(scope, id);
     const { buckets, table, config } = props;
-    const common = { ...commonEnvironment(buckets, table), RAW_BUCKET: buckets.raw.bucketName, ...(config.k !== undefined ? { FIXED_K: String(config.k) } : {}) };
+    const common: ContractEnv = { ...commonEnvironment(buckets, table), [STORE_ENV.rawBucket]: buckets.raw.bucketName };
     this.writers = writersForBudget(config.assignmentWriteRate);
 
     // Invoked synchronously by Step Functions (retries are the state machine's): no asynchronous-invocation settings,
     // no failure queue.
     this.compute = new SecureFunction(this, 'Compute', {
       handlerName: 'distributed/compute',
+      // The fit of the sample and the k-means iterations.
+      fitsModels: true,
       description: 'Segments (distributed): plan, shuffle, partition features, fit, k-means partials and reduce',
       memorySize: 3008,
       timeout: DISTRIBUTED_FUNCTION_TIMEOUT,
-      environment: common,
+      environment: { ...common, ...(config.k !== undefined ? { [F.fixedK]: String(config.k) } : {}) },
     });
     this.publish = new SecureFunction(this, 'Publish', {
       handlerName: 'distributed/publish',
       description: 'Segments (distributed): model draft, budgeted resumable assignment writes per partition, files, activation',
       memorySize: 3008,
       timeout: DISTRIBUTED_FUNCTION_TIMEOUT,
-      environment: { ...common, WRITE_RATE_PER_SECOND: String(config.assignmentWriteRate), WRITERS: String(this.writers) },
+      environment: { ...common, [F.writeRatePerSecond]: String(config.assignmentWriteRate), [F.writers]: String(this.writers) },
     });
 
     // compute: reads the raw uploads and the previous model's assignments.csv, reads/writes its own work/ objects.

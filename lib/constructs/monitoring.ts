@@ -14,7 +14,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { FAILED_RUNS_METRIC, METRICS_NAMESPACE, SecureFunction } from './secure-defaults';
+import { METRIC_NAMES, METRICS_NAMESPACE } from '../../lambdas/contract';
+import type { SecureFunction } from './defaults/lambda-defaults';
 
 export interface MonitoredQueue {
   /** Used in the alarm's id and description. */
@@ -106,11 +107,11 @@ export class Monitoring extends Construct {
       });
     }
 
-    add('FailedRuns', {
-      alarmDescription: `A pipeline run failed (${METRICS_NAMESPACE}/${FAILED_RUNS_METRIC}); the run record in the table and errors/ in the artifacts bucket say why.`,
+    add(METRIC_NAMES.failedRuns, {
+      alarmDescription: `A pipeline run failed (${METRICS_NAMESPACE}/${METRIC_NAMES.failedRuns}); the run record in the table and errors/ in the artifacts bucket say why.`,
       metric: new cloudwatch.Metric({
         namespace: METRICS_NAMESPACE,
-        metricName: FAILED_RUNS_METRIC,
+        metricName: METRIC_NAMES.failedRuns,
         period,
         statistic: cloudwatch.Stats.SUM,
       }),

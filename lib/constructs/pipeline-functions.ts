@@ -9,7 +9,7 @@
  *  - train's own async config (retries, max event age, SQS on-failure destination) covers failures, and its
  *    reserved concurrency of 1 queues concurrent requests inside Lambda's async queue instead of racing;
  *  - the stability function reuses exactly the same entry point when auto-retraining is enabled.
- * EventBridge gets the business events (source olist.segments, lambdas/pipeline/events.ts) for anyone else who cares.
+ * EventBridge gets the business events (source and detail types: lambdas/contract/events.ts) for anyone else who cares.
  */
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -18,9 +18,9 @@ import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import { Construct } from 'constructs';
 import type { SegmentationConfig } from '../config';
 import { DataBuckets, INCOMING_PREFIX } from './data-buckets';
-import { DETAIL_TYPES } from '../../lambdas/pipeline/events';
+import { COMMON_ENV as C, DETAIL_TYPES, EVENT_BUS_NAME, EVENT_SOURCE, FUNCTION_ENV as F, STORE_ENV, type ContractEnv } from '../../lambdas/contract';
 import type { SinglePathLimits } from '../../lambdas/pipeline/route';
-import { EVENT_BUS_NAME, EVENT_SOURCE, METRICS_NAMESPACE, SecureFunction } from './secure-defaults';
+import { SecureFunction } from './defaults/lambda-defaults';
 import { SegmentTable } from './segment-table';
 
 /** The single path's function timeouts (ingest routes large exports by them: lambdas/pipeline/route.ts). */
@@ -45,13 +45,12 @@ export interface PipelineFunctionsProps {
 }
 
 /** Environment shared by every function of the stack. */
-export function commonEnvironment(buckets: DataBuckets, table: SegmentTable): Record<string, string> {
+export function commonEnvironment(buckets: DataBuckets, table: SegmentTable): ContractEnv {
   return {
-    ARTIFACTS_BUCKET: buckets.artifacts.bucketName,
-    TABLE_NAME: table.table.tableName,
-    EVENT_BUS_NAME,
-    EVENT_SOURCE,
-    METRICS_NAMESPACE,
+    [C.artifactsBucket]: buckets.artifacts.bucketName,
+    [C.tableName]: table.table.tableName,
+    [C.eventBusName]: EVENT_BUS_NAME,
+    [C.eventSource]: EVENT_SOURCE,
   };
 }
 
@@ -66,6 +65,7 @@ export class PipelineFunctions extends Construct {
 
     this.train = new SecureFunction(this, 'Train', {
       handlerName: 'train',
+      fitsModels: true,
       description: 'Segments: transforms, k sweep, model, segments, assignments, then flips the ACTIVE pointer',
       memorySize: config.lambdaMemoryMb.train,
       timeout: TRAIN_TIMEOUT,
@@ -78,8 +78,8 @@ export class PipelineFunctions extends Construct {
       asyncInvocation: { retryAttempts: 2, maxEventAge: Duration.hours(6) },
       environment: {
         ...common,
-        WRITE_RATE_PER_SECOND: String(config.assignmentWriteRate),
-        ...(config.k !== undefined ? { FIXED_K: String(config.k) } : {}),
+        [F.writeRatePerSecond]: String(config.assignmentWriteRate),
+        ...(config.k !== undefined ? { [F.fixedK]: String(config.k) } : {}),
       },
     });
 
@@ -92,10 +92,10 @@ export class PipelineFunctions extends Construct {
       asyncInvocation: { retryAttempts: 2, maxEventAge: Duration.hours(6) },
       environment: {
         ...common,
-        RAW_BUCKET: buckets.raw.bucketName,
-        TRAIN_FUNCTION_NAME: this.train.functionName,
-        MAX_UPLOAD_BYTES: String(config.maxUploadBytes),
-        MAX_INVALID_ROWS: String(config.maxInvalidRows),
+        [STORE_ENV.rawBucket]: buckets.raw.bucketName,
+        [F.trainFunctionName]: this.train.functionName,
+        [F.maxUploadBytes]: String(config.maxUploadBytes),
+        [F.maxInvalidRows]: String(config.maxInvalidRows),
       },
     });
 

@@ -12,8 +12,9 @@ import { Construct } from 'constructs';
 import type { SegmentationConfig } from '../config';
 import { DataBuckets } from './data-buckets';
 import { commonEnvironment } from './pipeline-functions';
-import { DETAIL_TYPES } from '../../lambdas/pipeline/events';
-import { createFailureQueue, SecureFunction } from './secure-defaults';
+import { DETAIL_TYPES, FUNCTION_ENV as F, STORE_ENV } from '../../lambdas/contract';
+import { SecureFunction } from './defaults/lambda-defaults';
+import { createFailureQueue } from './defaults/sqs-defaults';
 import { SegmentTable } from './segment-table';
 
 export interface StabilityScheduleProps {
@@ -36,6 +37,7 @@ export class StabilitySchedule extends Construct {
 
     this.stability = new SecureFunction(this, 'Stability', {
       handlerName: 'stability',
+      fitsModels: true,
       description: 'Segments: scheduled stability check (ARI vs fresh fit, drift, age), drift event, optional retrain',
       memorySize: config.lambdaMemoryMb.stability,
       timeout: Duration.minutes(10),
@@ -45,17 +47,17 @@ export class StabilitySchedule extends Construct {
       environment: {
         ...commonEnvironment(buckets, table),
         // The check reloads the latest dataset's tables: which customers the model knew needs their order history.
-        RAW_BUCKET: buckets.raw.bucketName,
-        ARI_THRESHOLD: String(config.ariThreshold),
-        AUTO_RETRAIN: String(config.autoRetrain),
+        [STORE_ENV.rawBucket]: buckets.raw.bucketName,
+        [F.ariThreshold]: String(config.ariThreshold),
+        [F.autoRetrain]: String(config.autoRetrain),
         // The latest dataset was accepted with this row tolerance: it must load here with the same one.
-        MAX_INVALID_ROWS: String(config.maxInvalidRows),
+        [F.maxInvalidRows]: String(config.maxInvalidRows),
         // ... and under the same size limit: the reload never reads more than ingest would have.
-        MAX_UPLOAD_BYTES: String(config.maxUploadBytes),
-        TRAIN_FUNCTION_NAME: train.functionName,
+        [F.maxUploadBytes]: String(config.maxUploadBytes),
+        [F.trainFunctionName]: train.functionName,
         // Retention after the check (lambdas/handlers/retention.ts): deletes go through BatchWriteItem and Query on
         // GSI1, both granted below (no DeleteItem).
-        KEEP_VERSIONS: String(config.keepVersions),
+        [F.keepVersions]: String(config.keepVersions),
       },
     });
 

@@ -11,7 +11,7 @@ import { AwsSolutionsChecks, NagPack, ServerlessChecks } from 'cdk-nag';
 import { createApp } from '../../lib/app';
 import { COMPUTE_MAX_CONCURRENCY, STATES, writersForBudget } from '../../lib/constructs/distributed-pipeline';
 import { ROUTE_ENV } from '../../lambdas/pipeline/route';
-import { SecureFunction } from '../../lib/constructs/secure-defaults';
+import { SecureFunction } from '../../lib/constructs/defaults/lambda-defaults';
 import { SegmentationStack } from '../../lib/segmentation-stack';
 import { asArray, CDK_JSON_CONTEXT, logicalId, Statement } from './helpers';
 

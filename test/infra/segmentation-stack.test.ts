@@ -13,7 +13,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, NagPack, ServerlessChecks } from 'cdk-nag';
 import { createApp, STACK_NAME } from '../../lib/app';
 import { INCOMING_PREFIX } from '../../lib/constructs/data-buckets';
-import { KMEANS_WORKER_BUNDLE, SecureFunction } from '../../lib/constructs/secure-defaults';
+import { KMEANS_WORKER_BUNDLE } from '../../lambdas/contract';
+import { SecureFunction } from '../../lib/constructs/defaults/lambda-defaults';
 import { SegmentationStack } from '../../lib/segmentation-stack';
 import { asArray, CDK_JSON_CONTEXT, logicalId, Statement } from './helpers';
 import { assetDirOf, runBundledWorker } from './worker-bundle';
@@ -292,13 +293,14 @@ describe('functions', () => {
       TABLE_NAME: ref(stack.segmentTable.table),
       EVENT_BUS_NAME: 'default',
       EVENT_SOURCE: 'olist.segments',
-      METRICS_NAMESPACE: 'Segments',
+      // Powertools Metrics' namespace (the alarm's) and the service name of each function's log lines.
+      POWERTOOLS_METRICS_NAMESPACE: 'Segments',
       NODE_OPTIONS: '--enable-source-maps',
     };
-    // KMEANS_THREADS: the vCPU share of the memory size, rounded (2,048 MB -> 1, 3,008 MB -> 2, 1,769 MB -> 1).
+    // KMEANS_THREADS, on the functions that fit models only: the vCPU share of the memory size, rounded (3,008 MB -> 2, 1,769 MB -> 1).
     expect(env(stack.pipeline.ingest)).toEqual({
       ...common,
-      KMEANS_THREADS: '1',
+      POWERTOOLS_SERVICE_NAME: 'ingest',
       RAW_BUCKET: ref(stack.buckets.raw),
       TRAIN_FUNCTION_NAME: ref(stack.pipeline.train.function),
       MAX_UPLOAD_BYTES: String(256 * 1024 * 1024),
@@ -308,9 +310,10 @@ describe('functions', () => {
       SINGLE_PATH_LIMITS: JSON.stringify({ ingestTimeoutSeconds: 600, ingestMemoryMb: 2048, trainTimeoutSeconds: 900, trainMemoryMb: 3008, writeRatePerSecond: 1000 }),
     });
     // FIXED_K is absent when k is chosen by the sweep (see the variant test for a fixed k).
-    expect(env(stack.pipeline.train)).toEqual({ ...common, KMEANS_THREADS: '2', WRITE_RATE_PER_SECOND: '1000' });
+    expect(env(stack.pipeline.train)).toEqual({ ...common, POWERTOOLS_SERVICE_NAME: 'train', KMEANS_THREADS: '2', WRITE_RATE_PER_SECOND: '1000' });
     expect(env(stack.stabilitySchedule.stability)).toEqual({
       ...common,
+      POWERTOOLS_SERVICE_NAME: 'stability',
       KMEANS_THREADS: '1',
       RAW_BUCKET: ref(stack.buckets.raw),
       ARI_THRESHOLD: '0.8',

@@ -1,6 +1,6 @@
 /**
  * Checks on a synthesized function's bundle directory: that the k-means worker bundled beside the handler
- * (lib/constructs/secure-defaults.ts) is found the way the bundled workerPool finds it, starts as a worker thread
+ * (lib/constructs/defaults/lambda-defaults.ts) is found the way the bundled workerPool finds it, starts as a worker thread
  * in plain Node (outside Jest's sandbox, with nothing from the repository loaded in it) and answers a job exactly as
  * the engine does in this process.
  */

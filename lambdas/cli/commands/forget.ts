@@ -15,6 +15,7 @@ import { FORGET } from '../specs';
 import { UsageError } from '../errors';
 import { createProgress } from '../progress';
 import { renderTable } from '../table';
+import { STORE_ENV } from '../../contract/env';
 
 export async function forgetCommand(argv: string[]): Promise<void> {
   const o = parse(argv, FORGET);
@@ -23,8 +24,8 @@ export async function forgetCommand(argv: string[]): Promise<void> {
   const progress = createProgress({ quiet: o.quiet || o.json });
   let report: ForgetReport;
   if (o.aws) {
-    const env: Record<string, string | undefined> = { ...process.env, ...(o.region ? { AWS_REGION: o.region } : {}), ...(o.table ? { TABLE_NAME: o.table } : {}), ...(o['raw-bucket'] ? { RAW_BUCKET: o['raw-bucket'] } : {}), ...(o['artifacts-bucket'] ? { ARTIFACTS_BUCKET: o['artifacts-bucket'] } : {}) };
-    for (const [name, flag] of [['TABLE_NAME', '--table'], ['RAW_BUCKET', '--raw-bucket'], ['ARTIFACTS_BUCKET', '--artifacts-bucket']]) {
+    const env: Record<string, string | undefined> = { ...process.env, ...(o.region ? { AWS_REGION: o.region } : {}), ...(o.table ? { [STORE_ENV.tableName]: o.table } : {}), ...(o['raw-bucket'] ? { [STORE_ENV.rawBucket]: o['raw-bucket'] } : {}), ...(o['artifacts-bucket'] ? { [STORE_ENV.artifactsBucket]: o['artifacts-bucket'] } : {}) };
+    for (const [name, flag] of [[STORE_ENV.tableName, '--table'], [STORE_ENV.rawBucket, '--raw-bucket'], [STORE_ENV.artifactsBucket, '--artifacts-bucket']]) {
       if (!env[name]) throw new UsageError(`--aws needs ${flag} NAME (a stack output) or ${name}`);
     }
     const stores = createStores(env);

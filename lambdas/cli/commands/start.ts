@@ -24,7 +24,7 @@ import { datasetPrefix, RETRAIN_MARK, reservedDatasetIdReason } from '../../pipe
 import { startLocalStack } from '../../local/runtime';
 import type { RunRecord, RunRoute } from '../../store/segment-store';
 import type { IngestOutcome } from '../../pipeline/ingest';
-import { ROUTE_ENV } from '../../pipeline/route';
+import { FUNCTION_ENV, ROUTE_ENV } from '../../contract/env';
 import { DEFAULT_CONFIG } from '../../../lib/config';
 import { DEFAULT_SERVE_PORTS } from '../../local/serve';
 import { runningLocalStack } from '../../local/serve-endpoints';
@@ -45,7 +45,7 @@ export async function startCommand(argv: string[]): Promise<void> {
   const k = intOption(o.k, '--k', 2, 20);
   const iam = !o['no-iam'];
   const above = intOption(o['distributed-above'], '--distributed-above', 0);
-  const functionEnv: Record<string, string> = { ...(k ? { FIXED_K: String(k) } : {}), ...(above !== undefined ? { [ROUTE_ENV.above]: String(above) } : {}) };
+  const functionEnv: Record<string, string> = { ...(k ? { [FUNCTION_ENV.fixedK]: String(k) } : {}), ...(above !== undefined ? { [ROUTE_ENV.above]: String(above) } : {}) };
   if (o.serve) {
     // (--customers has a default, so it cannot be told apart from an absent one: it is simply unused with --serve.)
     const misplaced = ['data', 'dataset-id', 'quiet', 'fresh'].filter((f) => o[f as keyof typeof o] !== undefined);

@@ -10,7 +10,7 @@
  * Where the worker entry comes from (`entryPoint`): next to the TypeScript sources it is kmeansWorker.ts, loaded
  * through tsx (a dependency of the product, also what the CLI uses: CLI, tests); in a Lambda bundle it is
  * kmeans-worker.js, a separate esbuild bundle of kmeansWorker.ts that the function construct writes next to the
- * handler's index.js (lib/constructs/secure-defaults.ts). Where neither exists or a worker fails to start,
+ * handler's index.js (lib/constructs/defaults/lambda-defaults.ts). Where neither exists or a worker fails to start,
  * `acquireWorkers` returns none and k-means runs on the main thread alone. Workers are unref'd: an idle pool never
  * keeps the process alive.
  */
@@ -70,7 +70,7 @@ try {
 const pool: WorkerHandle[] = [];
 let unavailable = false;
 
-/** File name of the bundled worker beside a bundled handler (written by lib/constructs/secure-defaults.ts). */
+/** File name of the bundled worker beside a bundled handler (written by lib/constructs/defaults/lambda-defaults.ts; named in lambdas/contract/bundle.ts). */
 export const BUNDLED_WORKER = 'kmeans-worker.js';
 
 export interface WorkerEntry {

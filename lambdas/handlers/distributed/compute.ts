@@ -20,7 +20,9 @@ import {
   type RunInput,
   type ScatterItem,
 } from '../../pipeline/distributed';
-import { awsRuntime, numberFromEnv, threadsFromEnv, trainOptionsFromEnv, type Runtime } from '../runtime';
+import { awsRuntime, inInvocation, type Runtime } from '../runtime';
+import { configOf, parseComputeConfig } from '../config';
+import type { InvocationContext } from '../events';
 
 export type ComputeEvent =
   | { step: 'plan'; input: RunInput }
@@ -34,40 +36,44 @@ export type ComputeEvent =
 
 /** overrides: what the environment cannot express (the local stack's cheaper training options in tests). */
 export function createComputeHandler(runtime: () => Runtime, overrides: { trainOptions?: TrainOptions } = {}) {
-  return async (event: ComputeEvent): Promise<unknown> => {
+  return async (event: ComputeEvent, context?: InvocationContext): Promise<unknown> => {
     const rt = runtime();
-    limitThreads(threadsFromEnv(rt.env));
-    const fixedK = numberFromEnv(rt.env, 'FIXED_K');
+    const config = configOf(rt, parseComputeConfig);
+    limitThreads(config.kmeansThreads);
     const deps: DistributedDeps = {
       raw: rt.stores.raw,
       artifacts: rt.stores.artifacts,
       log: rt.log,
-      fixedK,
-      trainOptions: { ...trainOptionsFromEnv(rt.env, fixedK), ...overrides.trainOptions },
+      fixedK: config.fixedK,
+      trainOptions: { ...config.trainOptions, ...overrides.trainOptions },
       // Its only table access: Query PK = SUPPRESSION (the role's grant is conditioned on that leading key).
       suppression: () => rt.stores.personalData.suppression(),
     };
-    switch (event?.step) {
-      case 'plan':
-        return planRun(deps, event.input);
-      case 'scatter':
-        return scatter(deps, event.plan, event.item);
-      case 'joinOrders':
-        return joinOrdersStep(deps, event.plan, event.q);
-      case 'joinChildren':
-        return joinChildrenStep(deps, event.plan, event.q);
-      case 'features':
-        return partitionFeaturesStep(deps, event.plan, event.p);
-      case 'fit':
-        return fitStep(deps, event.plan);
-      case 'partial':
-        return partialStepOf(deps, event.plan, event.p, event.iteration);
-      case 'reduce':
-        return reduceStep(deps, event.plan, event.iteration);
-      default:
-        throw new Error(`distributed compute: unknown step in ${JSON.stringify(event).slice(0, 200)}`);
-    }
+    return inInvocation(rt, context, () => computeStep(deps, event));
   };
+}
+
+function computeStep(deps: DistributedDeps, event: ComputeEvent): Promise<unknown> {
+  switch (event?.step) {
+    case 'plan':
+      return planRun(deps, event.input);
+    case 'scatter':
+      return scatter(deps, event.plan, event.item);
+    case 'joinOrders':
+      return joinOrdersStep(deps, event.plan, event.q);
+    case 'joinChildren':
+      return joinChildrenStep(deps, event.plan, event.q);
+    case 'features':
+      return partitionFeaturesStep(deps, event.plan, event.p);
+    case 'fit':
+      return fitStep(deps, event.plan);
+    case 'partial':
+      return partialStepOf(deps, event.plan, event.p, event.iteration);
+    case 'reduce':
+      return reduceStep(deps, event.plan, event.iteration);
+    default:
+      throw new Error(`distributed compute: unknown step in ${JSON.stringify(event).slice(0, 200)}`);
+  }
 }
 
 let cached: Runtime | undefined;

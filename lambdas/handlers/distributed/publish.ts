@@ -21,7 +21,8 @@ import {
   type RunInput,
 } from '../../pipeline/distributed';
 import type { InvocationContext } from '../events';
-import { awsRuntime, numberFromEnv, type Runtime } from '../runtime';
+import { awsRuntime, inInvocation, type Runtime } from '../runtime';
+import { configOf, parsePublishConfig } from '../config';
 
 export type PublishEvent =
   | { step: 'draft'; plan: Plan; loop: LoopState }
@@ -34,8 +35,7 @@ export type PublishEvent =
 export function createPublishHandler(runtime: () => Runtime) {
   return async (event: PublishEvent, context?: InvocationContext): Promise<unknown> => {
     const rt = runtime();
-    const rate = numberFromEnv(rt.env, 'WRITE_RATE_PER_SECOND');
-    const writers = numberFromEnv(rt.env, 'WRITERS') ?? 1;
+    const config = configOf(rt, parsePublishConfig);
     const deps: PublishDeps = {
       raw: rt.stores.raw,
       artifacts: rt.stores.artifacts,
@@ -43,28 +43,30 @@ export function createPublishHandler(runtime: () => Runtime) {
       segments: rt.stores.segments,
       publishEvent: rt.publishEvent,
       tableName: rt.stores.config.tableName,
-      writeRatePerWriter: rate ? rate / writers : undefined,
-      // Enough calls in flight to reach the writer's share with margin (~250 items/s per connection against DynamoDB,
-      // so two per 250 items/s); the token bucket, not the concurrency, holds the rate down.
-      writeConcurrency: rate ? Math.max(2, Math.min(8, Math.ceil(rate / writers / 125))) : undefined,
+      writeRatePerWriter: config.writeRatePerWriter,
+      writeConcurrency: config.writeConcurrency,
       remainingMs: context ? () => context.getRemainingTimeInMillis() : undefined,
-      stopMarginMs: numberFromEnv(rt.env, 'WRITE_STOP_MARGIN_MS'),
+      stopMarginMs: config.stopMarginMs,
     };
-    switch (event?.step) {
-      case 'draft':
-        return draftStep(deps, event.plan, event.loop);
-      case 'write':
-        return writePartitionStep(deps, event.plan, event.model, event.p, event.from ?? 0);
-      case 'activate':
-        return activateStep(deps, event.plan, event.model);
-      case 'fail':
-        return failStep(deps, event.input, event.error);
-      case 'ended':
-        return endedStep(deps, event.execution);
-      default:
-        throw new Error(`distributed publish: unknown step in ${JSON.stringify(event).slice(0, 200)}`);
-    }
+    return inInvocation(rt, context, () => publishStep(deps, event));
   };
+}
+
+function publishStep(deps: PublishDeps, event: PublishEvent): Promise<unknown> {
+  switch (event?.step) {
+    case 'draft':
+      return draftStep(deps, event.plan, event.loop);
+    case 'write':
+      return writePartitionStep(deps, event.plan, event.model, event.p, event.from ?? 0);
+    case 'activate':
+      return activateStep(deps, event.plan, event.model);
+    case 'fail':
+      return failStep(deps, event.input, event.error);
+    case 'ended':
+      return endedStep(deps, event.execution);
+    default:
+      throw new Error(`distributed publish: unknown step in ${JSON.stringify(event).slice(0, 200)}`);
+  }
 }
 
 let cached: Runtime | undefined;

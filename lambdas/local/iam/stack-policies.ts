@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { COMMON_ENV } from '../../contract/env';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..', '..');
 const CACHE_DIR = path.join(PROJECT_ROOT, '.cache', 'iam');
@@ -138,7 +139,7 @@ async function cachedOrSynth(id: string, options: SynthOptions): Promise<Synthes
   const { stdout } = await promisify(execFile)(process.execPath, ['-r', 'tsx/cjs', path.join(__dirname, 'synth.ts'), JSON.stringify(options)], {
     cwd: PROJECT_ROOT,
     maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, NODE_OPTIONS: '' },
+    env: { ...process.env, [COMMON_ENV.nodeOptions]: '' },
   });
   const policies = JSON.parse(stdout) as SynthesizedPolicies;
   for (const rel of Object.keys(policies.inputs)) policies.inputs[rel] = (await hashFile(rel)) ?? '';

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { CfnElement, Stack } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { createApp } from '../../../lib/app';
-import type { SecureFunction } from '../../../lib/constructs/secure-defaults';
+import type { SecureFunction } from '../../../lib/constructs/defaults/lambda-defaults';
 import { PROJECT_ROOT, type FunctionKey, type SynthesizedPolicies, type SynthOptions } from './stack-policies';
 
 const logicalIdOf = (construct: IConstruct) => Stack.of(construct).getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);

@@ -28,6 +28,7 @@ import { writeCampaignParts } from './campaign-lists';
 import { markSuperseded } from '../exports';
 import { DEFAULTS, type Plan } from './plan';
 import { publishModel } from './publish-model';
+import { METRIC_NAMES } from '../../contract/metrics';
 
 export interface ModelRef {
   version: string;
@@ -203,7 +204,7 @@ export async function endedStep(deps: PublishDeps, execution: ExecutionEnded): P
 export async function failStep(deps: PublishDeps, input: { datasetId?: string; lease?: string }, error: { Error?: string; Cause?: string } | undefined): Promise<{ datasetId?: string; status: 'failed'; reason: string }> {
   const reason = `distributed run failed: ${error?.Error ?? 'error'}: ${error?.Cause ?? 'no cause given'}`;
   deps.log.error('distributed run failed', { datasetId: input?.datasetId, error });
-  deps.log.metric('FailedRuns', 1);
+  deps.log.metric(METRIC_NAMES.failedRuns, 1);
   if (!input?.datasetId) return { status: 'failed', reason };
   await Promise.allSettled([
     deps.artifacts.putJson(artifactKeys.error(input.datasetId), { datasetId: input.datasetId, status: 'failed', reasons: [reason], at: new Date().toISOString() }),

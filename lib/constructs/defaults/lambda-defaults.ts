@@ -1,126 +1,28 @@
 /**
- * Secure defaults, in one place: bucket props, failure queues, the Lambda function wrapper, and the
- * narrowly scoped grants / cdk-nag acknowledgements that go with them. The other constructs only
- * compose these helpers, so a security default is changed here and nowhere else.
+ * Lambda defaults: runtime and architecture, the function wrapper (own role, log group, bundling with the k-means
+ * worker and the Vega builds, asynchronous-invocation config, Powertools settings) and its cdk-nag acknowledgements.
  */
 import * as path from 'node:path';
-import { CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { Construct, IConstruct } from 'constructs';
-import { DetailType, EVENT_BUS_NAME, EVENT_SOURCE } from '../../lambdas/pipeline/events';
+import { Construct } from 'constructs';
+import { COMMON_ENV, EVENT_BUS_NAME, METRICS_NAMESPACE, EVENT_SOURCE, KMEANS_WORKER_BUNDLE, KMEANS_WORKER_SOURCE, VEGA_BUILDS, type ContractEnv, type DetailType, type HandlerName } from '../../../lambdas/contract';
+import { policyOf } from './iam-defaults';
+import { createFailureQueue } from './sqs-defaults';
 
-// The event contract lives with the functions (one module both import); re-exported for the constructs.
-export { EVENT_BUS_NAME, EVENT_SOURCE };
+export type { HandlerName };
 
-/** Repository root (this file lives in lib/constructs/). */
-export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
-
-/**
- * CloudWatch namespace of the pipeline's custom metrics. They are emitted as Embedded Metric Format log lines
- * (lambdas/pipeline/log.ts), which CloudWatch Logs turns into metrics: no cloudwatch:PutMetricData call, no grant.
- */
-export const METRICS_NAMESPACE = 'Segments';
-/** Custom metric emitted (value 1, unit Count, no dimensions) each time a pipeline run fails. */
-export const FAILED_RUNS_METRIC = 'FailedRuns';
+/** Repository root (this file lives in lib/constructs/defaults/). */
+export const PROJECT_ROOT = path.resolve(__dirname, '..', '..', '..');
 
 export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_22_X;
 export const LAMBDA_ARCHITECTURE = lambda.Architecture.ARM_64;
 export const LOG_RETENTION = logs.RetentionDays.THREE_MONTHS;
-/** SQS maximum: failures stay available for inspection / replay for two weeks. */
-export const FAILURE_RETENTION = Duration.days(14);
 
-// ---------------------------------------------------------------------------------------------
-// S3
-// ---------------------------------------------------------------------------------------------
-
-export interface SecureBucketOptions {
-  /** S3-managed keys (default) or a customer-managed KMS key. */
-  readonly encryptionKey?: kms.IKey;
-  /** Destination of the server access logs; undefined only for the log bucket itself. */
-  readonly serverAccessLogsBucket?: s3.IBucket;
-  readonly serverAccessLogsPrefix?: string;
-  /** How long overwritten/deleted object versions are kept. */
-  readonly noncurrentVersionExpiration?: Duration;
-  /** Extra lifecycle rules (appended to the noncurrent-version rule). */
-  readonly lifecycleRules?: s3.LifecycleRule[];
-  readonly removalPolicy?: RemovalPolicy;
-}
-
-/**
- * Props for every bucket of the stack: encrypted (SSE-S3, or SSE-KMS with a bucket key), TLS-only bucket
- * policy, all public access blocked, ACLs disabled, versioned, noncurrent versions and incomplete
- * multipart uploads expired, server access logs to the dedicated log bucket, retained on stack deletion.
- */
-export function secureBucketProps(options: SecureBucketOptions = {}): s3.BucketProps {
-  return {
-    ...(options.encryptionKey
-      ? { encryption: s3.BucketEncryption.KMS, encryptionKey: options.encryptionKey, bucketKeyEnabled: true }
-      : { encryption: s3.BucketEncryption.S3_MANAGED }),
-    enforceSSL: true,
-    minimumTLSVersion: 1.2,
-    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-    versioned: true,
-    serverAccessLogsBucket: options.serverAccessLogsBucket,
-    serverAccessLogsPrefix: options.serverAccessLogsPrefix,
-    lifecycleRules: [
-      {
-        id: 'expire-noncurrent-versions',
-        enabled: true,
-        noncurrentVersionExpiration: options.noncurrentVersionExpiration ?? Duration.days(30),
-        abortIncompleteMultipartUploadAfter: Duration.days(7),
-      },
-      ...(options.lifecycleRules ?? []),
-    ],
-    removalPolicy: options.removalPolicy ?? RemovalPolicy.RETAIN,
-  };
-}
-
-export interface PrefixAccess {
-  /** Prefixes (ending with '/') whose objects may be read (s3:GetObject). */
-  readonly read?: string[];
-  /** Prefixes whose objects are written whole (s3:PutObject). */
-  readonly write?: string[];
-  /**
-   * Prefixes whose objects may be uploaded in parts (BlobStore.putStream through @aws-sdk/lib-storage, above one 8 MiB
-   * part): s3:PutObject, and s3:AbortMultipartUpload, which lib-storage calls when such an upload fails.
-   */
-  readonly writeMultipart?: string[];
-  /** Prefixes that may be listed (s3:ListBucket on the bucket, with an s3:prefix condition). */
-  readonly list?: string[];
-  /** Prefixes whose objects may be tagged (s3:PutObjectTagging: marking superseded artifacts for their lifecycle rule). */
-  readonly tag?: string[];
-}
-
-/** The cdk-nag finding id for an object-prefix resource `<bucket ARN>/<prefix>*` in a role's policy. */
-function objectPrefixFinding(bucket: s3.IBucket, prefix: string): string {
-  const cfnBucket = bucket.node.defaultChild as CfnElement;
-  return `AwsSolutions-IAM5[Resource::<${Stack.of(bucket).getLogicalId(cfnBucket)}.Arn>/${prefix}*]`;
-}
-
-/** The role's default policy (where grants land), to scope acknowledgements to it; the role if none yet. */
-export function policyOf(role: iam.IRole): IConstruct {
-  return role.node.tryFindChild('DefaultPolicy') ?? role;
-}
-
-/**
- * Grants object access limited to key prefixes, with explicit actions (no `s3:*`, no `Get*`).
- * Object ARNs need a trailing `*` (object keys contain dataset ids / model versions only known at
- * run time); the prefix is the narrowest scope, so each of these exact findings is acknowledged here.
- */
-/** Vega builds the report renderer loads from the bundle directory in Lambda. */
-export const VEGA_BUILDS = ['vega/build/vega.js', 'vega-lite/build/vega-lite.min.js'];
-
-/** The k-means worker thread entry, bundled on its own next to each handler (lambdas/core/cluster/workerPool.ts). */
-export const KMEANS_WORKER_SOURCE = 'lambdas/core/cluster/kmeansWorker.ts';
-/** Its file name in the bundle directory; workerPool.entryPoint() looks for it beside the handler's index.js. */
-export const KMEANS_WORKER_BUNDLE = 'kmeans-worker.js';
 /** Lambda's CPU share: one vCPU of CPU time per 1,769 MB of memory, six at most (10,240 MB). */
 export const MB_PER_VCPU = 1769;
 
@@ -131,81 +33,6 @@ export const MB_PER_VCPU = 1769;
 export function kmeansThreadsFor(memoryMb: number): number {
   return Math.max(1, Math.min(6, Math.round(memoryMb / MB_PER_VCPU)));
 }
-
-export function grantPrefixAccess(role: iam.IRole, bucket: s3.IBucket, access: PrefixAccess): void {
-  const acknowledged = new Set<string>();
-  const objects = (prefixes: string[]) => prefixes.map((p) => bucket.arnForObjects(`${p}*`));
-  const ack = (prefixes: string[]) => {
-    for (const prefix of prefixes) {
-      const id = objectPrefixFinding(bucket, prefix);
-      if (acknowledged.has(id)) continue;
-      acknowledged.add(id);
-      // Scoped to this role's policy and to this exact bucket/prefix resource.
-      Validations.of(policyOf(role)).acknowledge({
-        id,
-        reason: `Object-level access is limited to the "${prefix}" key prefix; object keys (dataset ids, model versions) are only known at run time, so a prefix wildcard is the narrowest possible resource.`,
-      });
-    }
-  };
-  if (access.read?.length) {
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: objects(access.read) }));
-    ack(access.read);
-  }
-  if (access.write?.length) {
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: objects(access.write) }));
-    ack(access.write);
-  }
-  if (access.writeMultipart?.length) {
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: objects(access.writeMultipart) }));
-    ack(access.writeMultipart);
-  }
-  if (access.tag?.length) {
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObjectTagging'], resources: objects(access.tag) }));
-    ack(access.tag);
-  }
-  if (access.list?.length) {
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:ListBucket'],
-        resources: [bucket.bucketArn],
-        conditions: { StringLike: { 's3:prefix': access.list.map((p) => `${p}*`) } },
-      }),
-    );
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// SQS failure queues
-// ---------------------------------------------------------------------------------------------
-
-/**
- * A terminal failure queue (Lambda on-failure destination or EventBridge target DLQ): SSE-SQS
- * encryption, TLS-only queue policy, 14 days retention.
- */
-export function createFailureQueue(scope: Construct, id: string): sqs.Queue {
-  const queue = new sqs.Queue(scope, id, {
-    encryption: sqs.QueueEncryption.SQS_MANAGED,
-    enforceSSL: true,
-    retentionPeriod: FAILURE_RETENTION,
-    removalPolicy: RemovalPolicy.DESTROY,
-  });
-  const cfnQueue = queue.node.defaultChild as sqs.CfnQueue;
-  // cdk-nag only recognises a queue as a DLQ when it is referenced by another queue's RedrivePolicy or a
-  // function's DeadLetterConfig; Lambda on-failure destinations and EventBridge target DLQs are not detected.
-  Validations.of(cfnQueue).acknowledge({
-    id: 'AwsSolutions-SQS3',
-    reason: 'This queue is itself a dead-letter queue (Lambda on-failure destination or EventBridge target DLQ); cdk-nag does not detect these DLQ usages.',
-  });
-  Validations.of(cfnQueue).acknowledge({
-    id: 'Serverless-SQSRedrivePolicy',
-    reason: 'Terminal dead-letter queue with no consumer: there is nothing to redrive it to; messages are inspected/replayed by an operator and an alarm fires on the first visible message.',
-  });
-  return queue;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Lambda
-// ---------------------------------------------------------------------------------------------
 
 /**
  * An SQS on-failure destination granting the function's role sqs:SendMessage only, what Lambda uses to deliver a
@@ -221,8 +48,6 @@ function sendOnlyQueueDestination(queue: sqs.IQueue): lambda.IDestination {
   };
 }
 
-/** A handler file under lambdas/handlers/ (without .ts); the distributed path's live in lambdas/handlers/distributed/. */
-export type HandlerName = 'ingest' | 'train' | 'stability' | 'distributed/compute' | 'distributed/publish';
 
 export interface SecureFunctionProps {
   /** Entry file `lambdas/handlers/<handlerName>.ts`, exporting `handler`. */
@@ -230,7 +55,8 @@ export interface SecureFunctionProps {
   readonly description: string;
   readonly memorySize: number;
   readonly timeout: Duration;
-  readonly environment: Record<string, string>;
+  /** Contract names only (lambdas/contract/env.ts). */
+  readonly environment: ContractEnv;
   /** Reserved concurrency; undefined = unreserved. */
   readonly reservedConcurrentExecutions?: number;
   /**
@@ -240,6 +66,29 @@ export interface SecureFunctionProps {
    * so its role gets no sqs:SendMessage that nothing would use.
    */
   readonly asyncInvocation?: { readonly retryAttempts: number; readonly maxEventAge: Duration };
+  /** The function fits k-means models (train, stability, the distributed compute): it gets KMEANS_THREADS. */
+  readonly fitsModels?: boolean;
+}
+
+/** The function's name in its log lines and metrics (Powertools' service): `distributed/compute` -> `distributed-compute`. */
+export function serviceNameOf(handlerName: HandlerName): string {
+  return handlerName.replace('/', '-');
+}
+
+/** The environment of a function: its own settings and what every function gets. */
+function functionEnvironment(props: SecureFunctionProps): Record<string, string> {
+  const env: ContractEnv = {
+    ...props.environment,
+    // Stack traces point at the TypeScript sources (the bundle ships a source map).
+    [COMMON_ENV.nodeOptions]: '--enable-source-maps',
+    // k-means threads (main + workers) of the handlers that fit models; see kmeansThreadsFor.
+    ...(props.fitsModels ? { [COMMON_ENV.kmeansThreads]: String(kmeansThreadsFor(props.memorySize)) } : {}),
+    // Powertools Logger and Metrics (lambdas/handlers/observability.ts): the service in every line, the namespace of the
+    // metrics the alarms watch.
+    [COMMON_ENV.serviceName]: serviceNameOf(props.handlerName),
+    [COMMON_ENV.metricsNamespace]: METRICS_NAMESPACE,
+  };
+  return env as Record<string, string>;
 }
 
 /**
@@ -288,13 +137,7 @@ export class SecureFunction extends Construct {
       logGroup: this.logGroup,
       tracing: lambda.Tracing.ACTIVE,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
-      environment: {
-        ...props.environment,
-        // Stack traces point at the TypeScript sources (the bundle ships a source map).
-        NODE_OPTIONS: '--enable-source-maps',
-        // k-means threads (main + workers) of the handlers that fit models; see kmeansThreadsFor.
-        KMEANS_THREADS: String(kmeansThreadsFor(props.memorySize)),
-      },
+      environment: functionEnvironment(props),
       bundling: {
         minify: true,
         sourceMap: true,
