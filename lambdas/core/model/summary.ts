@@ -3,7 +3,7 @@
  */
 import { borderlineSummary, explainPeople, type BorderlineSummary, type PeopleWhy } from './explain';
 import { LoadIssues, OlistData, TableReport } from '../olist/load';
-import { FEATURE_NAMES, FeatureName, SegmentKind, SegmentModel, SweepPoint } from '../domain/types';
+import { FEATURE_NAMES, FeatureName, SegmentDescription, SegmentModel, SweepPoint } from '../domain/types';
 import { ModelStability, SweepCandidate, TrainResult } from './train';
 import { AlternativeScore } from './alternatives';
 import { KChoice } from './selectK';
@@ -21,23 +21,13 @@ export const ORDER_STATUS_RULE =
 export const AS_OF_RULE =
   'default as-of date: where the data effectively ends, the last purchase of the last day which, with the 7 days before it, holds at least 10% of the median weekly purchase count';
 
-export interface SegmentSummary {
-  id: number;
-  kind: SegmentKind;
-  name: string;
-  description: string;
-  action: string;
-  traits: string[];
-  size: number;
-  /** size / people. */
-  share: number;
+/** A segment as summary.json gives it: its description, with per-feature means, medians and z-scores. */
+export interface SegmentSummary extends Pick<SegmentDescription, 'id' | 'kind' | 'name' | 'description' | 'action' | 'traits' | 'size' | 'share' | 'fidelity'> {
   /** Mean of each feature in the segment (over the members with a value: rule segments have no delivery features). */
   profile: Record<FeatureName, number>;
   median: Record<FeatureName, number>;
   /** (segment mean - population mean) / population standard deviation. */
   zScore: Record<FeatureName, number>;
-  /** Per trait the name rests on: the share of members for whom it holds individually. */
-  fidelity: Record<string, number>;
 }
 
 export interface RunSummary {
