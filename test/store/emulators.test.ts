@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, ListTablesCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, ListTablesCommand, waitUntilTableExists, waitUntilTableNotExists } from '@aws-sdk/client-dynamodb';
 import { startEmulators } from '../../lambdas/local/emulators';
 import { syntheticAssignments, syntheticModel } from '../../lambdas/local/synthetic-segments';
 import { createStores } from '../../lambdas/store/config';
@@ -68,7 +68,11 @@ describe('local emulators', () => {
     const first = await startEmulators({ dir: oldDir });
     let stores = createStores(first.env);
     // The table as the previous schema made it: GSI1 only.
+    // dynalite changes a table's state on a timer (CREATING -> ACTIVE, DELETING -> gone): under load a request made at
+    // once can find the table in the previous state (ResourceInUseException), so each step waits for the state.
+    await waitUntilTableExists({ client: stores.dynamo, maxWaitTime: 30, minDelay: 0.1 }, { TableName: first.tableName });
     await stores.dynamo.send(new DeleteTableCommand({ TableName: first.tableName }));
+    await waitUntilTableNotExists({ client: stores.dynamo, maxWaitTime: 30, minDelay: 0.1 }, { TableName: first.tableName });
     const input = createTableInput(first.tableName);
     await stores.dynamo.send(
       new CreateTableCommand({
@@ -77,7 +81,6 @@ describe('local emulators', () => {
         GlobalSecondaryIndexes: input.GlobalSecondaryIndexes!.filter((g) => g.IndexName === GSI1_NAME),
       }),
     );
-    // dynalite turns a new table ACTIVE on a timer: under load the first write could otherwise find it still CREATING.
     await waitUntilTableExists({ client: stores.dynamo, maxWaitTime: 30, minDelay: 0.1 }, { TableName: first.tableName });
     const a = syntheticAssignments(300, { seed: 9 });
     await stores.segments.putModelDraft(syntheticModel('v-before', { customers: 300 }));
