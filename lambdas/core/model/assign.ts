@@ -6,7 +6,7 @@
  */
 import { assignToCentroids } from '../cluster/kmeans';
 import { FeatureTable, computeFeatures } from '../features/customerFeatures';
-import { applyTransforms, imputeReviews } from '../features/transforms';
+import { featureSpace } from '../features/transforms';
 import { OlistData } from '../olist/load';
 import { ruleLabels } from '../segments/ruleSegments';
 import { Matrix } from '../util/matrix';
@@ -39,8 +39,8 @@ export function clusterSegments(model: SegmentModel): SegmentModel['segments'] {
 
 /** Model coordinates of a feature table under a stored model. */
 export function modelCoordinates(model: SegmentModel, features: FeatureTable): { imputed: Matrix; X: Matrix } {
-  const imputed = imputeReviews(features.values, model.reviewImputation);
-  return { imputed, X: applyTransforms(imputed, model.features) };
+  const { imputed, X } = featureSpace(features.values, { reviewImputation: model.reviewImputation, transforms: model.features });
+  return { imputed, X };
 }
 
 export function assignFeatures(model: SegmentModel, features: FeatureTable): Assignment {

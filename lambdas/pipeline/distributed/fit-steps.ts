@@ -12,7 +12,7 @@ import { ORDINAL_HEADER, TABLE_FILES } from '../../core/distributed/shuffle';
 import { effectiveEndOfDays, type DailyPurchases, type FeatureTable } from '../../core/features/customerFeatures';
 import { withoutPeople } from '../../core/features/withoutPeople';
 import { decodeFeatures, encodeFeatures } from '../../core/features/serialize';
-import { applyTransforms, imputeReviews } from '../../core/features/transforms';
+import { featureSpace } from '../../core/features/transforms';
 import { mergeFeatureCounts, type FeatureCounts } from '../../core/model/summary';
 import { trainOnFeatures, type TrainResult } from '../../core/model/train';
 import { FEATURE_NAMES, type FeatureTransform, type SegmentModel } from '../../core/domain/types';
@@ -183,16 +183,11 @@ export async function readState(deps: DistributedDeps, plan: Plan): Promise<KMea
   return deps.artifacts.getJson<KMeansState>(runKeys(plan.work).state);
 }
 
-export function coordinates(values: Matrix, space: Pick<KMeansState, 'transforms' | 'reviewImputation'>): { imputed: Matrix; X: Matrix } {
-  const imputed = imputeReviews(values, space.reviewImputation);
-  return { imputed, X: applyTransforms(imputed, space.transforms) };
-}
-
 export async function partialStepOf(deps: DistributedDeps, plan: Plan, p: number, iteration: number): Promise<{ p: number; rows: number }> {
   const keys = runKeys(plan.work);
   const state = await readState(deps, plan);
   const centroids = await deps.artifacts.getJson<number[]>(keys.centroids(iteration));
-  const { X } = coordinates((await readFeatures(deps, plan, p)).values, state);
+  const { X } = featureSpace((await readFeatures(deps, plan, p)).values, state);
   await deps.artifacts.putJson(keys.partial(iteration, p), partialStep(X, centroids, state.k, { columns: state.tolAbs === undefined }));
   return { p, rows: X.rows };
 }

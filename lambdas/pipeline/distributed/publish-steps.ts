@@ -10,6 +10,7 @@ import { project2dOnto } from '../../core/cluster/pca';
 import { nearest } from '../../core/distributed/lloyd';
 import { PREVIOUS_HEADER } from '../../core/distributed/shuffle';
 import { assignFeatures, MODEL_SCHEMA_VERSION } from '../../core/model/assign';
+import { featureSpace } from '../../core/features/transforms';
 import { describeFit } from '../../core/model/describe';
 import { borderlineSummary, explainPeople, meanCoordinates, type BorderlineSummary } from '../../core/model/explain';
 import type { SegmentModel } from '../../core/domain/types';
@@ -22,7 +23,7 @@ import { artifactKeys } from '../datasets';
 import { toAssignments } from '../train';
 import { describe } from '../ingest';
 import { keyedNumbers, runKeys, texts, type PublishDeps } from './common';
-import { coordinates, readFeatures, readSample, readState, type LoopState, type SampleTraining } from './fit-steps';
+import { readFeatures, readSample, readState, type LoopState, type SampleTraining } from './fit-steps';
 import { writeAssignmentsPart, movesOf, type MovesPart } from './model-files';
 import { writeCampaignParts } from './campaign-lists';
 import { markSuperseded } from '../exports';
@@ -48,7 +49,7 @@ export async function draftStep(deps: PublishDeps, plan: Plan, loop: LoopState):
   const training = await deps.artifacts.getJson<SampleTraining>(keys.train);
   const centroids = Float64Array.from(await deps.artifacts.getJson<number[]>(keys.centroids(loop.iteration)));
   const { sample } = await readSample(deps, plan, training.asOf);
-  const { imputed, X } = coordinates(sample.values, state);
+  const { imputed, X } = featureSpace(sample.values, state);
   const labels = nearest(X, centroids, state.k);
   // Cluster sizes are estimated from the sample until the writers have counted them; rule segment sizes are exact.
   const clusterSizes = membersOf(labels, state.k).map((m) => Math.round((m.length / Math.max(1, sample.values.rows)) * state.customers));

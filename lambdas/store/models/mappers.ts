@@ -38,11 +38,13 @@ export function toModelRecord(items: Record<string, any>[]): ModelRecord | undef
   if (!meta) return undefined;
   // The model's own segment order (META's segmentIds), not the items' key order: a cluster segment's place in that
   // order is its centroid's row (ids are permuted when a model continues the previous one's).
+  // A segment META does not list (none: the draft records every id) goes after the listed ones, by id.
   const order = new Map<number, number>((meta.segmentIds ?? []).map((id: number, i: number) => [id, i]));
+  const rank = (id: number) => order.get(id) ?? order.size + id;
   const segments = items
     .filter((i) => i.SK.startsWith(segmentSkPrefix))
     .map(toSegment)
-    .sort((a, b) => (order.get(a.id) ?? a.id) - (order.get(b.id) ?? b.id));
+    .sort((a, b) => rank(a.id) - rank(b.id));
   return {
     model: { ...meta.model, segments } as SegmentModel,
     status: meta.status,
