@@ -52,6 +52,7 @@ export async function runBundledWorker(dir: string): Promise<WorkerComparison> {
   const tree = buildKdTree(blobs(n, d), n, d, 32);
   const shared = <T>(Ctor: new (b: SharedArrayBuffer) => T, bytes: number) => new Ctor(new SharedArrayBuffer(bytes));
   const job: InitJob = {
+    kind: 'init',
     treeId: 1,
     k,
     mode: 'auto',

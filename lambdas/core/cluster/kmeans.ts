@@ -206,7 +206,7 @@ export function kmeans(X: Matrix, k: number, opts: KMeansOptions): KMeansResult 
   }
   workers.forEach((w, t) => {
     const b = batches[t + 1];
-    const job: InitJob = { treeId, k, mode, maxIter, tolAbs, seeds: b.seeds, stats: b.stats, centers: b.centers, labels: b.labels };
+    const job: InitJob = { kind: 'init', treeId, k, mode, maxIter, tolAbs, seeds: b.seeds, stats: b.stats, centers: b.centers, labels: b.labels };
     post(w, job, tree);
   });
   const ws = createWorkspace(tree, k, mode);

@@ -1,12 +1,14 @@
 /**
  * Worker thread entry (see workerPool.ts): waits for a job, runs its k-means initialisations with the same engine as
- * the main thread (engine.ts), writes the results into the job's shared buffers and signals completion.
+ * the main thread (engine.ts) or claims silhouette tiles with the same tile runner (silhouetteTiles.ts), writes the
+ * results into the job's shared buffers and signals completion.
  * Loaded only inside a worker; the loop below never returns.
  */
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { createWorkspace, runInit } from './engine';
 import type { KdTree } from './kdTree';
-import { DONE, FAILED, IDLE, POSTED, type InitJob } from './workerPool';
+import { runTiles, tileRunner } from './silhouetteTiles';
+import { DONE, FAILED, IDLE, POSTED, type InitJob, type TileJob, type WorkerJob } from './workerPool';
 
 function run(job: InitJob, tree: KdTree): void {
   const ws = createWorkspace(tree, job.k, job.mode);
@@ -21,6 +23,15 @@ function run(job: InitJob, tree: KdTree): void {
   });
 }
 
+/** The kernel of the last sample seen: a silhouette sends the same sample in several batches. */
+let tiles: { sampleId: number; runner: ReturnType<typeof tileRunner> } | undefined;
+
+function runTileJob(job: TileJob): void {
+  if (tiles?.sampleId !== job.sampleId) tiles = { sampleId: job.sampleId, runner: tileRunner(job.d, job.x) };
+  const { kernel, rowAcc, colAcc } = tiles.runner;
+  runTiles(job, kernel, rowAcc, colAcc);
+}
+
 function serve(control: Int32Array): never {
   let tree: KdTree | undefined;
   Atomics.store(control, 0, IDLE);
@@ -31,15 +42,18 @@ function serve(control: Int32Array): never {
       Atomics.wait(control, 0, state, 1000);
       continue;
     }
-    const job = receiveMessageOnPort(parentPort!)?.message as InitJob | undefined;
+    const job = receiveMessageOnPort(parentPort!)?.message as WorkerJob | undefined;
     if (!job) {
       Atomics.wait(control, 0, POSTED, 10); // posted flag seen before the message: try again shortly
       continue;
     }
     try {
-      if (job.tree) tree = job.tree;
-      if (!tree) throw new Error('no tree');
-      run(job, tree);
+      if (job.kind === 'tiles') runTileJob(job);
+      else {
+        if (job.tree) tree = job.tree;
+        if (!tree) throw new Error('no tree');
+        run(job, tree);
+      }
       Atomics.store(control, 0, DONE);
     } catch {
       Atomics.store(control, 0, FAILED);

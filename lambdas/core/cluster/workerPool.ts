@@ -1,6 +1,7 @@
 /**
- * A small pool of worker threads that run k-means initialisations (kmeansWorker.ts) while the main thread runs its
- * own share, so that `kmeans` can use several cores and still be a synchronous function.
+ * A small pool of worker threads that run k-means initialisations and silhouette distance tiles (kmeansWorker.ts)
+ * while the main thread runs its own share, so that `kmeans` and `silhouette` can use several cores and still be
+ * synchronous functions.
  *
  * Protocol, per worker: a shared Int32Array control word. The main thread posts a job message, sets the word to
  * POSTED and notifies; the worker (blocked in Atomics.wait) takes the message with receiveMessageOnPort, runs the
@@ -20,6 +21,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { KdTree } from './kdTree';
 import type { KernelMode } from './kernels';
+import type { TileWork } from './silhouetteTiles';
 
 export const IDLE = 0;
 export const POSTED = 1;
@@ -30,6 +32,7 @@ export const STARTING = 5;
 
 /** A batch of initialisations for one worker; outputs are views on SharedArrayBuffers, one slot per seed. */
 export interface InitJob {
+  kind: 'init';
   treeId: number;
   /** Sent only when the worker does not hold this tree yet (it keeps the last one). */
   tree?: KdTree;
@@ -45,6 +48,15 @@ export interface InitJob {
   /** Per seed: n labels in the tree's leaf order. */
   labels: Int32Array;
 }
+
+/** Silhouette tiles to claim alongside the main thread (silhouetteTiles.ts); every buffer is shared. */
+export interface TileJob extends TileWork {
+  kind: 'tiles';
+  /** Which sorted sample `x` is: the worker compiles a kernel once per sample, not once per batch. */
+  sampleId: number;
+}
+
+export type WorkerJob = InitJob | TileJob;
 
 export interface WorkerHandle {
   worker: Worker;
@@ -182,9 +194,17 @@ export function startWorker(where: WorkerEntry): WorkerHandle | undefined {
 
 /** Hands a job to an idle worker; the tree goes along only if the worker does not hold it yet. */
 export function post(handle: WorkerHandle, job: InitJob, tree: KdTree): void {
-  const message: InitJob = handle.treeId === job.treeId ? job : { ...job, tree };
-  handle.worker.postMessage(message);
+  send(handle, handle.treeId === job.treeId ? job : { ...job, tree });
   handle.treeId = job.treeId;
+}
+
+/** Hands a batch of silhouette tiles to an idle worker. */
+export function postTiles(handle: WorkerHandle, job: TileJob): void {
+  send(handle, job);
+}
+
+function send(handle: WorkerHandle, message: WorkerJob): void {
+  handle.worker.postMessage(message);
   Atomics.store(handle.control, 0, POSTED);
   Atomics.notify(handle.control, 0);
 }

@@ -1,4 +1,5 @@
-import { calinskiHarabasz, clusterMeans, daviesBouldin, inertia, silhouette } from '../../../lambdas/core/cluster/metrics';
+import { calinskiHarabasz, clusterMeans, daviesBouldin, inertia, silhouette, silhouetteStats } from '../../../lambdas/core/cluster/metrics';
+import { acquireWorkers, shutdownWorkers } from '../../../lambdas/core/cluster/workerPool';
 import { createMatrix, fromRows, selectRows, type Matrix } from '../../../lambdas/core/util/matrix';
 import { createRng, sampleIndices } from '../../../lambdas/core/util/random';
 import { blobs, randomCentres } from './helpers';
@@ -153,5 +154,25 @@ describe('Davies-Bouldin and Calinski-Harabasz edge cases (scikit-learn conventi
     const X = fromRows([[0], [1], [5]]);
     expect(daviesBouldin(X, [0, 2, 2], 3)).toBeCloseTo(2 / 3, 15);
     expect(calinskiHarabasz(X, [0, 2, 2], 3)).toBeCloseTo(0.75, 15);
+  });
+});
+
+describe('silhouette on worker threads', () => {
+  afterAll(() => shutdownWorkers());
+
+  test('the same value, bit for bit, as on one thread, over several batches of tiles and with a sample', () => {
+    expect(acquireWorkers(2)).toHaveLength(2);
+    // 12,000 rows in 4 clusters: 1,176 tiles of 256 x 256, more than one batch (1,024 tiles).
+    const { X, truth: labels } = blobs(12000, randomCentres(4, 9, 6, 81), 1.5, 82);
+    const one = silhouetteStats(X, labels, 4, { threads: 1 });
+    const three = silhouetteStats(X, labels, 4, { threads: 3 });
+    expect(three).toEqual(one);
+    expect(silhouetteStats(X, labels, 4, { threads: 'auto' })).toEqual(one);
+    const sampled = silhouette(X, labels, 4, { sampleSize: 3000, seed: 4, threads: 1 });
+    expect(silhouette(X, labels, 4, { sampleSize: 3000, seed: 4, threads: 2 })).toBe(sampled);
+    // The parallel result is the silhouette: on a small sample, the plain O(n^2) computation agrees.
+    const idx = sampleIndices(X.rows, 600, createRng(5));
+    expect(silhouette(X, labels, 4, { sampleSize: 600, seed: 5, threads: 2 })).toBeCloseTo(naiveSilhouette(selectRows(X, idx), Int32Array.from(idx, (i) => labels[i]), 4), 12);
+    expect(() => silhouette(X, labels, 4, { threads: 0 })).toThrow(/threads/);
   });
 });
