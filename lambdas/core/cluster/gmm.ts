@@ -11,6 +11,10 @@
 import type { Matrix } from '../util/matrix';
 import { kmeans } from './kmeans';
 
+// Module-scope aliases of globals used per element: under a vm context (Jest's sandbox) every global lookup in a
+// loop goes through the context's interceptors (10-80x slower); a module binding is resolved once.
+const { exp, log } = Math;
+
 export interface GmmOptions {
   /** Maximum number of EM iterations (default 100). */
   maxIter?: number;
@@ -121,10 +125,10 @@ export function gaussianMixture(X: Matrix, k: number, init: GmmInit, opts: GmmOp
         if (lp > max) max = lp;
       }
       let sum = 0;
-      for (let c = 0; c < k; c++) sum += Math.exp(resp[ro + c] - max);
-      const lse = max + Math.log(sum);
+      for (let c = 0; c < k; c++) sum += exp(resp[ro + c] - max);
+      const lse = max + log(sum);
       total += lse;
-      for (let c = 0; c < k; c++) resp[ro + c] = Math.exp(resp[ro + c] - lse);
+      for (let c = 0; c < k; c++) resp[ro + c] = exp(resp[ro + c] - lse);
     }
     return total;
   };

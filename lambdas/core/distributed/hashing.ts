@@ -10,12 +10,16 @@
  * - `inSample` picks a deterministic sample of customers (seeding, profiles), the same whatever P is.
  */
 
+// Module-scope aliases of globals used per element: under a vm context (Jest's sandbox) every global lookup in a
+// loop goes through the context's interceptors (10-80x slower); a module binding is resolved once.
+const { imul } = Math;
+
 const OFFSET = 0x811c9dc5;
 const PRIME = 0x01000193;
 
 export function fnv1a32(s: string): number {
   let h = OFFSET;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), PRIME);
+  for (let i = 0; i < s.length; i++) h = imul(h ^ s.charCodeAt(i), PRIME);
   return h >>> 0;
 }
 
@@ -27,9 +31,9 @@ export function fnv1a32(s: string): number {
 export function routingHash(s: string): number {
   let h = fnv1a32(s);
   h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
+  h = imul(h, 0x85ebca6b);
   h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
+  h = imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h >>> 0;
 }
