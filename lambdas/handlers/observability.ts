@@ -7,10 +7,14 @@
  *   the cold start and service annotations.
  * The pipeline keeps its small `Log` interface (lambdas/pipeline/log.ts); this is its Lambda implementation. The local
  * runtime gives the functions its own readable sink instead, and Tracer is off there (POWERTOOLS_TRACE_ENABLED=false).
+ *
+ * Tracer is loaded only when tracing is on: loading it loads the X-Ray SDK, which at once enables an async hook
+ * (cls-hooked) on every promise and timer of the process, tracing or not. In the local runtime, the CLI and the tests
+ * that hook cost ~5% of the CPU of a pipeline test (profile of test/pipeline/faults.test.ts).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { COMMON_ENV } from '../contract/env';
 import { METRICS_NAMESPACE } from '../contract/metrics';
 import type { Log } from '../pipeline/log';
@@ -43,8 +47,8 @@ export function powertools(service: string, env: Env = process.env): Observabili
   const metrics = new Metrics({ serviceName, namespace: env[COMMON_ENV.metricsNamespace] || METRICS_NAMESPACE });
   // Powertools adds the service as a default dimension; the alarms watch the metric without any.
   metrics.clearDefaultDimensions();
-  const tracer = new Tracer({ serviceName });
-  const capture = <C>(client: C): C => (tracer.isTracingEnabled() ? (tracer.captureAWSv3Client(client as never) as C) : client);
+  const tracer = loadTracer(serviceName, env);
+  const capture = <C>(client: C): C => (tracer?.isTracingEnabled() ? (tracer.captureAWSv3Client(client as never) as C) : client);
   const log: Log = {
     info: (message, fields) => logger.info(message, { ...fields }),
     warn: (message, fields) => logger.warn(message, { ...fields }),
@@ -62,7 +66,7 @@ export function powertools(service: string, env: Env = process.env): Observabili
     capture,
     async invocation(context, body) {
       if (context) logger.addContext(context as never);
-      if (!tracer.isTracingEnabled()) return body();
+      if (!tracer?.isTracingEnabled()) return body();
       // Powertools' manual instrumentation: a subsegment of Lambda's facade segment for the handler.
       const segment = tracer.getSegment();
       const subsegment = segment?.addNewSubsegment(`## ${serviceName}`);
@@ -80,4 +84,11 @@ export function powertools(service: string, env: Env = process.env): Observabili
       }
     },
   };
+}
+
+/** Powertools Tracer, unless tracing is turned off (then not even loaded: see the header). */
+function loadTracer(serviceName: string, env: Env): Tracer | undefined {
+  if (env[COMMON_ENV.traceEnabled]?.toLowerCase() === 'false') return undefined;
+  const tracer = require('@aws-lambda-powertools/tracer') as typeof import('@aws-lambda-powertools/tracer');
+  return new tracer.Tracer({ serviceName });
 }
