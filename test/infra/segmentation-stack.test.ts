@@ -342,7 +342,7 @@ describe('bundles', () => {
   });
 
   test.each(['train', 'stability'] as const)(
-    "the %s bundle's worker starts in plain Node and answers a job exactly as the engine does in-process",
+    "the %s bundle's worker starts in plain Node and answers k-means and silhouette jobs exactly as this process does",
     async (name) => {
       const fn = name === 'train' ? stack.pipeline.train : stack.stabilitySchedule.stability;
       const dir = assetDir(fn);
@@ -355,6 +355,10 @@ describe('bundles', () => {
       expect(r.worker.stats).toEqual(r.inProcess.stats);
       expect(r.worker.centers).toEqual(r.inProcess.centers);
       expect(r.worker.labels).toEqual(r.inProcess.labels);
+      // Silhouette tiles: every one claimed and summed by the bundled worker exactly as here.
+      expect(r.tiles.done).toBe(true);
+      expect(r.tiles.worker.some((v) => v > 0)).toBe(true);
+      expect(r.tiles.worker).toEqual(r.tiles.inProcess);
     },
     60_000,
   );
