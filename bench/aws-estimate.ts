@@ -13,6 +13,8 @@
  * - Lloyd: the measured number of iterations, each a map of partials and a reduce.
  * - Writes: people / the table's write budget (assignmentWriteRate; the measured dynalite rate says nothing of AWS).
  * - Activate grows with the export (joining assignments.csv): linear in people through the two measured sizes.
+ * - Every stage's longest single task is checked against Lambda's 15-minute limit (the write's tasks continue
+ *   themselves before it, so only their slice counts); the command says which step would have to be split.
  * Prices (us-east-1, on demand, 2026): Lambda arm64 $0.0000133334 per GB-s and $0.20 per million requests; Step
  * Functions standard $0.025 per 1,000 state transitions; DynamoDB on demand $0.625 per million write request units
  * (an assignment is one item in the table and one in GSI1, under 1 KB: 2 WRU); S3 $0.005 per 1,000 PUT and $0.0004
@@ -24,6 +26,10 @@ import type { DistributedBenchResult, Stage, StageFigure } from './distributed';
 export const LAMBDA_SPEED = 1;
 export const MAP_OVERHEAD_S = 2;
 export const MAP_WAVE = 100;
+/** Lambda's maximum timeout: no single task may take longer. */
+export const LAMBDA_TIMEOUT_S = 900;
+/** What one writer task writes before handing over to its continuation (the resumable write's margin). */
+const WRITE_SLICE_S = 840;
 const PRICE = { gbSecond: 0.0000133334, request: 0.2 / 1e6, transition: 0.025 / 1000, wru: 0.625 / 1e6, put: 0.005 / 1000, get: 0.0004 / 1000, gbMonth: 0.023 };
 const FUNCTION_GB = 3008 / 1024;
 
@@ -31,6 +37,8 @@ export interface StageEstimate {
   stage: Stage;
   wallSeconds: number;
   lambdaSeconds: number;
+  /** The stage's longest single Lambda task. */
+  longestTaskSeconds: number;
 }
 
 export interface AwsEstimate {
@@ -59,16 +67,17 @@ export function estimateAws(runs: DistributedBenchResult[], people: number, writ
   const maxTask = (s: Stage) => stage(largest, s).maxTaskSeconds * LAMBDA_SPEED;
   const iterations = largest.iterations;
   const out: StageEstimate[] = [];
-  const add = (s: Stage, wallSeconds: number, lambdaSeconds: number) => out.push({ stage: s, wallSeconds, lambdaSeconds });
+  const add = (s: Stage, wallSeconds: number, lambdaSeconds: number, longestTaskSeconds: number) => out.push({ stage: s, wallSeconds, lambdaSeconds, longestTaskSeconds });
 
-  add('plan', maxTask('plan'), maxTask('plan'));
+  add('plan', maxTask('plan'), maxTask('plan'), maxTask('plan'));
   // Scatter: bytes per second of one task, measured; the largest table sets the wall time.
   const scatterRate = largest.exportBytes / Math.max(1e-9, stage(largest, 'scatter').sumTaskSeconds);
   const bytesPerPerson = largest.exportBytes / largest.people;
   const largestShare = largest.largestTableBytes / largest.exportBytes;
-  add('scatter', MAP_OVERHEAD_S + (largestShare * bytesPerPerson * people) / scatterRate, (bytesPerPerson * people) / scatterRate);
-  for (const s of ['join orders', 'join children', 'features'] as const) add(s, MAP_OVERHEAD_S * waves + maxTask(s) * waves, perTask(s) * partitions);
-  add('fit', maxTask('fit'), maxTask('fit'));
+  const largestScatter = (largestShare * bytesPerPerson * people) / scatterRate;
+  add('scatter', MAP_OVERHEAD_S + largestScatter, (bytesPerPerson * people) / scatterRate, largestScatter);
+  for (const s of ['join orders', 'join children', 'features'] as const) add(s, MAP_OVERHEAD_S * waves + maxTask(s) * waves, perTask(s) * partitions, maxTask(s));
+  add('fit', maxTask('fit'), maxTask('fit'), maxTask('fit'));
   // Per iteration: one partial per partition (in parallel), then a reduce over the partitions' partials.
   const lloyd = stage(largest, 'lloyd').byTask;
   const partial = lloyd.KMeansPartialsPartition ?? { n: 1, sum: 0, max: 0 };
@@ -76,16 +85,16 @@ export function estimateAws(runs: DistributedBenchResult[], people: number, writ
   const reducePerPartition = reduce.sum / Math.max(1, reduce.n) / largest.partitions;
   const partialSeconds = (partial.sum / Math.max(1, partial.n)) * LAMBDA_SPEED;
   const reduceSeconds = reducePerPartition * partitions * LAMBDA_SPEED;
-  add('lloyd', iterations * (MAP_OVERHEAD_S * waves + partial.max * LAMBDA_SPEED * waves + reduceSeconds), iterations * (partialSeconds * partitions + reduceSeconds));
-  add('draft', maxTask('draft'), maxTask('draft'));
+  add('lloyd', iterations * (MAP_OVERHEAD_S * waves + partial.max * LAMBDA_SPEED * waves + reduceSeconds), iterations * (partialSeconds * partitions + reduceSeconds), Math.max(partial.max * LAMBDA_SPEED, reduceSeconds));
+  add('draft', maxTask('draft'), maxTask('draft'), maxTask('draft'));
   // Writes: the table's budget, whatever the writers' number (they split it).
   const writeSeconds = people / writeRatePerSecond;
-  add('write', MAP_OVERHEAD_S + writeSeconds, writeSeconds);
+  add('write', MAP_OVERHEAD_S + writeSeconds, writeSeconds, Math.min(writeSeconds, WRITE_SLICE_S));
   const activate = linear(sorted.map((r) => [r.people, stage(r, 'activate').sumTaskSeconds] as [number, number]), people) * LAMBDA_SPEED;
-  add('activate', activate, activate);
+  add('activate', activate, activate, activate);
 
   const lambdaSeconds = out.reduce((a, s) => a + s.lambdaSeconds, 0);
-  const invocations = 2 + 8 + 3 * partitions + iterations * (partitions + 1) + Math.ceil(writeSeconds / 840) + partitions + 1;
+  const invocations = 2 + 8 + 3 * partitions + iterations * (partitions + 1) + Math.ceil(writeSeconds / WRITE_SLICE_S) + partitions + 1;
   // Transitions: each child execution ~4 (start, task entered/exited, end), each top-level state 2, the loop's.
   const transitions = 4 * (8 + 3 * partitions + iterations * partitions + partitions) + 2 * (12 + 3 * iterations);
   // S3: the shuffle's pieces (at least one per target per input), partials, features; read about twice.

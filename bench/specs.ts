@@ -59,6 +59,7 @@ export const BENCH_DISTRIBUTED = {
     seed: { value: 'N', help: 'generator seed', default: '1' },
     cache: { value: 'DIR', help: 'where the generated exports (and the emulators\' state, while running) are kept', defaultText: '.cache/scale' },
     out: { value: 'FILE', help: 'also write the figures as JSON to FILE (after each size)' },
+    from: { value: 'FILES', help: 'instead of running: the runs of earlier --out files (comma-separated), estimated again' },
     json,
     quiet,
   },

@@ -4,9 +4,9 @@
  * from those figures the estimated wall time and cost of the path in AWS (bench/aws-estimate.ts) for the sizes
  * of --estimate-for. Long: about 20 minutes for a million people on 2 cores, most of it writing to dynalite.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { estimateAws, type AwsEstimate } from '../aws-estimate';
+import { estimateAws, LAMBDA_TIMEOUT_S, type AwsEstimate } from '../aws-estimate';
 import { benchDistributed, type DistributedBenchResult } from '../distributed';
 import { intOption, parse } from '../../lambdas/cli/args';
 import { BENCH_DISTRIBUTED } from '../specs';
@@ -28,7 +28,9 @@ export async function benchDistributedCommand(argv: string[]): Promise<void> {
   const log = (s: string) => !quiet && process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${s}\n`);
 
   const runs: DistributedBenchResult[] = [];
-  for (const n of sizes) {
+  // --from: the runs of earlier --out files (e.g. 1M and 5M measured on different days), estimated again.
+  for (const file of o.from ? o.from.split(',') : []) runs.push(...(JSON.parse(await readFile(resolve(file), 'utf8')) as { runs: DistributedBenchResult[] }).runs);
+  for (const n of o.from ? [] : sizes) {
     const data = await ensureDataset(cache, n, seed, log);
     log(`${fmt.int(n)} customers: the distributed path, locally`);
     runs.push(await benchDistributed({ data: data.dir, state: join(cache, `distributed-state-${n}`), customers: n, log }));
@@ -68,4 +70,9 @@ export async function benchDistributedCommand(argv: string[]): Promise<void> {
       ]),
     ),
   );
+  for (const e of estimates) {
+    for (const s of e.stages.filter((x) => x.longestTaskSeconds > LAMBDA_TIMEOUT_S)) {
+      say(`At ${fmt.int(e.people)} people one ${s.stage} task would take ${duration(s.longestTaskSeconds)}, over Lambda's ${LAMBDA_TIMEOUT_S / 60} minutes: that step must be split first.`);
+    }
+  }
 }
