@@ -20,7 +20,7 @@ import { meanColumnVariance } from './distance';
 import { createWorkspace, runInit, unpermute, type Workspace } from './engine';
 import { buildKdTree, type KdTree } from './kdTree';
 import type { KernelMode } from './kernels';
-import { acquireWorkers, idleCores, noteThreadsUsed, post, wait, type InitJob, type WorkerHandle } from './workerPool';
+import { acquireWorkers, jobBuffer, noteThreadsUsed, post, threadsFor, wait, type InitJob, type WorkerHandle } from './workerPool';
 
 // Module-scope aliases of globals used per element: under a vm context (Jest's sandbox) every global lookup in a
 // loop goes through the context's interceptors (10-80x slower); a module binding is resolved once.
@@ -164,13 +164,12 @@ interface Batch {
 }
 
 function newBatch(seeds: number[], index: number[], k: number, n: number, d: number, shared: boolean): Batch {
-  const buffer = (bytes: number) => (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
   return {
     seeds,
     index,
-    stats: new Float64Array(buffer(8 * 3 * seeds.length)),
-    centers: new Float64Array(buffer(8 * k * d * seeds.length)),
-    labels: new Int32Array(buffer(4 * n * seeds.length)),
+    stats: new Float64Array(jobBuffer(8 * 3 * seeds.length, shared)),
+    centers: new Float64Array(jobBuffer(8 * k * d * seeds.length, shared)),
+    labels: new Int32Array(jobBuffer(4 * n * seeds.length, shared)),
   };
 }
 
@@ -182,12 +181,6 @@ function runBatch(ws: Workspace, batch: Batch, maxIter: number, tolAbs: number):
     batch.centers.set(ws.lloyd.centers, s * ws.k * d);
     batch.labels.set(ws.lloyd.labels, s * n);
   });
-}
-
-function threadCount(opt: KMeansOptions['threads'], n: number, nInit: number): number {
-  if (opt === undefined || opt === 'auto') return n * nInit >= PARALLEL_MIN_WORK ? Math.min(idleCores(), nInit) : 1;
-  if (!Number.isInteger(opt) || opt < 1) throw new Error(`threads must be a positive integer or 'auto', got ${opt}`);
-  return Math.min(opt, nInit);
 }
 
 /** k-means with nInit seeded greedy k-means++ initialisations; returns the best (lowest inertia) one. */
@@ -202,7 +195,7 @@ export function kmeans(X: Matrix, k: number, opts: KMeansOptions): KMeansResult 
   const seeds = initSeeds(opts.seed, nInit);
 
   // Initialisation i goes to thread i mod T (thread 0 is this one): the split never changes the results.
-  const workers: WorkerHandle[] = acquireWorkers(threadCount(opts.threads, n, nInit) - 1);
+  const workers: WorkerHandle[] = acquireWorkers(threadsFor(opts.threads, n * nInit >= PARALLEL_MIN_WORK, nInit) - 1);
   const threads = workers.length + 1;
   const batches: Batch[] = [];
   for (let t = 0; t < threads; t++) {

@@ -8,7 +8,7 @@ import type { Matrix } from '../util/matrix';
 import { createRng, sampleIndices } from '../util/random';
 import { checkClusterCount, checkLabels } from './labelChecks';
 import { computeTile, runTiles, TILE, TILE_FIELDS, tileRunner, type TileWork } from './silhouetteTiles';
-import { acquireWorkers, idleCores, noteThreadsUsed, postTiles, wait, type WorkerHandle } from './workerPool';
+import { acquireWorkers, jobBuffer, noteThreadsUsed, postTiles, threadsFor, wait, type WorkerHandle } from './workerPool';
 
 /** Below this many distances (m^2 / 2, ~20 ms on one core) workers cost more to wake than they save. */
 const PARALLEL_MIN_DISTANCES = 4_000_000;
@@ -72,8 +72,8 @@ export function silhouetteStats(X: Matrix, labels: ArrayLike<number>, k: number,
   const start = new Int32Array(k + 1);
   for (let c = 0; c < k; c++) start[c + 1] = start[c] + counts[c];
   const fill = start.slice(0, k);
-  const workers = acquireWorkers(threadCount(opts.threads, m) - 1);
-  const x = new Float64Array(workers.length ? new SharedArrayBuffer(8 * m * d) : new ArrayBuffer(8 * m * d));
+  const workers = acquireWorkers(threadsFor(opts.threads, (m * m) / 2 >= PARALLEL_MIN_DISTANCES) - 1);
+  const x = new Float64Array(jobBuffer(8 * m * d, workers.length > 0));
   for (let r = 0; r < m; r++) {
     const i = idx ? idx[r] : r;
     const pos = fill[labels[i]]++;
@@ -108,12 +108,6 @@ export function silhouetteStats(X: Matrix, labels: ArrayLike<number>, k: number,
   return { mean, standardError: Math.sqrt(variance / m), points: m };
 }
 
-function threadCount(opt: SilhouetteOptions['threads'], m: number): number {
-  if (opt === undefined || opt === 'auto') return (m * m) / 2 >= PARALLEL_MIN_DISTANCES ? idleCores() : 1;
-  if (!Number.isInteger(opt) || opt < 1) throw new Error(`threads must be a positive integer or 'auto', got ${opt}`);
-  return opt;
-}
-
 /**
  * sums[p * k + c] = sum of distances from sorted row p to the rows of cluster c. Tiles are listed cluster pair by
  * cluster pair (within one cluster only tiles on or above the diagonal), computed by whichever thread claims them,
@@ -122,11 +116,11 @@ function threadCount(opt: SilhouetteOptions['threads'], m: number): number {
 function pairwiseSums(x: Float64Array, d: number, k: number, start: Int32Array, workers: WorkerHandle[]): Float64Array {
   const m = start[k];
   const sums = new Float64Array(m * k);
-  const buffer = (bytes: number) => (workers.length ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
-  const tiles = new Int32Array(buffer(4 * TILE_FIELDS * BATCH_TILES));
-  const next = new Int32Array(buffer(4));
-  const done = new Int32Array(buffer(4 * BATCH_TILES));
-  const out = new Float64Array(buffer(8 * 2 * TILE * BATCH_TILES));
+  const shared = workers.length > 0;
+  const tiles = new Int32Array(jobBuffer(4 * TILE_FIELDS * BATCH_TILES, shared));
+  const next = new Int32Array(jobBuffer(4, shared));
+  const done = new Int32Array(jobBuffer(4 * BATCH_TILES, shared));
+  const out = new Float64Array(jobBuffer(8 * 2 * TILE * BATCH_TILES, shared));
   const runner = tileRunner(d, x);
   const sampleId = nextSampleId++;
   let count = 0;

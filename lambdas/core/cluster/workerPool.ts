@@ -152,6 +152,21 @@ export function idleCores(): number {
   return Math.max(1, Math.min(cores, Math.floor(cores - others + 0.25)));
 }
 
+/**
+ * Threads for one parallel call (kmeans, silhouette): an explicit count, checked, or with 'auto' (the default) the idle
+ * cores when the call's work repays waking workers, else 1; at most `cap`.
+ */
+export function threadsFor(opt: number | 'auto' | undefined, repaysWorkers: boolean, cap = Infinity): number {
+  if (opt === undefined || opt === 'auto') return repaysWorkers ? Math.min(idleCores(), cap) : 1;
+  if (!Number.isInteger(opt) || opt < 1) throw new Error(`threads must be a positive integer or 'auto', got ${opt}`);
+  return Math.min(opt, cap);
+}
+
+/** Memory for a job's inputs and outputs: shared with the workers when there are any, plain otherwise. */
+export function jobBuffer(bytes: number, shared: boolean): ArrayBuffer | SharedArrayBuffer {
+  return shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+}
+
 /** Up to `count` ready workers (none if workers cannot run here). */
 export function acquireWorkers(count: number): WorkerHandle[] {
   if (unavailable || count <= 0) return [];
