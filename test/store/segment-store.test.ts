@@ -32,7 +32,7 @@ describe('SegmentStore on dynalite', () => {
   let a2: CustomerAssignment[];
 
   beforeAll(async () => {
-    env = await startTestEnv();
+    env = await startTestEnv({ inMemoryDynamo: true });
     store = env.stores.segments;
     a1 = syntheticAssignments(N, { k: K, seed: 11 });
     // tricky numbers in features of the first customers

@@ -108,6 +108,17 @@ export function silhouetteStats(X: Matrix, labels: ArrayLike<number>, k: number,
   return { mean, standardError: Math.sqrt(variance / m), points: m };
 }
 
+/** The number of tiles pairwiseSums lists for clusters with these row ranges. */
+function tileCount(k: number, start: Int32Array): number {
+  let total = 0;
+  for (let ca = 0; ca < k; ca++) {
+    const ra = Math.ceil((start[ca + 1] - start[ca]) / TILE);
+    total += (ra * (ra + 1)) / 2;
+    for (let cb = ca + 1; cb < k; cb++) total += ra * Math.ceil((start[cb + 1] - start[cb]) / TILE);
+  }
+  return total;
+}
+
 /**
  * sums[p * k + c] = sum of distances from sorted row p to the rows of cluster c. Tiles are listed cluster pair by
  * cluster pair (within one cluster only tiles on or above the diagonal), computed by whichever thread claims them,
@@ -117,10 +128,12 @@ function pairwiseSums(x: Float64Array, d: number, k: number, start: Int32Array, 
   const m = start[k];
   const sums = new Float64Array(m * k);
   const shared = workers.length > 0;
-  const tiles = new Int32Array(jobBuffer(4 * TILE_FIELDS * BATCH_TILES, shared));
+  // Buffers for one batch, no larger than the whole list: a small sample then allocates kilobytes, not 4 MB.
+  const batch = Math.max(1, Math.min(BATCH_TILES, tileCount(k, start)));
+  const tiles = new Int32Array(jobBuffer(4 * TILE_FIELDS * batch, shared));
   const next = new Int32Array(jobBuffer(4, shared));
-  const done = new Int32Array(jobBuffer(4 * BATCH_TILES, shared));
-  const out = new Float64Array(jobBuffer(8 * 2 * TILE * BATCH_TILES, shared));
+  const done = new Int32Array(jobBuffer(4 * batch, shared));
+  const out = new Float64Array(jobBuffer(8 * 2 * TILE * batch, shared));
   const runner = tileRunner(d, x);
   const sampleId = nextSampleId++;
   let count = 0;
@@ -150,7 +163,7 @@ function pairwiseSums(x: Float64Array, d: number, k: number, start: Int32Array, 
         const i1 = Math.min(i0 + TILE, start[ca + 1]);
         for (let j0 = ca === cb ? i0 : start[cb]; j0 < start[cb + 1]; j0 += TILE) {
           tiles.set([i0, i1, j0, Math.min(j0 + TILE, start[cb + 1]), ca === cb && i0 === j0 ? 1 : 0, ca, cb], count * TILE_FIELDS);
-          if (++count === BATCH_TILES) flush();
+          if (++count === batch) flush();
         }
       }
     }
