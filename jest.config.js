@@ -2,12 +2,6 @@
 // The AWS SDK warns on every client in every worker that Node 20 support ends; the functions run on nodejs22.x
 // and bin/segments.js silences it the same way. Set here, before the workers start, so they inherit it.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-// A larger young generation for the workers (and the processes they start): the emulators, the SDK and Jest allocate
-// many short-lived objects, and with V8's default 16 MB semi-space scavenges took 9-12% of a worker's CPU (a third less
-// at 64 MB, measured with --cpu-prof on test/store and test/core/generate).
-if (!/--max-semi-space-size/.test(process.env.NODE_OPTIONS ?? '')) {
-  process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --max-semi-space-size=64`.trim();
-}
 const esmPackages = ['ml-kmeans', 'ml-distance-euclidean', 'ml-nearest-vector', 'ml-random', 'ml-spectra-processing', 'ml-array-[a-z-]+', 'is-any-array', 'cheminfo-types', 'd3-[a-z-]+', 'vega[a-z-]*', 'internmap', 'delaunator', 'robust-predicates'];
 module.exports = {
   testEnvironment: 'node',
