@@ -108,15 +108,14 @@ export function silhouetteStats(X: Matrix, labels: ArrayLike<number>, k: number,
   return { mean, standardError: Math.sqrt(variance / m), points: m };
 }
 
-/** The number of tiles pairwiseSums lists for clusters with these row ranges. */
+/**
+ * The number of tiles pairwiseSums lists: with r_c row blocks of TILE in cluster c, a cluster lists r_c(r_c + 1)/2 tiles
+ * with itself and r_a r_b with each later one, which sums to S(S + 1)/2 for S = sum of r_c.
+ */
 function tileCount(k: number, start: Int32Array): number {
-  let total = 0;
-  for (let ca = 0; ca < k; ca++) {
-    const ra = Math.ceil((start[ca + 1] - start[ca]) / TILE);
-    total += (ra * (ra + 1)) / 2;
-    for (let cb = ca + 1; cb < k; cb++) total += ra * Math.ceil((start[cb + 1] - start[cb]) / TILE);
-  }
-  return total;
+  let blocks = 0;
+  for (let c = 0; c < k; c++) blocks += Math.ceil((start[c + 1] - start[c]) / TILE);
+  return (blocks * (blocks + 1)) / 2;
 }
 
 /**
