@@ -11,6 +11,7 @@
  * Each node is split at the median of the coordinate with the widest range (estimated on an evenly spaced subsample
  * of at most SPREAD_SAMPLE rows of large nodes), so the tree is balanced and a deterministic function of the data.
  */
+import { selectKth } from '../util/select';
 
 export interface KdTree {
   n: number;
@@ -73,7 +74,7 @@ export function buildKdTree(data: Float64Array, n: number, d: number, leafSize: 
     const mid = s + (len >> 1);
     if (dim >= 0) {
       for (let j = s; j < e; j++) keys[j] = data[perm[j] * d + dim];
-      select(keys, perm, s, e - 1, mid);
+      selectKth(keys, s, e - 1, mid, perm);
     }
     // dim < 0: the sampled rows are all identical, any split is as good; keep the order.
     stack.push(mid, e, v, 1, s, mid, v, 0);
@@ -123,40 +124,6 @@ function widestDimension(data: Float64Array, d: number, perm: Int32Array, s: num
     }
   }
   return dim;
-}
-
-/** Hoare quickselect with median-of-three pivots: puts the kth smallest key at k, smaller left, larger right. */
-function select(keys: Float64Array, perm: Int32Array, lo: number, hi: number, k: number): void {
-  while (hi > lo) {
-    const m = (lo + hi) >>> 1;
-    if (keys[m] < keys[lo]) swap(keys, perm, m, lo);
-    if (keys[hi] < keys[lo]) swap(keys, perm, hi, lo);
-    if (keys[hi] < keys[m]) swap(keys, perm, hi, m);
-    const pivot = keys[m];
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (keys[i] < pivot) i++;
-      while (keys[j] > pivot) j--;
-      if (i <= j) {
-        swap(keys, perm, i, j);
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return;
-  }
-}
-
-function swap(keys: Float64Array, perm: Int32Array, a: number, b: number): void {
-  const k = keys[a];
-  keys[a] = keys[b];
-  keys[b] = k;
-  const p = perm[a];
-  perm[a] = perm[b];
-  perm[b] = p;
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import { FEATURE_NAMES, FeatureName, SegmentProfileEntry } from '../domain/types';
 import { Matrix } from '../util/matrix';
+import { selectKth } from '../util/select';
 
 export type Profile = Record<FeatureName, SegmentProfileEntry>;
 
@@ -14,12 +15,38 @@ export interface PopulationStats {
   std: Float64Array;
 }
 
-/** Median of the values that are not NaN (NaN when none). */
+/**
+ * Median of the values that are not NaN (NaN when none): the same number as sorting them and taking the middle (the
+ * mean of the two middle ones for an even count), found by quickselect in linear time. A full sort per segment and
+ * feature was 1.3 s of the 38 s of CPU of `segments run` on the real export (profiled).
+ */
 export function median(values: Float64Array): number {
-  const s = values.filter((v) => !Number.isNaN(v)).sort();
-  if (!s.length) return NaN;
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+  const s = new Float64Array(values.length);
+  let n = 0;
+  for (let i = 0; i < values.length; i++) if (values[i] === values[i]) s[n++] = values[i];
+  if (!n) return NaN;
+  const m = n >> 1;
+  selectKth(s, 0, n - 1, m);
+  let upper = s[m];
+  // After the selection everything left of m is <= s[m]: the other middle value is the largest of them.
+  let lower = upper;
+  if (n % 2 === 0) {
+    lower = s[0];
+    for (let i = 1; i < m; i++) if (s[i] > lower) lower = s[i];
+  }
+  if (upper === 0 || lower === 0) {
+    // A sort puts -0 before 0; the selection does not tell them apart: give the middle zeros the sort's signs.
+    let negative = 0;
+    let negativeZeros = 0;
+    for (let i = 0; i < n; i++) {
+      if (s[i] < 0) negative++;
+      else if (s[i] === 0 && 1 / s[i] < 0) negativeZeros++;
+    }
+    const zeroAt = (rank: number) => (rank - negative < negativeZeros ? -0 : 0);
+    if (upper === 0) upper = zeroAt(m);
+    if (lower === 0) lower = zeroAt(n % 2 ? m : m - 1);
+  }
+  return n % 2 ? upper : (lower + upper) / 2;
 }
 
 function columnOf(values: Matrix, j: number, rows?: Int32Array): Float64Array {
