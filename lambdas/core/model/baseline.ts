@@ -7,7 +7,7 @@
  * with the coverage figures (coverage.ts) and the agreement of fits with different seeds, so a reader can see what
  * the richer, bounded feature space buys.
  */
-import { adjustedRandIndex } from '../cluster/ari';
+import { adjustedRandIndex, pairwiseAdjustedRandIndex } from '../cluster/ari';
 import { kmeans } from '../cluster/kmeans';
 import { silhouette } from '../cluster/metrics';
 import { FEATURE_INDEX } from '../features/customerFeatures';
@@ -98,9 +98,7 @@ export function compareWithBaseline(input: BaselineInput): BaselineComparison {
   const R = rfmSpace(imputed);
   const fits = [0, 1, 2].map((s) => kmeans(R, k, { seed: seed + 7919 * (s + 1), nInit: 10, threads: input.threads }));
   const rfmLabels = fits[0].labels;
-  const aris: number[] = [];
-  for (let a = 0; a < fits.length; a++) for (let b = a + 1; b < fits.length; b++) aris.push(adjustedRandIndex(fits[a].labels, fits[b].labels));
-  aris.sort((a, b) => a - b);
+  const aris = pairwiseAdjustedRandIndex(fits.map((f) => f.labels)).sort((a, b) => a - b);
   const sil = (M: Matrix, l: Int32Array) => silhouette(M, l, k, { sampleSize: input.sampleSize, seed });
   const score = (l: Int32Array, stability: number): PartitionScore => {
     const facts = segmentFacts(imputed, l, k, thresholds);

@@ -4,7 +4,7 @@
  * algorithms and the RFM + satisfaction baseline on the same customers, and the named, profiled segments, clustered
  * and rule-based. Pure computation: no file or network I/O here (the CLI and the handlers do that).
  */
-import { adjustedRandIndex } from '../cluster/ari';
+import { pairwiseAdjustedRandIndex } from '../cluster/ari';
 import { kmeans } from '../cluster/kmeans';
 import { calinskiHarabasz, daviesBouldin, silhouetteStats } from '../cluster/metrics';
 import { FeatureTable, computeFeatures, effectiveEnd } from '../features/customerFeatures';
@@ -335,9 +335,7 @@ export function counts(labels: Int32Array, k: number): number[] {
 
 /** Median and minimum pairwise adjusted Rand index between the partitions of the initialisations. */
 export function initStabilityOf(partitions: Int32Array[], k: number): TrainResult['initStability'] {
-  const aris: number[] = [];
-  for (let i = 0; i < partitions.length; i++) for (let j = i + 1; j < partitions.length; j++) aris.push(adjustedRandIndex(partitions[i], partitions[j]));
-  aris.sort((a, b) => a - b);
+  const aris = pairwiseAdjustedRandIndex(partitions).sort((a, b) => a - b);
   if (!aris.length) return { k, median: 1, min: 1, pairs: 0 };
   const m = aris.length >> 1;
   return { k, median: aris.length % 2 ? aris[m] : (aris[m - 1] + aris[m]) / 2, min: aris[0], pairs: aris.length };

@@ -3,7 +3,7 @@
  * exactly as production trains them from the data up to T0 (k chosen by the rule unless fixed), with what the
  * later dates compare against: the customers known at T0 and the training distribution of the features.
  */
-import { adjustedRandIndex } from '../cluster/ari';
+import { pairwiseAdjustedRandIndex } from '../cluster/ari';
 import { ACTIONABLE_K } from '../model/selectK';
 import { trainSegmentation } from '../model/train';
 import type { SegmentModel } from '../domain/types';
@@ -64,13 +64,9 @@ export function trainOrigin(data: OlistData, t0: number, o: OriginOptions): Orig
       customers: first.features.values.rows,
       trainSeconds: round(seconds, 2),
       points: [],
-      initStability: pairwiseAri(fits.map((f) => f.labels)).map((x) => round(x, 4)),
+      initStability: pairwiseAdjustedRandIndex(fits.map((f) => f.labels)).map((x) => round(x, 4)),
     },
   };
 }
 
-function pairwiseAri(partitions: Int32Array[]): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < partitions.length; i++) for (let j = i + 1; j < partitions.length; j++) out.push(adjustedRandIndex(partitions[i], partitions[j]));
-  return out;
-}
+

@@ -1,4 +1,4 @@
-import { adjustedRandIndex, contingencyTable } from '../../../lambdas/core/cluster/ari';
+import { adjustedRandIndex, contingencyTable, pairwiseAdjustedRandIndex } from '../../../lambdas/core/cluster/ari';
 import { createRng } from '../../../lambdas/core/util/random';
 
 describe('contingency table', () => {
@@ -69,5 +69,19 @@ describe('adjusted Rand index', () => {
     expect(adjustedRandIndex([], [])).toBe(1);
     expect(adjustedRandIndex([5], [0])).toBe(1);
     expect(adjustedRandIndex([0, 0, 0], [0, 1, 2])).toBe(0);
+  });
+
+  test('pairwise: every pair (0,1), (0,2), ..., exactly the numbers of adjustedRandIndex pair by pair', () => {
+    const rng = createRng(9);
+    const base = Int32Array.from({ length: 3000 }, () => rng.int(6));
+    // partitions that agree partly: a share of the labels redrawn, label ids sparse in one of them
+    const partitions = [0, 0.1, 0.3, 0.6, 1].map((noise, p) => Int32Array.from(base, (l) => (rng.next() < noise ? rng.int(6) : l) * (p === 2 ? 1000 : 1)));
+    const expected: number[] = [];
+    for (let i = 0; i < partitions.length; i++) for (let j = i + 1; j < partitions.length; j++) expected.push(adjustedRandIndex(partitions[i], partitions[j]));
+    expect(pairwiseAdjustedRandIndex(partitions)).toEqual(expected);
+    expect(expected).toHaveLength(10);
+    expect(pairwiseAdjustedRandIndex([base])).toEqual([]);
+    expect(pairwiseAdjustedRandIndex([])).toEqual([]);
+    expect(() => pairwiseAdjustedRandIndex([base, base.subarray(1)])).toThrow('partitions of different sizes: 3000 and 2999');
   });
 });
