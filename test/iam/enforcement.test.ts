@@ -165,3 +165,48 @@ test('decisions are cached per (function, action, resource, condition keys)', as
   await iam.authorize('train', list('models/b'));
   expect(iam.decided).toHaveLength(3);
 });
+
+test('requests are evaluated once per class, and every request gets what its own evaluation gives', async () => {
+  // The stack's policies, with the stability function's replaced by grants whose patterns and values read differently
+  // literally (StringEquals) and as wildcards (StringLike, resources), and in either case: a class must keep apart
+  // what any reading keeps apart.
+  const copy = structuredClone(policies);
+  copy.functions.stability!.policies = [
+    {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: 'dynamodb:Query', Resource: '*', Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['RUN#*'] } } },
+        { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::olist-segments-raw/incoming/ds-?/Tables*' },
+        { Effect: 'Allow', Action: 's3:ListBucket', Resource: 'arn:aws:s3:::olist-segments-raw', Condition: { StringLike: { 's3:prefix': ['incoming/ds-?/*'] } } },
+      ],
+    },
+  ];
+  const get = (bucket: string, key: string) => iamRequestsFor('s3', 'GetObject', { Bucket: bucket, Key: key }, target)[0];
+  const put = (bucket: string, key: string) => iamRequestsFor('s3', 'PutObject', { Bucket: bucket, Key: key }, target)[0];
+  const query = (pk: string, index?: string) =>
+    iamRequestsFor('dynamodb', 'Query', { TableName: 'olist-segments', IndexName: index, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': { S: pk } } }, target)[0];
+  const list = (bucket: string, prefix: string) => iamRequestsFor('s3', 'ListObjects', { Bucket: bucket, Prefix: prefix }, target)[0];
+  const keys = ['incoming/ds-1/olist_orders_dataset.csv', 'incoming/ds-2/Tables.csv', 'incoming/ds-22/Tables.csv', 'incoming/ds-3/tables.csv', 'features/ds-1/features.bin', 'models/v1/model.json', 'exports/v1/segment-0.csv', 'errors/ds-1/error.json', 'x'];
+  const requests = [
+    ...keys.flatMap((k) => [get('olist-segments-raw', k), get('olist-segments-artifacts', k), put('olist-segments-artifacts', k), put('olist-segments-raw', k)]),
+    ...['SUPPRESSION', 'suppression', 'MODEL', 'RUN#*', 'RUN#ds-1', 'run#*', 'SEG#v1#0#3'].flatMap((pk) => [query(pk), query(pk, 'GSI1')]),
+    ...['incoming/', 'incoming/ds-1/', 'incoming/ds-12/', 'INCOMING/ds-1/', 'models/', 'features/x', 'work/', ''].flatMap((p) => [list('olist-segments-raw', p), list('olist-segments-artifacts', p)]),
+  ];
+  const shared = new IamAuthorizer(copy);
+  const got: string[] = [];
+  const want: string[] = [];
+  for (const fn of ['ingest', 'train', 'stability'] as const)
+    for (const r of requests) {
+      const line = (d: { allowed: boolean; explicit: boolean; message: string }) => `${fn} ${r.action} ${r.resource} ${JSON.stringify(r.context ?? {})}: ${d.allowed} ${d.explicit} ${d.message}`;
+      got.push(line(await shared.authorize(fn, r)));
+      want.push(line(await new IamAuthorizer(copy).authorize(fn, r)));
+    }
+  expect(got).toEqual(want);
+  // Both outcomes occur for each kind of request (the check above is not all allowed or all denied).
+  for (const action of ['s3:GetObject', 's3:PutObject', 'dynamodb:Query', 's3:ListBucket']) {
+    expect(want.filter((l) => l.includes(` ${action} `) && l.includes(': true ')).length).toBeGreaterThan(0);
+    expect(want.filter((l) => l.includes(` ${action} `) && l.includes(': false ')).length).toBeGreaterThan(0);
+  }
+  // Every distinct request is still listed (what grants.test.ts compares with the roles).
+  expect(shared.decided).toHaveLength(new Set(got.map((l) => l.slice(0, l.indexOf(': ')))).size);
+}, 120_000);
