@@ -186,11 +186,19 @@ test('requests are evaluated once per class, and every request gets what its own
   const query = (pk: string, index?: string) =>
     iamRequestsFor('dynamodb', 'Query', { TableName: 'olist-segments', IndexName: index, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': { S: pk } } }, target)[0];
   const list = (bucket: string, prefix: string) => iamRequestsFor('s3', 'ListObjects', { Bucket: bucket, Prefix: prefix }, target)[0];
+  const events = (...entries: [string, string][]) =>
+    iamRequestsFor('events', 'PutEvents', { Entries: entries.map(([source, type]) => ({ EventBusName: 'default', Source: source, DetailType: type, Detail: '{}' })) }, target)[0];
   const keys = ['incoming/ds-1/olist_orders_dataset.csv', 'incoming/ds-2/Tables.csv', 'incoming/ds-22/Tables.csv', 'incoming/ds-3/tables.csv', 'features/ds-1/features.bin', 'models/v1/model.json', 'exports/v1/segment-0.csv', 'errors/ds-1/error.json', 'x'];
   const requests = [
     ...keys.flatMap((k) => [get('olist-segments-raw', k), get('olist-segments-artifacts', k), put('olist-segments-artifacts', k), put('olist-segments-raw', k)]),
     ...['SUPPRESSION', 'suppression', 'MODEL', 'RUN#*', 'RUN#ds-1', 'run#*', 'SEG#v1#0#3'].flatMap((pk) => [query(pk), query(pk, 'GSI1')]),
     ...['incoming/', 'incoming/ds-1/', 'incoming/ds-12/', 'INCOMING/ds-1/', 'models/', 'features/x', 'work/', ''].flatMap((p) => [list('olist-segments-raw', p), list('olist-segments-artifacts', p)]),
+    // multivalued keys: one value, two values of the same class and of different classes
+    events(['olist.segments', DETAIL_TYPES.activated]),
+    events(['olist.segments', DETAIL_TYPES.drift]),
+    events(['olist.segments', DETAIL_TYPES.activated], ['olist.segments', DETAIL_TYPES.drift]),
+    events(['olist.segments', DETAIL_TYPES.activated], ['olist.other', DETAIL_TYPES.activated]),
+    events(['olist.other', DETAIL_TYPES.activated]),
   ];
   const shared = new IamAuthorizer(copy);
   const got: string[] = [];
@@ -203,7 +211,7 @@ test('requests are evaluated once per class, and every request gets what its own
     }
   expect(got).toEqual(want);
   // Both outcomes occur for each kind of request (the check above is not all allowed or all denied).
-  for (const action of ['s3:GetObject', 's3:PutObject', 'dynamodb:Query', 's3:ListBucket']) {
+  for (const action of ['s3:GetObject', 's3:PutObject', 'dynamodb:Query', 's3:ListBucket', 'events:PutEvents']) {
     expect(want.filter((l) => l.includes(` ${action} `) && l.includes(': true ')).length).toBeGreaterThan(0);
     expect(want.filter((l) => l.includes(` ${action} `) && l.includes(': false ')).length).toBeGreaterThan(0);
   }

@@ -128,14 +128,16 @@ export class IamAuthorizer {
     this.conditionValues = stringConditionValuesOf(documents);
   }
 
-  /** The condition keys as the policies see them: a classed key as the values it matches (a set: a set of those). */
+  /** The condition keys as the policies see them: a classed key as the policy values it matches. */
   private contextClass(context: Record<string, string | string[]>): Record<string, string | string[]> {
     const out: Record<string, string | string[]> = {};
     for (const [k, v] of Object.entries(context)) {
       const expressions = this.conditionValues.get(k.toLowerCase());
       if (!expressions) out[k] = v;
       else if (typeof v === 'string') out[k] = `<matching ${matches(v, expressions)}>`;
-      else out[k] = [...new Set(v.map((x) => matches(x, expressions)))].sort();
+      // The set of the values' classes (what ForAllValues and ForAnyValue read), and how many values there are (a
+      // single-valued operator on a multivalued key may depend on it).
+      else out[k] = [`<${v.length} values>`, ...[...new Set(v.map((x) => matches(x, expressions)))].sort()];
     }
     return out;
   }
