@@ -55,7 +55,7 @@ const STRING_OPERATOR = /^(For(All|Any)Values:)?String(Not)?(Equals|Like)(Ignore
 
 /**
  * For each condition key used only with string operators (and Null, which only looks at presence), every value the
- * policies compare it with, as wildcard expressions; keys used otherwise, or with a policy variable, are left out.
+ * policies compare it with, as expressions of its readings; keys used otherwise, or with a policy variable, are left out.
  */
 function stringConditionValuesOf(documents: PolicyDocument[]): Map<string, RegExp[]> {
   const values = new Map<string, Set<string>>();
@@ -184,7 +184,7 @@ export class IamAuthorizer {
 
   private async evaluate(fn: FunctionKey, action: string, resource: string, context: Record<string, string | string[]>): Promise<Omit<IamDecision, 'message'>> {
     const identity = this.identity(fn);
-    const bucket = resource.startsWith('arn:aws:s3:::') ? resource.slice('arn:aws:s3:::'.length).split('/')[0] : undefined;
+    const bucket = resource.startsWith(S3_ARN) ? resource.slice(S3_ARN.length).split('/')[0] : undefined;
     const result = await runSimulation(
       {
         request: { principal: identity.principal, action, resource: { resource, accountId: this.policies.account }, contextVariables: context },
