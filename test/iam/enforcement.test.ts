@@ -166,7 +166,7 @@ test('decisions are cached per (function, action, resource, condition keys)', as
   expect(iam.decided).toHaveLength(3);
 });
 
-test('requests are evaluated once per class, and every request gets what its own evaluation gives', async () => {
+test('requests classed together get what their own evaluations give, request by request', async () => {
   // The stack's policies, with the stability function's replaced by grants whose patterns and values read differently
   // literally (StringEquals) and as wildcards (StringLike, resources), and in either case: a class must keep apart
   // what any reading keeps apart.

@@ -22,12 +22,13 @@ export interface ContingencyTable {
   n: number;
 }
 
-/** Maps labels to 0..m-1 in increasing label order; returns the codes and the distinct labels. */
+/** A partition's labels as codes 0..m-1 in increasing label order, and the distinct labels. */
 interface Encoded {
   codes: Int32Array;
   values: Float64Array;
 }
 
+/** Maps labels to 0..m-1 in increasing label order; returns the codes and the distinct labels. */
 function encode(labels: ArrayLike<number>): Encoded {
   const n = labels.length;
   let max = -1;

@@ -68,5 +68,3 @@ export function trainOrigin(data: OlistData, t0: number, o: OriginOptions): Orig
     },
   };
 }
-
-

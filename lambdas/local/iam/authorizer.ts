@@ -168,7 +168,8 @@ export class IamAuthorizer {
         outcome = this.evaluate(fn, request.action, request.resource, context);
         this.classes.set(classKey, outcome);
       }
-      decision = outcome.then((o) => ({ ...o, message: this.message(fn, request.action, request.resource, o) })).then((d) => {
+      decision = outcome.then((o) => {
+        const d: IamDecision = { ...o, message: this.message(fn, request.action, request.resource, o) };
         const decided: DecidedRequest = { fn, action: request.action, resource: request.resource, context, allowed: d.allowed };
         this.decided.push(decided);
         if (!d.allowed) {
